@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, validated in one place. Every table is strict: an unknown key
+ * is an error, because a typo such as `windw_seconds` must not silently fall back to a default.
+ * Defaults live here and nowhere else; config/wrapwatch.toml documents them for operators.
+ */
+
+/** Fields `report.output` may use; anything else in braces is a config error. */
+export const OUTPUT_FIELDS = ['daemon', 'service', 'address', 'client', 'host', 'count', 'first', 'last'] as const;
+
+/** NSCA `encryption_method` numbers this client implements (4 and 8 need OpenSSL's legacy provider). */
+export const ENCRYPTION_METHODS = [0, 1, 2, 3, 4, 8, 14] as const;
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const seconds = (min: number, max: number) => z.number().min(min).max(max);
+const nonEmpty = z.string().min(1);
+
+/** Brace fields used by a template, e.g. "Denied {daemon}" -> ["daemon"]. */
+export function templateFields(template: string): string[] {
+  return [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '');
+}
+
+const template = (allowed: readonly string[]) =>
+  z.string().superRefine((value, ctx) => {
+    for (const field of templateFields(value)) {
+      if (!allowed.includes(field)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown field {${field}}; expected one of ${allowed.map((f) => `{${f}}`).join(' ')}`,
+        });
+      }
+    }
+  });
+
+const journalSchema = z.strictObject({
+  /** Read these journal files instead of the system journal (tests, or exported journals). */
+  files: z.array(nonEmpty).default([]),
+  /** Read the journal in this directory instead of the system journal. */
+  directory: nonEmpty.optional(),
+  /** Drop entries whose trusted `_COMM`/`_EXE` does not match the claimed identifier. */
+  reject_forged: z.boolean().default(true),
+  journalctl: nonEmpty.default('journalctl'),
+});
+
+const sourceSchema = z.strictObject({
+  type: z.enum(['file', 'journal']).default('file'),
+  /** One log file or several; each keeps its own checkpoint. */
+  path: z.union([nonEmpty, z.array(nonEmpty).min(1)]).default('/var/log/secure'),
+  start_at: z.enum(['end', 'beginning']).default('end'),
+  max_line_bytes: int(256, 16 * 1024 * 1024).default(64 * 1024),
+  /** How long a rotated-away file stays open for late writers (rsyslog writes on until its HUP). */
+  rotation_grace_seconds: seconds(0, 3600).default(5),
+  /** Polling fallback: the source stats the file this often even if no watcher event comes. */
+  poll_interval_ms: int(50, 60_000).default(1000),
+  /** IANA zone for traditional headers, which carry no offset; default: the machine's zone. */
+  timezone: nonEmpty.optional(),
+  journal: journalSchema.prefault({}),
+});
+
+const stateSchema = z.strictObject({
+  directory: nonEmpty.default('/var/lib/wrapwatch'),
+  /** Delivered positions are written to disk at most this often (each write is fsynced). */
+  commit_interval_seconds: seconds(0, 3600).default(1),
+});
+
+const nscaSchema = z
+  .strictObject({
+    host: nonEmpty.default('127.0.0.1'),
+    port: int(1, 65535).default(5667),
+    encryption: z
+      .number()
+      .int()
+      .refine((n) => (ENCRYPTION_METHODS as readonly number[]).includes(n), {
+        message: `unsupported encryption method; supported: ${ENCRYPTION_METHODS.join(', ')} (0 none, 1 XOR, 2 DES, 3 3DES, 4 CAST-128, 8 Blowfish, 14 RIJNDAEL-128)`,
+      })
+      .default(1),
+    password: z.string().optional(),
+    password_file: nonEmpty.optional(),
+    /** Name of a systemd credential (LoadCredential=) holding the password. */
+    password_credential: nonEmpty.optional(),
+    timeout_seconds: seconds(0.1, 300).default(10),
+    /** After the last packet, how long to watch for the server hanging up (= rejection). */
+    linger_ms: int(0, 10_000).default(300),
+    /** Results held while the receiver is away; past this they fold into a summary. */
+    max_pending_results: int(1, 1_000_000).default(10_000),
+    reconnect_min_seconds: seconds(0.01, 3600).default(1),
+    reconnect_max_seconds: seconds(0.01, 86_400).default(60),
+  })
+  .superRefine((nsca, ctx) => {
+    const given = (['password', 'password_file', 'password_credential'] as const).filter((k) => nsca[k] !== undefined);
+    if (given.length > 1) {
+      for (const key of given) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `set only one of password, password_file, password_credential (found ${given.join(', ')})` });
+      }
+    }
+    if (nsca.reconnect_max_seconds < nsca.reconnect_min_seconds) {
+      ctx.addIssue({ code: 'custom', path: ['reconnect_max_seconds'], message: 'must be at least reconnect_min_seconds' });
+    }
+  });
+
+const reportSchema = z.strictObject({
+  /** Nagios host the results are for; "{host}" takes it from each line's syslog host field. */
+  host_name: template(['host']).optional(),
+  service: nonEmpty.default('TCP Wrappers'),
+  status: int(0, 3).default(2),
+  output: template(OUTPUT_FIELDS).default('Denied {daemon} from {address}'),
+  /** Send an OK result when nothing was sent for this long (0: never). */
+  heartbeat_seconds: seconds(0, 86_400).default(0),
+});
+
+const throttleSchema = z.strictObject({
+  window_seconds: seconds(0, 86_400).default(60),
+  max_results_per_minute: int(1, 100_000).default(30),
+  max_tracked_sources: int(1, 10_000_000).default(10_000),
+  /** IPv6 sources are grouped by this prefix: one attacker owns a whole /64. */
+  ipv6_prefix: int(1, 128).default(64),
+  /** Sources named in a storm summary. */
+  storm_top: int(0, 50).default(5),
+});
+
+const ruleSchema = z.strictObject({
+  daemons: nonEmpty.default('ALL'),
+  clients: nonEmpty.default('ALL'),
+  ignore: z.boolean().default(false),
+  status: int(0, 3).optional(),
+  service: nonEmpty.optional(),
+  host_name: template(['host']).optional(),
+  window_seconds: seconds(0, 86_400).optional(),
+});
+
+const logSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** A stats line this often (0: never). */
+  stats_interval_seconds: seconds(0, 86_400).default(300),
+});
+
+export const configSchema = z.strictObject({
+  source: sourceSchema.prefault({}),
+  state: stateSchema.prefault({}),
+  nsca: nscaSchema.prefault({}),
+  report: reportSchema.prefault({}),
+  throttle: throttleSchema.prefault({}),
+  rule: z.array(ruleSchema).default([]),
+  log: logSchema.prefault({}),
+});
+
+/** The schema's output before secrets and defaults that need the machine are resolved. */
+export type ParsedConfig = z.output<typeof configSchema>;
+export type RuleConfig = z.output<typeof ruleSchema>;

@@ -1,0 +1,141 @@
+/**
+ * The values that pass between wrapwatch's stages, in pipeline order:
+ *
+ *   source  --SourceLine-->  parse  --RefusalEvent-->  throttle  --Alert-->  sink
+ *      \                                                                       |
+ *       `------------- state (checkpoint) <-- positions committed after delivery
+ *
+ * Every line carries the position just after it and a sequence number. A position is
+ * committed only once every refusal read before it is delivered (or folded into a
+ * result that was): the throttle and the sink each report the oldest sequence number
+ * they still hold, and the daemon commits below the smaller of the two.
+ */
+
+/** Monotonic per-process line number across all sources; orders events for commits. */
+export type Seq = number;
+
+/** What makes "the same file" across renames: inode reuse is caught by the fingerprint. */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  /** Hex SHA-256 of the first `fingerprintBytes` bytes of the file ("" while it is empty). */
+  readonly fingerprint: string;
+  readonly fingerprintBytes: number;
+}
+
+/** Where reading resumes after a line: the offset just past its newline, or a journal cursor. */
+export type SourcePosition =
+  | { readonly kind: 'file'; readonly path: string; readonly identity: FileIdentity; readonly offset: number }
+  | { readonly kind: 'journal'; readonly cursor: string };
+
+/** Fields journald sets itself (trusted) next to what the sender claimed (untrusted). */
+export interface JournalRecord {
+  readonly identifier: string;
+  readonly pid: number | null;
+  readonly message: string;
+  readonly hostname: string;
+  readonly time: Date;
+  /** `_COMM`/`_EXE`: set by journald from the kernel, not by the sender. */
+  readonly trustedComm: string | null;
+  readonly trustedExe: string | null;
+  readonly trustedPid: number | null;
+}
+
+/** One complete line from a source. */
+export interface SourceLine {
+  /** The configured source it came from (a path, or "journal"); checkpoints are kept per source. */
+  readonly sourceId: string;
+  readonly seq: Seq;
+  /** The line without its newline, decoded as UTF-8 (invalid input is caught before this). */
+  readonly text: string;
+  /** Position just after this line: commit it once this line and all before it are delivered. */
+  readonly position: SourcePosition;
+  /** Set by the journal source: the parser uses these instead of parsing a syslog header. */
+  readonly journal?: JournalRecord;
+}
+
+/** Why a line was not looked at: every skipped line is counted under one of these. */
+export type SkipReason = 'too-long' | 'binary' | 'invalid-utf8' | 'unknown-header' | 'forged';
+
+export type HeaderFormat = 'rfc3164' | 'rfc3339' | 'rfc5424' | 'journal';
+
+/** A syslog line split into its header fields and message; nothing here is trusted but the shape. */
+export interface SyslogRecord {
+  readonly format: HeaderFormat;
+  readonly time: Date;
+  readonly host: string;
+  /** The tag (program name) without `[pid]`. */
+  readonly tag: string;
+  readonly pid: number | null;
+  readonly message: string;
+}
+
+/** Which refusal format matched; names the line shape, not the daemon. */
+export type RefusalKind =
+  | 'libwrap' // "refused connect from CLIENT (ADDR)": sshd, tcpd-wrapped daemons, nrpe
+  | 'xinetd-libwrap' // "libwrap refused connection to SVC (libwrap=NAME) from ADDR"
+  | 'xinetd-fail' // "FAIL: SVC libwrap from=ADDR"
+  | 'rpcbind' // "connect from ADDR to PROC(PROG): request from unauthorized host"
+  | 'stunnel' // "LOG4[N]: Service [SVC] REFUSED by libwrap from ADDR:PORT"
+  | 'socat' // "W refusing connection from AF=.. ADDR:PORT due to tcpwrapper option"
+  | 'inetd' // openbsd-inetd "refused connection from ADDR, service SVC (PROTO)"
+  | 'proftpd' // mod_wrap "refused connection from ..."
+  | 'tftpd' // tftpd-hpa "connection refused from ADDR"
+  | 'snmpd'; // net-snmp "Connection from ADDR REFUSED"
+
+export type AddressFamily = 4 | 6;
+
+/** One refused connection (or `count` of them, for rsyslog's "message repeated N times"). */
+export interface RefusalEvent {
+  readonly kind: RefusalKind;
+  /** When the daemon logged it (from the header); the NSCA server stamps its own time. */
+  readonly time: Date;
+  /** The syslog HOSTNAME field: the host that refused. */
+  readonly host: string;
+  /** The syslog tag without `[pid]`. */
+  readonly daemon: string;
+  readonly pid: number | null;
+  /** xinetd service id, the wrapped daemon's name, stunnel's service; null where none is logged. */
+  readonly service: string | null;
+  /** The trusted numeric peer address, normalised (v4-mapped -> v4, RFC 5952, zone kept). */
+  readonly address: string;
+  readonly family: AddressFamily;
+  /** The logged client text (name, user@host), sanitised to printable ASCII; attacker-controlled. */
+  readonly client: string | null;
+  /** Refusals this line stands for: 1, or N for "message repeated N times". */
+  readonly count: number;
+}
+
+/** A refusal event with the bookkeeping the daemon needs for commits. */
+export interface SequencedEvent {
+  readonly seq: Seq;
+  readonly event: RefusalEvent;
+}
+
+/** What the sink sends: one NSCA passive check result. */
+export interface PassiveCheckResult {
+  readonly host: string;
+  /** Empty for a host check result. */
+  readonly service: string;
+  readonly status: number;
+  /** Plugin output, perfdata after `|` included. */
+  readonly output: string;
+}
+
+/** A result produced by the throttle, with what it accounts for. */
+export interface Alert extends PassiveCheckResult {
+  /** Refusal events this result accounts for (its perfdata `refusals=`); 0 for a heartbeat. */
+  readonly refusals: number;
+  /** Distinct source keys it accounts for (its perfdata `sources=`). */
+  readonly sources: number;
+  /** Lowest sequence number among the events it accounts for; null when it covers none. */
+  readonly oldestSeq: Seq | null;
+  readonly reason: 'first' | 'follow-up' | 'storm' | 'overflow' | 'heartbeat';
+}
+
+/** Injectable time, so throttle windows and timeouts are tested without sleeping. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
