@@ -52,6 +52,12 @@ export interface SourceLine {
   readonly position: SourcePosition;
   /** Set by the journal source: the parser uses these instead of parsing a syslog header. */
   readonly journal?: JournalRecord;
+  /**
+   * Set when the source skipped the line (counted in its stats): `text` is then "" and `journal`
+   * absent, so nothing reaches the parser. It is still delivered because its position must be
+   * committable, or a log full of junk would never advance its checkpoint.
+   */
+  readonly defect?: SkipReason;
 }
 
 /** Why a line was not looked at: every skipped line is counted under one of these. */
@@ -63,6 +69,8 @@ export type HeaderFormat = 'rfc3164' | 'rfc3339' | 'rfc5424' | 'journal';
 export interface SyslogRecord {
   readonly format: HeaderFormat;
   readonly time: Date;
+  /** The header's UTC offset in minutes (traditional headers: the configured zone's). */
+  readonly utcOffsetMinutes: number;
   readonly host: string;
   /** The tag (program name) without `[pid]`. */
   readonly tag: string;
@@ -79,9 +87,7 @@ export type RefusalKind =
   | 'stunnel' // "LOG4[N]: Service [SVC] REFUSED by libwrap from ADDR:PORT"
   | 'socat' // "W refusing connection from AF=.. ADDR:PORT due to tcpwrapper option"
   | 'inetd' // openbsd-inetd "refused connection from ADDR, service SVC (PROTO)"
-  | 'proftpd' // mod_wrap "refused connection from ..."
-  | 'tftpd' // tftpd-hpa "connection refused from ADDR"
-  | 'snmpd'; // net-snmp "Connection from ADDR REFUSED"
+  | 'tftpd'; // tftpd-hpa "connection refused from ADDR"
 
 export type AddressFamily = 4 | 6;
 
@@ -90,6 +96,8 @@ export interface RefusalEvent {
   readonly kind: RefusalKind;
   /** When the daemon logged it (from the header); the NSCA server stamps its own time. */
   readonly time: Date;
+  /** The header's UTC offset in minutes (east positive), so the time prints as the log wrote it. */
+  readonly utcOffsetMinutes?: number;
   /** The syslog HOSTNAME field: the host that refused. */
   readonly host: string;
   /** The syslog tag without `[pid]`. */
@@ -131,6 +139,17 @@ export interface Alert extends PassiveCheckResult {
   /** Lowest sequence number among the events it accounts for; null when it covers none. */
   readonly oldestSeq: Seq | null;
   readonly reason: 'first' | 'follow-up' | 'storm' | 'overflow' | 'heartbeat';
+}
+
+/**
+ * The logging calls every stage makes; pino's logger satisfies it (pino is set up by the daemon).
+ * `obj` carries the structured fields, `msg` the sentence a sysadmin reads.
+ */
+export interface Logger {
+  error(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
 }
 
 /** Injectable time, so throttle windows and timeouts are tested without sleeping. */

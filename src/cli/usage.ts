@@ -8,10 +8,10 @@ export function usageError(message: string, usage: string): number {
   return EXIT_USAGE;
 }
 
-/** node:util parseArgs, with a bad flag turned into a usage message instead of a stack trace. */
-export function parseCommandLine<T extends ParseArgsConfig>(argv: string[], config: T, usage: string): ReturnType<typeof parseArgs<T>> | number {
+/** node:util parseArgs, with a bad flag turned into a usage message (a number: the exit status). */
+export function parseCommandLine<T extends Omit<ParseArgsConfig, 'args'>>(argv: string[], config: T, usage: string): ReturnType<typeof parseArgs<T>> | number {
   try {
-    return parseArgs({ ...config, args: argv });
+    return parseArgs<T>({ ...config, args: argv } as T);
   } catch (err) {
     return usageError(err instanceof Error ? err.message : String(err), usage);
   }

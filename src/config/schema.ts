@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertTimeZone } from '../parse/time.js';
 
 /**
  * The whole configuration, validated in one place. Every table is strict: an unknown key
@@ -54,7 +55,16 @@ const sourceSchema = z.strictObject({
   /** Polling fallback: the source stats the file this often even if no watcher event comes. */
   poll_interval_ms: int(50, 60_000).default(1000),
   /** IANA zone for traditional headers, which carry no offset; default: the machine's zone. */
-  timezone: nonEmpty.optional(),
+  timezone: nonEmpty
+    .refine((zone) => {
+      try {
+        assertTimeZone(zone);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'unknown time zone; use an IANA name such as "UTC" or "Europe/Berlin"')
+    .optional(),
   journal: journalSchema.prefault({}),
 });
 

@@ -1,0 +1,162 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { RefusalEvent, RefusalKind } from '../types.js';
+import { LineParser, type ParseResult } from '../parse/parser.js';
+import { REFUSAL_PHRASES } from '../parse/prefilter.js';
+import { assertTimeZone, formatWithOffset, systemTimeZone } from '../parse/time.js';
+import { LineSplitter, type LineDefect, type SplitLine } from '../source/line-splitter.js';
+import { parseCommandLine, usageError } from './usage.js';
+
+const USAGE = `usage: wrapwatch parse [--json | --count] [--timezone TZ] [--max-line-bytes N] [FILE ...]
+
+Prints every libwrap refusal found in the FILEs (standard input when none, or "-"),
+one per line; with --json one JSON object per line; with --count only the number of
+refusals (like grep -c). A summary goes to standard error.
+--timezone is the IANA zone of traditional "Nov 21 15:39:32" headers (default: this machine's).
+Exit status: 0, or 2 when a file cannot be read.`;
+
+type SkipReason = LineDefect | 'unknown-header';
+
+interface Tally {
+  lines: number;
+  refusals: number;
+  byKind: Map<RefusalKind, number>;
+  skipped: Record<SkipReason, number>;
+}
+
+/** Writes output in large pieces: one write per refusal would dominate a million-line run. */
+class BufferedOut {
+  private parts: string[] = [];
+  private size = 0;
+
+  add(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size > 64 * 1024) this.flush();
+  }
+
+  flush(): void {
+    if (this.parts.length === 0) return;
+    process.stdout.write(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
+function formatText(event: RefusalEvent): string {
+  const pid = event.pid === null ? '' : `[${event.pid}]`;
+  const service = event.service === null ? '' : ` service=${printable(event.service)}`;
+  const client = event.client === null ? '' : ` client=${JSON.stringify(event.client)}`;
+  const count = event.count === 1 ? '' : ` count=${event.count}`;
+  return `${formatWithOffset(event.time, event.utcOffsetMinutes)} ${printable(event.host)} ${printable(event.daemon)}${pid} ${event.kind}${service} address=${event.address}${client}${count}\n`;
+}
+
+function formatJson(event: RefusalEvent, input: string, lineNumber: number): string {
+  return `${JSON.stringify({
+    input,
+    lineNumber,
+    time: formatWithOffset(event.time, event.utcOffsetMinutes),
+    host: event.host,
+    daemon: event.daemon,
+    pid: event.pid,
+    service: event.service,
+    address: event.address,
+    family: event.family,
+    client: event.client,
+    kind: event.kind,
+    count: event.count,
+  })}\n`;
+}
+
+type OutputMode = 'text' | 'json' | 'count';
+
+async function scan(stream: Readable, input: string, parser: LineParser, maxLineBytes: number, mode: OutputMode, out: BufferedOut, tally: Tally): Promise<void> {
+  const splitter = new LineSplitter(maxLineBytes, { keep: REFUSAL_PHRASES });
+  const handle = (line: SplitLine): void => {
+    if (line.defect !== undefined) {
+      tally.skipped[line.defect]++;
+      return;
+    }
+    const result: ParseResult = parser.parseLine(line.text);
+    if (result.kind === 'none') return;
+    if (result.kind === 'unknown-header') {
+      tally.skipped['unknown-header']++;
+      return;
+    }
+    const event = result.event;
+    tally.refusals += event.count;
+    tally.byKind.set(event.kind, (tally.byKind.get(event.kind) ?? 0) + event.count);
+    if (mode === 'json') out.add(formatJson(event, input, line.lineNumber));
+    else if (mode === 'text') out.add(formatText(event));
+  };
+  for await (const chunk of stream) {
+    for (const line of splitter.push(chunk as Buffer)) handle(line);
+  }
+  const last = splitter.flushPartial();
+  if (last) handle(last);
+  tally.lines += splitter.lineCount;
+}
+
+function summary(tally: Tally, missing: number): string {
+  const kinds = [...tally.byKind].map(([kind, n]) => `${kind} ${n}`).join(', ');
+  const skipped = Object.entries(tally.skipped).map(([why, n]) => `${n} ${why}`).join(', ');
+  const missingText = missing > 0 ? `; ${missing} file${missing === 1 ? '' : 's'} could not be read` : '';
+  return `wrapwatch parse: ${tally.lines} lines read, ${tally.refusals} refusals${kinds ? ` (${kinds})` : ''}; skipped: ${skipped}${missingText}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseCommandLine(
+    argv,
+    {
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        count: { type: 'boolean', short: 'c' },
+        timezone: { type: 'string' },
+        'max-line-bytes': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+    USAGE,
+  );
+  if (typeof args === 'number') return args;
+  if (args.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const timeZone = args.values.timezone ?? systemTimeZone();
+  try {
+    assertTimeZone(timeZone);
+  } catch {
+    return usageError(`unknown time zone "${timeZone}" (use an IANA name such as UTC or Europe/Berlin)`, USAGE);
+  }
+  if (args.values.json && args.values.count) return usageError('--json and --count exclude each other', USAGE);
+  const mode: OutputMode = args.values.json ? 'json' : args.values.count ? 'count' : 'text';
+  const maxLineBytes = Number(args.values['max-line-bytes'] ?? 65536);
+  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) return usageError('--max-line-bytes must be a positive integer', USAGE);
+
+  const parser = new LineParser({ timeZone, now: () => Date.now() });
+  const tally: Tally = { lines: 0, refusals: 0, byKind: new Map(), skipped: { 'too-long': 0, binary: 0, 'invalid-utf8': 0, 'unknown-header': 0 } };
+  const out = new BufferedOut();
+  const files = args.positionals.length > 0 ? args.positionals : ['-'];
+  let missing = 0;
+  for (const file of files) {
+    const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 256 * 1024 });
+    try {
+      await scan(stream, file === '-' ? '(stdin)' : file, parser, maxLineBytes, mode, out, tally);
+    } catch (err) {
+      out.flush();
+      const code = (err as NodeJS.ErrnoException).code;
+      process.stderr.write(`wrapwatch parse: cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}\n`);
+      missing++;
+    }
+  }
+  if (mode === 'count') out.add(`${tally.refusals}\n`);
+  out.flush();
+  process.stderr.write(summary(tally, missing));
+  return missing > 0 ? 2 : 0;
+}

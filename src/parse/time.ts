@@ -1,0 +1,120 @@
+/**
+ * Syslog timestamps: traditional headers carry neither year nor zone, so both come from
+ * the caller (an injected "now" and a configured IANA zone) and are resolved here.
+ */
+
+const MONTHS: Record<string, number> = {
+  Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
+};
+
+export function monthIndex(name: string): number | undefined {
+  return MONTHS[name];
+}
+
+/** A wall-clock time in some zone, as a traditional header gives it (no year). */
+export interface WallTime {
+  readonly month: number; // 0-11
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+}
+
+export interface ZonedInstant {
+  readonly epochMs: number;
+  readonly utcOffsetMinutes: number;
+}
+
+/**
+ * Converts wall-clock times in one IANA zone to instants. Offsets are cached per UTC hour
+ * because a storm of refusals shares a handful of hours and Intl formatting is slow.
+ */
+export class TimeZoneResolver {
+  readonly timeZone: string;
+  private readonly format: Intl.DateTimeFormat | null;
+  private readonly offsetByHour = new Map<number, number>();
+
+  constructor(timeZone: string) {
+    this.timeZone = timeZone;
+    this.format = timeZone === 'UTC' ? null : new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+  }
+
+  /** The zone's UTC offset in minutes at an instant. */
+  offsetAt(epochMs: number): number {
+    if (this.format === null) return 0;
+    const hourKey = Math.floor(epochMs / 3_600_000);
+    const cached = this.offsetByHour.get(hourKey);
+    if (cached !== undefined) return cached;
+    const parts: Record<string, number> = {};
+    for (const part of this.format.formatToParts(new Date(hourKey * 3_600_000))) {
+      if (part.type !== 'literal') parts[part.type] = Number(part.value);
+    }
+    const asUtc = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
+    const offset = Math.round((asUtc - hourKey * 3_600_000) / 60_000);
+    if (this.offsetByHour.size > 4096) this.offsetByHour.clear();
+    this.offsetByHour.set(hourKey, offset);
+    return offset;
+  }
+
+  /** The instant a wall-clock time in this zone stands for (the earlier one in a DST overlap). */
+  toInstant(year: number, wall: WallTime): ZonedInstant {
+    const naive = Date.UTC(year, wall.month, wall.day, wall.hour, wall.minute, wall.second);
+    // The offset at the naive instant is off by at most one DST step; one correction settles it.
+    let offset = this.offsetAt(naive);
+    const corrected = this.offsetAt(naive - offset * 60_000);
+    if (corrected !== offset) offset = corrected;
+    return { epochMs: naive - offset * 60_000, utcOffsetMinutes: offset };
+  }
+}
+
+/** True when the date exists (rejects Feb 30, and Feb 29 outside leap years). */
+function validDate(year: number, wall: WallTime): boolean {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = wall.month === 1 ? (leap ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][wall.month] ?? 0;
+  return wall.day >= 1 && wall.day <= days;
+}
+
+/**
+ * Resolves a yearless traditional timestamp: of last year, this year and next year (in the
+ * zone), the one closest to now wins. A December line read in January is last year's; a
+ * January line from a host whose clock runs ahead on December 31 is next year's.
+ */
+export function resolveYearless(wall: WallTime, nowMs: number, zone: TimeZoneResolver): ZonedInstant | null {
+  if (wall.hour > 23 || wall.minute > 59 || wall.second > 60) return null;
+  const second = Math.min(wall.second, 59); // a leap second is kept within its minute
+  const clamped = { ...wall, second };
+  const nowYear = new Date(nowMs + zone.offsetAt(nowMs) * 60_000).getUTCFullYear();
+  let best: ZonedInstant | null = null;
+  for (const year of [nowYear - 1, nowYear, nowYear + 1]) {
+    if (!validDate(year, clamped)) continue;
+    const candidate = zone.toInstant(year, clamped);
+    if (best === null || Math.abs(candidate.epochMs - nowMs) < Math.abs(best.epochMs - nowMs)) best = candidate;
+  }
+  return best;
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** ISO 8601 with the log's own UTC offset, e.g. `2026-11-21T15:39:32.040+01:00`. */
+export function formatWithOffset(time: Date, utcOffsetMinutes = 0): string {
+  const local = new Date(time.getTime() + utcOffsetMinutes * 60_000);
+  const sign = utcOffsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(utcOffsetMinutes);
+  return `${local.getUTCFullYear()}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}.${pad(local.getUTCMilliseconds(), 3)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** The machine's zone, for when the config names none. */
+export function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** Throws a RangeError for a zone name Intl does not know (config validation uses this). */
+export function assertTimeZone(timeZone: string): void {
+  new Intl.DateTimeFormat('en-US', { timeZone });
+}

@@ -1,0 +1,94 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/errors.js';
+import { configFromObject, loadConfig, redactedConfig } from '../../src/config/load.js';
+
+const problemsOf = async (doc: unknown, env: NodeJS.ProcessEnv = {}) => {
+  try {
+    await configFromObject(doc, 'test.toml', { env, hostname: 'testhost' });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
+  return [];
+};
+
+describe('the configuration', () => {
+  it('fills every default from an empty file and freezes the result', async () => {
+    const config = await configFromObject({}, 'empty.toml', { hostname: 'firestorm' });
+    expect(config.source.paths).toEqual(['/var/log/secure']);
+    expect(config.nsca).toMatchObject({ host: '127.0.0.1', port: 5667, encryption: 1, timeout_seconds: 10, password: '' });
+    expect(config.report).toMatchObject({ host_name: 'firestorm', service: 'TCP Wrappers', status: 2, output: 'Denied {daemon} from {address}' });
+    expect(config.throttle).toMatchObject({ window_seconds: 60, max_results_per_minute: 30, max_tracked_sources: 10000 });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.throttle)).toBe(true);
+    expect(() => {
+      (config.throttle as { window_seconds: number }).window_seconds = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('takes a list of paths, each its own source', async () => {
+    const config = await configFromObject({ source: { path: ['/var/log/auth.log', '/var/log/syslog'] } }, 't.toml');
+    expect(config.source.paths).toEqual(['/var/log/auth.log', '/var/log/syslog']);
+  });
+
+  it('lists every bad field by dotted path, not just the first', async () => {
+    const problems = await problemsOf({
+      nsca: { port: 'five', encryption: 7 },
+      throttle: { windw_seconds: 30, max_results_per_minute: -1 },
+      rule: [{ daemons: 'sshd' }, { clients: 'ALL', ignore: 'yes' }],
+      report: { output: 'Denied {deamon} from {address}' },
+      bogus: {},
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^nsca\.port: .*number/),
+        expect.stringMatching(/^nsca\.encryption: unsupported encryption method; supported: 0, 1, 2, 3, 4, 8, 14/),
+        expect.stringMatching(/^throttle\.windw_seconds: unknown key/),
+        expect.stringMatching(/^throttle\.max_results_per_minute: /),
+        expect.stringMatching(/^rule\[1\]\.ignore: .*boolean/),
+        expect.stringMatching(/^report\.output: unknown field \{deamon\}; expected one of \{daemon\}/),
+        expect.stringMatching(/^bogus: unknown key/),
+      ]),
+    );
+    expect(problems).toHaveLength(7);
+  });
+
+  it('reads the password from a file, without its trailing newline', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-config-'));
+    await writeFile(join(dir, 'pw'), 's3cret\n');
+    const config = await configFromObject({ nsca: { password_file: join(dir, 'pw') } }, 't.toml');
+    expect(config.nsca.password).toBe('s3cret');
+    expect(JSON.stringify(redactedConfig(config))).not.toContain('s3cret');
+  });
+
+  it('reads the password from a systemd credential', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-cred-'));
+    await writeFile(join(dir, 'nsca.password'), 'fromcred');
+    const config = await configFromObject({ nsca: { password_credential: 'nsca.password' } }, 't.toml', { env: { CREDENTIALS_DIRECTORY: dir } });
+    expect(config.nsca.password).toBe('fromcred');
+    expect(await problemsOf({ nsca: { password_credential: 'nsca.password' } })).toEqual([
+      expect.stringMatching(/^nsca\.password_credential: CREDENTIALS_DIRECTORY is not set/),
+    ]);
+  });
+
+  it('names the password file that cannot be read, and refuses two password sources', async () => {
+    expect(await problemsOf({ nsca: { password_file: '/nonexistent/pw' } })).toEqual([expect.stringMatching(/^nsca\.password_file: cannot read \/nonexistent\/pw: ENOENT/)]);
+    expect(await problemsOf({ nsca: { password: 'a', password_file: '/x' } })).toHaveLength(2);
+  });
+
+  it('reports TOML syntax errors with line and column', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-toml-'));
+    const file = join(dir, 'bad.toml');
+    await writeFile(file, '[nsca]\nport = = 5\n');
+    await expect(loadConfig(file)).rejects.toThrow(/TOML line 2, column \d+/);
+    await expect(loadConfig(join(dir, 'missing.toml'))).rejects.toThrow(/cannot read the config file: ENOENT/);
+  });
+
+  it('accepts the shipped config/wrapwatch.toml as it is', async () => {
+    const config = await loadConfig(new URL('../../config/wrapwatch.toml', import.meta.url).pathname, { hostname: 'h' });
+    expect(config.source.paths).toEqual(['/var/log/secure']);
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { LineParser, type ParseResult } from '../../src/parse/parser.js';
+import type { JournalRecord, RefusalEvent } from '../../src/types.js';
+
+const parser = new LineParser({ timeZone: 'UTC', now: () => Date.parse('2026-11-21T16:00:00Z') });
+const event = (line: string): RefusalEvent | null => {
+  const r: ParseResult = parser.parseLine(line);
+  return r.kind === 'refusal' ? r.event : null;
+};
+const H = 'Nov 21 15:39:32 vm';
+
+describe('refusal formats', () => {
+  it('libwrap: only the final (ADDR) is trusted; the client text is kept, sanitised', () => {
+    expect(event(`${H} in.telnetd[7]: refused connect from evil.example (127.0.0.5)`)).toMatchObject({
+      kind: 'libwrap', daemon: 'in.telnetd', service: 'in.telnetd', address: '127.0.0.5', client: 'evil.example',
+    });
+    expect(event(`${H} sshd[7]: refused connect from root@6.6.6.6@127.0.0.2 (127.0.0.2)`)).toMatchObject({ address: '127.0.0.2', client: 'root@6.6.6.6@127.0.0.2' });
+    expect(event(`${H} sshd[7]: refused connect from x)(6.6.6.6@::1 (::1)`)).toMatchObject({ address: '::1', family: 6 });
+    expect(event(`${H} sshd[7]: refused connect from a%sb%n@::1 (::1)`)).toMatchObject({ address: '::1', client: 'a%sb%n@::1' });
+    expect(event(`${H} sshd[7]: refused connect from #033[31mred@127.0.0.2 (127.0.0.2)`)).toMatchObject({ client: '#033[31mred@127.0.0.2' });
+  });
+
+  it('xinetd: both lines, the access_control prefix, and the service id', () => {
+    expect(event(`${H} xinetd[5]: libwrap refused connection to daytime-stream (libwrap=daytime) from ::ffff:127.0.0.1`)).toMatchObject({
+      kind: 'xinetd-libwrap', service: 'daytime-stream', address: '127.0.0.1', family: 4, client: null,
+    });
+    expect(event(`${H} xinetd[5]: 5 {access_control} libwrap refused connection to echo (libwrap=echo) from 10.0.0.1`)).toMatchObject({ service: 'echo' });
+    expect(event(`${H} xinetd[5]: FAIL: echo-stream libwrap from=2001:db8:0:0:1:0:0:1`)).toMatchObject({ kind: 'xinetd-fail', address: '2001:db8::1:0:0:1' });
+  });
+
+  it('rpcbind, stunnel, socat, openbsd-inetd and tftpd-hpa', () => {
+    expect(event(`${H} rpcbind[9]: connect from 10.1.2.3 to getport/addr(portmapper): request from unauthorized host`)).toMatchObject({
+      kind: 'rpcbind', daemon: 'rpcbind', service: 'rpcbind', address: '10.1.2.3',
+    });
+    expect(event(`${H} stunnel: LOG4[1]: Service [wraptls6] REFUSED by libwrap from ::1:34498`)).toMatchObject({ kind: 'stunnel', service: 'wraptls6', address: '::1', pid: null });
+    expect(event(`${H} stunnel: LOG4[2]: Service [tls] REFUSED by libwrap from 2001:db8::7:443`)).toMatchObject({ address: '2001:db8::7' });
+    expect(event(`${H} socat[6]: W refusing connection from AF=2 127.0.0.1:41154 due to tcpwrapper option`)).toMatchObject({ kind: 'socat', service: null, address: '127.0.0.1' });
+    expect(event(`${H} socat[6]: W refusing connection from AF=10 [0000:0000:0000:0000:0000:0000:0000:0001]:36042 due to tcpwrapper option`)).toMatchObject({ address: '::1', family: 6 });
+    expect(event(`${H} socat[6]: W refusing connection from AF=2 [0000:0000:0000:0000:0000:0000:0000:0001]:1 due to tcpwrapper option`)).toBeNull();
+    expect(event(`${H} inetd[3]: refused connection from 10.9.8.7, service ftp (tcp)`)).toMatchObject({ kind: 'inetd', service: 'ftp', address: '10.9.8.7' });
+    expect(event(`${H} in.tftpd[3]: connection refused from 10.9.8.7`)).toMatchObject({ kind: 'tftpd', service: 'in.tftpd', address: '10.9.8.7' });
+  });
+
+  it('reads rsyslog "message repeated N times" as N refusals', () => {
+    expect(event(`${H} sshd[7]: message repeated 12 times: [ refused connect from 6.6.6.6 (6.6.6.6)]`)).toMatchObject({ address: '6.6.6.6', count: 12 });
+    expect(event(`${H} sshd[7]: message repeated 12 times: [ refused connect from 6.6.6.6 (6.6.6.6) x]`)).toBeNull();
+  });
+
+  it('ignores a trailing carriage return or blanks', () => {
+    expect(event(`${H} sshd[7]: refused connect from 1.2.3.4 (1.2.3.4)  `)).not.toBeNull();
+  });
+});
+
+describe('attacker text and forgeries (shared notes)', () => {
+  it.each([
+    ['a refusal phrase inside a longer sshd message', `${H} sshd[12604]: Invalid user refused connect from 6.6.6.6 (6.6.6.6) from 127.0.0.1 port 35416`],
+    ['the same at the end of a preauth line', `${H} sshd[12604]: Connection closed by invalid user refused connect from 6.6.6.6 (6.6.6.6) 127.0.0.1 port 35416 [preauth]`],
+    ['an xinetd FAIL phrase inside an sshd message', `${H} sshd[10989]: Connection closed by invalid user x libwrap from=6.6.6.6 127.0.0.1 port 34442 [preauth]`],
+    ['logger -t sshd (no [pid])', `${H} sshd: refused connect from 6.6.6.6 (6.6.6.6)`],
+    ['logger -t xinetd (no [pid])', `${H} xinetd: FAIL: echo libwrap from=6.6.6.6`],
+    ['a tag quoted inside another program\'s message', `${H} bar: sshd[99]: refused connect from 6.6.6.6 (6.6.6.6)`],
+    ['text after the address', `${H} sshd[7]: refused connect from 127.0.0.1 (127.0.0.1) extra`],
+    ['an invalid address', `${H} in.wraptest[1]: refused connect from unknown (unknown)`],
+    ['a nine-group IPv6 address', `${H} in.wraptest[1]: refused connect from x (3ffe:ffff:100:200::212:34ff:fe12:3456)`],
+    ['an allowed connection', `${H} in.wraptest[1]: connect from 127.0.0.1 (127.0.0.1)`],
+    ['xinetd start-up naming libwrap', `${H} xinetd[1]: 2.3.15.3 started with libwrap loadavg labeled-networking options compiled in.`],
+    ['a headerless refusal', 'refused connect from 127.0.0.1 (127.0.0.1)'],
+    ['a forged repeat wrapper around attacker text', `${H} sshd[7]: Invalid user message repeated 9 times: [ refused connect from 6.6.6.6 (6.6.6.6)]`],
+  ])('%s is no refusal', (_name, line) => {
+    expect(event(line)).toBeNull();
+  });
+
+  it('sanitises control characters and over-long client text to printable ASCII', () => {
+    const e = event(`${H} sshd[7]: refused connect from \u001b[31m\u00e9vil${'A'.repeat(400)}@1.2.3.4 (1.2.3.4)`);
+    expect(e?.client).toMatch(/^[\x20-\x7e]+$/);
+    expect(e?.client?.length).toBeLessThanOrEqual(255);
+    expect(e?.client?.startsWith('?[31m?vil')).toBe(true);
+  });
+
+  it('counts a refusal phrase without a known header as unknown-header, and chatter as nothing', () => {
+    expect(parser.parseLine('garbage refused connect from 1.2.3.4 (1.2.3.4)').kind).toBe('unknown-header');
+    expect(parser.parseLine(`${H} sshd[1]: Accepted publickey for root from 127.0.0.1 port 1 ssh2`).kind).toBe('none');
+  });
+
+  it('stays linear on adversarial near-misses (a catastrophic regex would never return)', () => {
+    const long = 'refused connect from ' + '( '.repeat(30_000) + 'x';
+    expect(event(`${H} sshd[1]: ${long}`)).toBeNull();
+    expect(event(`${H} sshd[1]: refused connect from ${'a ('.repeat(20_000)}1.2.3.4)`)).toBeNull();
+    expect(event(`${H} stunnel: LOG4[1]: Service [x] REFUSED by libwrap from ${':1'.repeat(30_000)}`)).toBeNull();
+    expect(event(`${H} sshd[1]: message repeated 3 times: [ ${'[ '.repeat(30_000)}`)).toBeNull();
+  });
+});
+
+describe('journal entries', () => {
+  const entry = (over: Partial<JournalRecord>): JournalRecord => ({
+    identifier: 'sshd', pid: 4242, message: 'refused connect from 6.6.6.6 (6.6.6.6)', hostname: 'vm',
+    time: new Date('2026-11-21T15:00:00Z'), trustedComm: 'sshd', trustedExe: '/usr/sbin/sshd', trustedPid: 4242, ...over,
+  });
+
+  it('take header fields from journald', () => {
+    const r = parser.parseJournal(entry({}));
+    expect(r.kind === 'refusal' && r.event).toMatchObject({ daemon: 'sshd', pid: 4242, host: 'vm', address: '6.6.6.6' });
+  });
+
+  it('apply the same pid and identifier rules as files', () => {
+    expect(parser.parseJournal(entry({ pid: null })).kind).toBe('none');
+    expect(parser.parseJournal(entry({ identifier: 'ss hd' })).kind).toBe('none');
+    expect(parser.parseJournal(entry({ message: 'Invalid user refused connect from 6.6.6.6 (6.6.6.6) from 1.1.1.1' })).kind).toBe('none');
+  });
+});
