@@ -152,6 +152,53 @@ export interface Logger {
   debug(obj: object, msg?: string): void;
 }
 
+/** What the sink reports for the daemon's stats line. */
+export interface SinkStats {
+  /** `up` after a delivery worked, `down` after one failed, `unknown` before the first try. */
+  readonly receiver: 'unknown' | 'up' | 'down';
+  /** Results waiting (or being sent); at most `nsca.max_pending_results`. */
+  readonly pending: number;
+  /** Results delivered (written, and not rejected within the linger time). */
+  readonly sent: number;
+  /** Results folded into an overflow summary because the buffer was full. */
+  readonly overflowed: number;
+  /** Results that broke the NSCA field rules and were dropped (logged one by one). */
+  readonly invalid: number;
+  /** Delivery attempts that failed. */
+  readonly failures: number;
+}
+
+/**
+ * The last stage: takes results and delivers them, holding them through receiver outages.
+ * `submit` never blocks and never throws: past its bound it folds results into counts that
+ * are delivered later as one summary, so every refusal stays counted.
+ */
+export interface ResultSink {
+  submit(alerts: readonly Alert[]): void;
+  /** SIGHUP: deliver to this receiver from now on; what is held is kept and goes there. */
+  retarget(settings: ReceiverSettings): void;
+  /** Lowest `oldestSeq` among results not yet delivered; null when everything is delivered. */
+  oldestPendingSeq(): Seq | null;
+  /** Waits until everything is delivered or `timeoutMs` passes; true when nothing is left. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Stops retrying and releases timers; pending results stay undelivered (and uncommitted). */
+  close(): Promise<void>;
+  stats(): SinkStats;
+}
+
+/** The receiver settings a sink is built from; a reload may hand it new ones. */
+export interface ReceiverSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly encryption: number;
+  readonly password: string;
+  readonly timeout_seconds: number;
+  readonly linger_ms: number;
+  readonly max_pending_results: number;
+  readonly reconnect_min_seconds: number;
+  readonly reconnect_max_seconds: number;
+}
+
 /** Injectable time, so throttle windows and timeouts are tested without sleeping. */
 export interface Clock {
   now(): number;

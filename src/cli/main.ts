@@ -9,7 +9,9 @@ type Command = { summary: string; load: () => Promise<{ main(argv: string[]): Pr
 
 const commands: Record<string, Command> = {
   parse: { summary: 'print the libwrap refusals found in log files (or stdin)', load: () => import('./parse.js') },
+  run: { summary: 'run the daemon: follow the log and report refusals over NSCA', load: () => import('./run.js') },
   'check-config': { summary: 'validate a config file and print the effective settings', load: () => import('./check-config.js') },
+  send: { summary: 'send passive check results like send_nsca', load: () => import('./send.js') },
 };
 
 const USAGE = `usage: wrapwatch <command> [options]
@@ -35,6 +37,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // A handle left open somewhere (a watcher, a socket) must not keep a stopped daemon alive;
+    // unref'd, this fires only if the event loop would otherwise not end by itself.
+    setTimeout(() => process.exit(code), 3000).unref();
   },
   (err: unknown) => {
     process.stderr.write(`wrapwatch: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

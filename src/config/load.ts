@@ -5,6 +5,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import type { z } from 'zod';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { throttleConfigProblems } from '../throttle/settings.js';
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
@@ -74,7 +75,8 @@ export async function configFromObject(doc: unknown, file: string, options: Load
   const parsed = configSchema.safeParse(doc);
   if (!parsed.success) throw new ConfigError(file, problemsFrom(parsed.error));
   const { password, password_file, password_credential, ...nsca } = parsed.data.nsca;
-  const problems: ConfigProblem[] = [];
+  // What the schema cannot see: hosts_access patterns, and names NSCA could not carry.
+  const problems: ConfigProblem[] = throttleConfigProblems(parsed.data);
 
   let secret = password ?? '';
   let passwordSource = password !== undefined ? 'nsca.password' : 'none';

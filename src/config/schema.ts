@@ -10,7 +10,7 @@ import { assertTimeZone } from '../parse/time.js';
 /** Fields `report.output` may use; anything else in braces is a config error. */
 export const OUTPUT_FIELDS = ['daemon', 'service', 'address', 'client', 'host', 'count', 'first', 'last'] as const;
 
-/** NSCA `encryption_method` numbers this client implements (4 and 8 need OpenSSL's legacy provider). */
+/** NSCA `encryption_method` numbers this client implements (4, CAST-128, needs OpenSSL's legacy provider: see sink/nsca/ciphers.ts). */
 export const ENCRYPTION_METHODS = [0, 1, 2, 3, 4, 8, 14] as const;
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);

@@ -1,0 +1,189 @@
+import type { Config } from '../config/load.js';
+import { LineParser } from '../parse/parser.js';
+import { systemTimeZone } from '../parse/time.js';
+import { createSources } from '../source/create-sources.js';
+import { createSeqCounter, type LineSource } from '../source/line-source.js';
+import { CheckpointStore } from '../state/checkpoint-store.js';
+import { Throttle } from '../throttle/throttle.js';
+import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type SourceLine } from '../types.js';
+import { CommitTracker, oldestOf } from './commit-tracker.js';
+import { ParseCounters, statsFields } from './pipeline-stats.js';
+
+/** What the daemon is built from; the CLI passes the real ones, tests may pass their own. */
+export interface DaemonDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Where results go: the NSCA sink, or the dry-run printer. */
+  readonly sink: ResultSink;
+  readonly clock?: Clock;
+}
+
+/**
+ * wrapwatch run: source -> parse -> throttle -> sink, with positions committed behind delivery.
+ *
+ * Every batch from a source goes through parse and throttle synchronously; its last line's
+ * position is then noted. A commit (every `state.commit_interval_seconds`) writes the newest
+ * noted positions whose sequence number is below everything the throttle still folds and the
+ * sink still holds, so a SIGKILL at any moment loses no refusal: at worst the lines after the
+ * last commit are read and reported again.
+ */
+export class Daemon {
+  private config: Config;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly sink: ResultSink;
+  private readonly parser: LineParser;
+  private readonly throttle: Throttle;
+  private readonly checkpoints: CheckpointStore;
+  private readonly tracker = new CommitTracker();
+  private readonly counters = new ParseCounters();
+  private sources: LineSource[] = [];
+  private tickTimer: NodeJS.Timeout | null = null;
+  private tickAt: number | null = null;
+  private commitTimer: NodeJS.Timeout | null = null;
+  private statsTimer: NodeJS.Timeout | null = null;
+  private committing: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  constructor(deps: DaemonDeps) {
+    this.config = deps.config;
+    this.logger = deps.logger;
+    this.clock = deps.clock ?? systemClock;
+    this.sink = deps.sink;
+    this.parser = new LineParser({ timeZone: this.config.source.timezone ?? systemTimeZone(), now: () => this.clock.now() });
+    this.throttle = new Throttle(this.config, this.clock, { fallbackHost: this.config.report.host_name.includes('{') ? undefined : this.config.report.host_name });
+    this.checkpoints = new CheckpointStore({ directory: this.config.state.directory, logger: this.logger, clock: this.clock });
+  }
+
+  async start(): Promise<void> {
+    const checkpoints = await this.checkpoints.load();
+    this.sources = createSources(this.config, {
+      logger: this.logger,
+      nextSeq: createSeqCounter(),
+      checkpoints,
+      onLines: (lines) => this.handleBatch(lines),
+      clock: this.clock,
+    });
+    for (const source of this.sources) await source.start();
+    this.startTimers();
+    this.scheduleTick();
+    this.logger.info(
+      {
+        sources: this.sources.map((s) => s.id),
+        resumed: [...checkpoints.keys()],
+        receiver: `${this.config.nsca.host}:${this.config.nsca.port}`,
+        nagiosHost: this.config.report.host_name,
+        service: this.config.report.service,
+      },
+      'wrapwatch started',
+    );
+  }
+
+  /** SIGTERM: stop reading, send what is folded, wait (bounded) for delivery, commit, close. */
+  async stop(drainMs: number): Promise<boolean> {
+    this.stopping = true;
+    for (const source of this.sources) await source.stop();
+    this.clearTimers();
+    this.sink.submit(this.throttle.flush());
+    const drained = await this.sink.drain(drainMs);
+    await this.commit();
+    await this.sink.close();
+    this.logger.info({ ...this.stats(), drained }, drained ? 'wrapwatch stopped; everything read was delivered' : 'wrapwatch stopped with results undelivered; their lines will be read again at the next start');
+    return drained;
+  }
+
+  /**
+   * SIGHUP with a validated config: thresholds, rules, report settings, the receiver and the
+   * stats interval apply at once. [source] and [state] keep what they started with (files
+   * being followed and checkpoints in use); the returned section names need a restart.
+   */
+  reconfigure(config: Config): string[] {
+    this.throttle.reconfigure(config);
+    if (JSON.stringify(config.nsca) !== JSON.stringify(this.config.nsca)) this.sink.retarget(config.nsca);
+    const needRestart = (['source', 'state'] as const).filter((section) => JSON.stringify(config[section]) !== JSON.stringify(this.config[section]));
+    this.config = config;
+    this.scheduleTick();
+    this.restartStatsTimer();
+    return needRestart;
+  }
+
+  stats(): Record<string, unknown> {
+    return statsFields({
+      parse: this.counters,
+      sources: this.sources.map((s) => ({ id: s.id, stats: s.stats(), bytesBehind: s.bytesBehind() })),
+      throttle: this.throttle.stats(),
+      sink: this.sink.stats(),
+    });
+  }
+
+  private async handleBatch(lines: readonly SourceLine[]): Promise<void> {
+    const lastBySource = new Map<string, SourceLine>();
+    const alerts: Alert[] = [];
+    for (const line of lines) {
+      lastBySource.set(line.sourceId, line);
+      this.counters.lines++;
+      if (line.defect !== undefined) continue; // counted by the source
+      const result = line.journal ? this.parser.parseJournal(line.journal) : this.parser.parseLine(line.text);
+      if (result.kind === 'none') continue;
+      if (result.kind === 'unknown-header') {
+        this.counters.skip('unknown-header');
+        continue;
+      }
+      const event = result.event;
+      this.counters.refusal(event.kind, event.count);
+      this.logger.debug({ daemon: event.daemon, service: event.service, address: event.address, client: event.client, host: event.host, count: event.count }, 'refusal');
+      for (const alert of this.throttle.offer({ seq: line.seq, event })) alerts.push(alert);
+    }
+    if (alerts.length > 0) this.sink.submit(alerts);
+    for (const line of lastBySource.values()) this.tracker.note(line.seq, line.sourceId, line.position);
+    this.scheduleTick();
+  }
+
+  /** One timer for the throttle's next deadline (windows, storm summaries, heartbeats). */
+  private scheduleTick(): void {
+    if (this.stopping) return;
+    const due = this.throttle.nextDeadline();
+    if (due === null) return;
+    if (this.tickTimer !== null && this.tickAt !== null && this.tickAt <= due) return;
+    if (this.tickTimer !== null) clearTimeout(this.tickTimer);
+    this.tickAt = due;
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = null;
+      this.tickAt = null;
+      this.sink.submit(this.throttle.tick());
+      this.scheduleTick();
+    }, Math.max(0, due - this.clock.now()));
+  }
+
+  private commit(): Promise<void> {
+    const next = this.committing.then(async () => {
+      const positions = this.tracker.release(oldestOf(this.throttle.oldestPendingSeq(), this.sink.oldestPendingSeq()));
+      if (positions.size === 0) return;
+      try {
+        await this.checkpoints.commit(positions);
+      } catch (err) {
+        // The positions stay in memory and go out with the next commit; reading goes on.
+        this.logger.error({ error: err instanceof Error ? err.message : String(err), directory: this.config.state.directory }, 'cannot write the checkpoint');
+      }
+    });
+    this.committing = next;
+    return next;
+  }
+
+  private startTimers(): void {
+    this.commitTimer = setInterval(() => void this.commit(), Math.max(100, this.config.state.commit_interval_seconds * 1000));
+    this.restartStatsTimer();
+  }
+
+  private restartStatsTimer(): void {
+    if (this.statsTimer !== null) clearInterval(this.statsTimer);
+    this.statsTimer = null;
+    const seconds = this.config.log.stats_interval_seconds;
+    if (seconds > 0 && !this.stopping) this.statsTimer = setInterval(() => this.logger.info(this.stats(), 'stats'), seconds * 1000);
+  }
+
+  private clearTimers(): void {
+    for (const timer of [this.tickTimer, this.commitTimer, this.statsTimer]) if (timer !== null) clearTimeout(timer);
+    this.tickTimer = this.commitTimer = this.statsTimer = null;
+  }
+}

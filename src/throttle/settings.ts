@@ -1,0 +1,92 @@
+import { ConfigError, type ConfigProblem } from '../config/errors.js';
+import { OUTPUT_FIELDS } from '../config/schema.js';
+import { systemTimeZone, TimeZoneResolver } from '../parse/time.js';
+import { checkService, compileHostNameTemplate, compileRules, type CompiledRule, type Route, type RuleView } from './rules.js';
+import { compileTemplate, isTemplateProblems, type CompiledTemplate } from './template.js';
+
+/**
+ * The throttle's part of the configuration, compiled once: patterns into matchers, templates
+ * into parts, seconds into milliseconds. A SIGHUP compiles a new one and swaps it in whole, so
+ * a broken reload leaves the running settings untouched.
+ */
+export interface ThrottleSettings {
+  readonly output: CompiledTemplate;
+  /** `[report]` as a route: used when no rule matches. */
+  readonly defaultRoute: Route;
+  readonly rules: readonly CompiledRule[];
+  readonly windowMs: number;
+  readonly maxResultsPerMinute: number;
+  readonly maxTrackedSources: number;
+  readonly ipv6Prefix: number;
+  readonly stormTop: number;
+  readonly heartbeatMs: number;
+  /** Prints event times in the log's zone when the event does not carry its own offset. */
+  readonly zone: TimeZoneResolver;
+}
+
+/** The configuration the throttle reads; both the schema's output and the loaded `Config` fit. */
+export interface ThrottleConfigView {
+  readonly source?: { readonly timezone?: string | undefined };
+  readonly report: {
+    /** Absent only before the loader fills in the machine's host name. */
+    readonly host_name?: string | undefined;
+    readonly service: string;
+    readonly status: number;
+    readonly output: string;
+    readonly heartbeat_seconds: number;
+  };
+  readonly throttle: {
+    readonly window_seconds: number;
+    readonly max_results_per_minute: number;
+    readonly max_tracked_sources: number;
+    readonly ipv6_prefix: number;
+    readonly storm_top: number;
+  };
+  readonly rule: readonly RuleView[];
+}
+
+/** Stands in while a broken `report.host_name` is reported, so rules are still checked. */
+const placeholderHost: CompiledTemplate = { source: 'localhost', fields: new Set(), literal: 'localhost', render: () => 'localhost', renderRaw: () => 'localhost' };
+
+function compile(config: ThrottleConfigView, problems: ConfigProblem[]): ThrottleSettings | null {
+  const output = compileTemplate(config.report.output, OUTPUT_FIELDS);
+  if (isTemplateProblems(output)) for (const p of output) problems.push({ path: 'report.output', message: p.message });
+  // Before the loader has filled in the machine's name, any valid name stands in for it.
+  const hostName = compileHostNameTemplate(config.report.host_name ?? 'localhost', 'report.host_name', problems);
+  checkService(config.report.service, 'report.service', problems);
+  const windowMs = Math.round(config.throttle.window_seconds * 1000);
+  const defaults = { hostName: hostName ?? placeholderHost, service: config.report.service, status: config.report.status, windowMs };
+  const rules = compileRules(config.rule, defaults, problems);
+  if (problems.length > 0 || isTemplateProblems(output) || hostName === null) return null;
+  return {
+    output,
+    defaultRoute: { ruleIndex: -1, ignore: false, ...defaults, hostName },
+    rules,
+    windowMs,
+    maxResultsPerMinute: config.throttle.max_results_per_minute,
+    maxTrackedSources: config.throttle.max_tracked_sources,
+    ipv6Prefix: config.throttle.ipv6_prefix,
+    stormTop: config.throttle.storm_top,
+    heartbeatMs: Math.round(config.report.heartbeat_seconds * 1000),
+    zone: new TimeZoneResolver(config.source?.timezone ?? systemTimeZone()),
+  };
+}
+
+/**
+ * What the throttle cannot use in an otherwise schema-valid configuration: hosts_access patterns
+ * (`rule[0].clients: "10.0.0.0/33" is not a valid pattern: ...`), templates that would corrupt
+ * a result, host and service names NSCA cannot carry. The config loader adds these to its list.
+ */
+export function throttleConfigProblems(config: ThrottleConfigView): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  compile(config, problems);
+  return problems;
+}
+
+/** Compiles the settings; throws ConfigError (sysexits EX_CONFIG) listing every problem. */
+export function compileThrottleSettings(config: ThrottleConfigView): ThrottleSettings {
+  const problems: ConfigProblem[] = [];
+  const settings = compile(config, problems);
+  if (settings === null) throw new ConfigError('(throttle configuration)', problems);
+  return settings;
+}

@@ -1,0 +1,266 @@
+/**
+ * A real Debian /usr/sbin/nsca on 127.0.0.1, private to one test: its own nsca.cfg, command
+ * file, pid file and dump file in a temp dir, a free port, the chosen decryption method and
+ * password. It runs in the foreground (-f, single-process mode), so the pid we spawned is the
+ * server's own and `stop()` ends exactly that process. As root it stays root: nsca_user and
+ * nsca_group are set to our own ids, so it can always write the command file we created.
+ *
+ * Self-contained (Node built-ins only): test/bench/ transpiles and imports it as well.
+ * nsca logs only to syslog; on a machine without /dev/log a failed start is silent, so a start
+ * that does not answer names the config file to look at.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const NSCA_BINARY = '/usr/sbin/nsca';
+export const SEND_NSCA_BINARY = '/usr/sbin/send_nsca';
+const INIT_PACKET_BYTES = 132;
+
+export interface NscaServerOptions {
+  /** nsca.cfg decryption_method; default 1 (XOR). */
+  readonly decryptionMethod?: number;
+  /** nsca.cfg password; default none (nsca refuses an empty `password=` line, so none is written). */
+  readonly password?: string;
+  /** How long start-up may take, including retries on a port taken meanwhile; default 15 s. */
+  readonly startTimeoutMs?: number;
+  /** Listen on this port (a receiver restarted where clients expect it); default a free one. */
+  readonly port?: number;
+  /** Append to this command file (kept across restarts); default a new one in the temp dir. */
+  readonly commandFile?: string;
+}
+
+export interface NscaServer {
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly dir: string;
+  readonly configFile: string;
+  readonly commandFile: string;
+  readonly decryptionMethod: number;
+  readonly password: string;
+  /** The command file's lines; `latin1` gives the bytes one char each. */
+  readCommandFile(encoding?: BufferEncoding): Promise<string[]>;
+  /** Resolves with the lines once there are at least `count`; rejects after `timeoutMs` (default 10 s). */
+  waitForLines(count: number, timeoutMs?: number, encoding?: BufferEncoding): Promise<string[]>;
+  /** Whether the server process is still running. */
+  running(): boolean;
+  /** SIGTERM by pid (SIGKILL if it lingers), then removes the temp dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A TCP port on 127.0.0.1 that nothing listened on a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** "[1732000000] PROCESS_..." -> "PROCESS_...": the server stamps its own clock. */
+export function withoutTimestamp(line: string): string {
+  return line.replace(/^\[\d+\] /, '');
+}
+
+/** Writes a send_nsca.cfg (for send_nsca or `wrapwatch send -c`) and returns its path. */
+export async function writeSendNscaConfig(dir: string, method: number, password: string, name = 'send_nsca.cfg'): Promise<string> {
+  const file = join(dir, name);
+  const lines = [`# written by test/helpers/nsca-server.ts`, `encryption_method=${method}`];
+  if (password !== '') lines.push(`password=${password}`);
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** Resolves true once the port answers with an NSCA greeting (132 bytes). */
+function greets(port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let received = 0;
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received >= INIT_PACKET_BYTES) done(true);
+    });
+    socket.on('error', () => done(false));
+    socket.on('close', () => done(received >= INIT_PACKET_BYTES));
+  });
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (exited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(exited(child)), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Servers still running; one exit hook kills them all if the test process ends first. */
+const livePids = new Set<number>();
+let exitHookInstalled = false;
+function trackPid(pid: number): void {
+  livePids.add(pid);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const live of livePids) killByPid(live, 'SIGKILL');
+    });
+  }
+}
+
+function killByPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+export async function startNscaServer(options: NscaServerOptions = {}): Promise<NscaServer> {
+  const decryptionMethod = options.decryptionMethod ?? 1;
+  const password = options.password ?? '';
+  const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
+  const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-nsca-'));
+  const commandFile = options.commandFile ?? join(dir, 'nagios.cmd');
+  const configFile = join(dir, 'nsca.cfg');
+  if (options.commandFile === undefined) await writeFile(commandFile, '');
+
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const port = options.port ?? (await freePort());
+      const config = [
+        `pid_file=${join(dir, 'nsca.pid')}`,
+        `server_port=${port}`,
+        'server_address=127.0.0.1',
+        `nsca_user=${process.getuid?.() ?? 0}`,
+        `nsca_group=${process.getgid?.() ?? 0}`,
+        'debug=0',
+        `command_file=${commandFile}`,
+        `alternate_dump_file=${join(dir, 'nsca.dump')}`,
+        'aggregate_writes=0',
+        // Without it every result is written at offset 0 of a plain file.
+        'append_to_file=1',
+        'max_packet_age=30',
+        `decryption_method=${decryptionMethod}`,
+        ...(password === '' ? [] : [`password=${password}`]),
+      ];
+      await writeFile(configFile, `${config.join('\n')}\n`);
+      const child = spawn(NSCA_BINARY, ['-f', '-c', configFile, '--single'], { stdio: 'ignore' });
+      const pid = child.pid;
+      if (pid === undefined) {
+        await new Promise((resolve) => child.once('error', resolve));
+        throw new Error(`cannot start ${NSCA_BINARY} (is the nsca package installed?)`);
+      }
+      // A test worker that dies must not leave servers behind.
+      trackPid(pid);
+
+      let ready = false;
+      while (!exited(child) && Date.now() < deadline) {
+        if (await greets(port, 1000)) {
+          ready = true;
+          break;
+        }
+        await sleep(25);
+      }
+      if (ready) return makeServer({ child, pid, port, dir, configFile, commandFile, decryptionMethod, password });
+
+      if (!exited(child)) {
+        killByPid(pid, 'SIGKILL');
+        await waitForExit(child, 5000);
+        livePids.delete(pid);
+        throw new Error(`nsca (pid ${pid}) did not answer on 127.0.0.1:${port} in time; config ${configFile}`);
+      }
+      livePids.delete(pid);
+      // Most likely someone took the port between freePort() and nsca's bind: try another.
+      if ((options.port === undefined && attempt >= 5) || Date.now() >= deadline) {
+        throw new Error(`nsca exited at start (code ${String(child.exitCode)}
+      // A fixed port may still be held by the server stopped a moment ago.
+      if (options.port !== undefined) await sleep(200);) ${attempt} times; it logs only to syslog. Config: ${configFile}`);
+      }
+    }
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly port: number;
+  readonly dir: string;
+  readonly configFile: string;
+  readonly commandFile: string;
+  readonly decryptionMethod: number;
+  readonly password: string;
+}
+
+function makeServer(running: Running): NscaServer {
+  const { child, pid, dir, commandFile } = running;
+  let stopped: Promise<void> | undefined;
+
+  const readCommandFile = async (encoding: BufferEncoding = 'utf8'): Promise<string[]> => {
+    const text = await readFile(commandFile, encoding);
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    return lines;
+  };
+
+  return {
+    host: '127.0.0.1',
+    port: running.port,
+    pid,
+    dir,
+    configFile: running.configFile,
+    commandFile,
+    decryptionMethod: running.decryptionMethod,
+    password: running.password,
+    readCommandFile,
+    async waitForLines(count, timeoutMs = 10_000, encoding = 'utf8') {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const lines = await readCommandFile(encoding);
+        if (lines.length >= count) return lines;
+        if (Date.now() >= deadline) {
+          throw new Error(`expected ${count} lines in ${commandFile} within ${timeoutMs} ms, found ${lines.length}:\n${lines.slice(-5).join('\n')}`);
+        }
+        await sleep(20);
+      }
+    },
+    running: () => !exited(child),
+    stop() {
+      stopped ??= (async () => {
+        if (!exited(child)) {
+          killByPid(pid, 'SIGTERM');
+          if (!(await waitForExit(child, 3000))) {
+            killByPid(pid, 'SIGKILL');
+            await waitForExit(child, 5000);
+          }
+        }
+        livePids.delete(pid);
+        await rm(dir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const UNIT = fileURLToPath(new URL('../../systemd/wrapwatch.service', import.meta.url));
+const text = readFileSync(UNIT, 'utf8');
+const directives = text
+  .split('\n')
+  .filter((l) => /^[A-Za-z]+=/.test(l))
+  .map((l) => l.slice(0, l.indexOf('=')) + '=' + l.slice(l.indexOf('=') + 1));
+const has = (line: string) => directives.includes(line);
+const ANALYZE = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
+
+describe('systemd/wrapwatch.service', () => {
+  it('runs wrapwatch as a throw-away user that reads the log through group adm', () => {
+    expect(has('DynamicUser=yes')).toBe(true);
+    expect(has('SupplementaryGroups=adm')).toBe(true);
+    expect(has('StateDirectory=wrapwatch')).toBe(true);
+    expect(has('LoadCredential=nsca.password:/etc/wrapwatch/nsca.password')).toBe(true);
+  });
+
+  it('reloads with HUP, restarts on failure but not on a config error (exit 78)', () => {
+    expect(has('ExecReload=/bin/kill -HUP $MAINPID')).toBe(true);
+    expect(has('Restart=on-failure')).toBe(true);
+    expect(has('RestartPreventExitStatus=78')).toBe(true);
+  });
+
+  it('keeps what Node needs: no MemoryDenyWriteExecute (V8 JIT), no PrivateUsers (would hide group adm)', () => {
+    expect(directives.some((d) => d.startsWith('MemoryDenyWriteExecute='))).toBe(false);
+    expect(directives.some((d) => d.startsWith('PrivateUsers='))).toBe(false);
+  });
+
+  it('limits the network to IP, to the receiver only', () => {
+    expect(has('RestrictAddressFamilies=AF_INET AF_INET6')).toBe(true);
+    expect(has('IPAddressDeny=any')).toBe(true);
+    expect(directives.some((d) => d.startsWith('IPAddressAllow='))).toBe(true);
+  });
+
+  it.skipIf(!ANALYZE)('scores an exposure of at most 1.5 in systemd-analyze security --offline', async () => {
+    const run = promisify(execFile);
+    // --threshold fails the command when exposure x 10 is above it.
+    const { stdout } = await run(ANALYZE!, ['security', '--offline=yes', '--threshold=15', UNIT]);
+    const score = Number(/Overall exposure level for wrapwatch\.service: ([\d.]+)/.exec(stdout)?.[1]);
+    expect(score).toBeLessThanOrEqual(1.5);
+  });
+});
