@@ -70,8 +70,67 @@ export async function main(argv: string[]): Promise<number> {
   const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new NscaSink({ receiver: config.nsca, logger });
   const daemon = new Daemon({ config, logger, sink });
 
+  // The handlers go in before the start, which can take a while (checkpoint fsync, a large file
+  // to open): a stop or reload sent meanwhile must not meet the default action, which for
+  // SIGTERM and SIGHUP is to die on the spot. Until the start is complete they are deferred.
+  let started = false;
+  let stopping = false;
+  let reloadWhenStarted = false;
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+
+  const drainAndExit = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping: delivering what is pending');
+    // Bounded: systemd's TimeoutStopSec (30 s) must not run out first.
+    const drainMs = Math.min(20_000, config.nsca.timeout_seconds * 1000 + config.nsca.linger_ms + 1000);
+    daemon.stop(drainMs).then(
+      () => finish(0),
+      (err: unknown) => {
+        logger.error({ error: err instanceof Error ? err.message : String(err) }, 'error while stopping');
+        finish(1);
+      },
+    );
+  };
+  let deferredStop: NodeJS.Signals | null = null;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting at once; undelivered lines will be read again at the next start');
+      finish(1);
+      return;
+    }
+    stopping = true;
+    if (started) drainAndExit(signal);
+    else deferredStop = signal;
+  };
+  const reload = () => {
+    if (!started) {
+      reloadWhenStarted = true;
+      return;
+    }
+    loadChecked(file).then(
+      (next) => {
+        const needRestart = daemon.reconfigure(next);
+        logger.level = next.log.level;
+        config = next;
+        logger.info({ file, needRestart }, needRestart.length > 0 ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart` : 'configuration reloaded');
+      },
+      (err: unknown) => {
+        if (err instanceof ConfigError) {
+          for (const problem of err.problems) logger.error({ file, field: problem.path, problem: problem.message }, 'bad configuration field; keeping the running configuration');
+        } else {
+          logger.error({ file, error: err instanceof Error ? err.message : String(err) }, 'cannot reload the configuration; keeping the running one');
+        }
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', reload);
+
   try {
-    await daemon.start();
+    // A second signal during the start ends the process without waiting for it.
+    const early = await Promise.race([daemon.start().then(() => null), finished]);
+    if (early !== null) return early;
   } catch (err) {
     if (err instanceof CheckpointError || err instanceof CheckpointVersionError) {
       logger.fatal({ error: err.message, directory: config.state.directory }, 'cannot use the state directory');
@@ -79,46 +138,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal: exiting at once; undelivered lines will be read again at the next start');
-        resolve(1);
-        return;
-      }
-      stopping = true;
-      logger.info({ signal }, 'stopping: delivering what is pending');
-      // Bounded: systemd's TimeoutStopSec (30 s) must not run out first.
-      const drainMs = Math.min(20_000, config.nsca.timeout_seconds * 1000 + config.nsca.linger_ms + 1000);
-      daemon.stop(drainMs).then(
-        () => resolve(0),
-        (err: unknown) => {
-          logger.error({ error: err instanceof Error ? err.message : String(err) }, 'error while stopping');
-          resolve(1);
-        },
-      );
-    };
-    const reload = () => {
-      loadChecked(file).then(
-        (next) => {
-          const needRestart = daemon.reconfigure(next);
-          logger.level = next.log.level;
-          config = next;
-          logger.info({ file, needRestart }, needRestart.length > 0 ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart` : 'configuration reloaded');
-        },
-        (err: unknown) => {
-          if (err instanceof ConfigError) {
-            for (const problem of err.problems) logger.error({ file, field: problem.path, problem: problem.message }, 'bad configuration field; keeping the running configuration');
-          } else {
-            logger.error({ file, error: err instanceof Error ? err.message : String(err) }, 'cannot reload the configuration; keeping the running one');
-          }
-        },
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    process.on('SIGHUP', reload);
-  });
+  started = true;
+  if (deferredStop !== null) drainAndExit(deferredStop);
+  else if (reloadWhenStarted) reload();
+  return finished;
 }

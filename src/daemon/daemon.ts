@@ -5,7 +5,7 @@ import { createSources } from '../source/create-sources.js';
 import { createSeqCounter, type LineSource } from '../source/line-source.js';
 import { CheckpointStore } from '../state/checkpoint-store.js';
 import { Throttle } from '../throttle/throttle.js';
-import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type SourceLine } from '../types.js';
+import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type Seq, type SourceLine } from '../types.js';
 import { CommitTracker, oldestOf } from './commit-tracker.js';
 import { ParseCounters, statsFields } from './pipeline-stats.js';
 
@@ -44,6 +44,8 @@ export class Daemon {
   private statsTimer: NodeJS.Timeout | null = null;
   private committing: Promise<void> = Promise.resolve();
   private stopping = false;
+  /** The sequence number most recently handed to a source (0: none yet). */
+  private lastSeq: Seq = 0;
 
   constructor(deps: DaemonDeps) {
     this.config = deps.config;
@@ -57,14 +59,16 @@ export class Daemon {
 
   async start(): Promise<void> {
     const checkpoints = await this.checkpoints.load();
+    const seqCounter = createSeqCounter();
     this.sources = createSources(this.config, {
       logger: this.logger,
-      nextSeq: createSeqCounter(),
+      nextSeq: () => (this.lastSeq = seqCounter()),
       checkpoints,
       onLines: (lines) => this.handleBatch(lines),
       clock: this.clock,
     });
     for (const source of this.sources) await source.start();
+    await this.commitStartingPoints();
     this.startTimers();
     this.scheduleTick();
     this.logger.info(
@@ -77,6 +81,21 @@ export class Daemon {
       },
       'wrapwatch started',
     );
+  }
+
+  /**
+   * Where each source began reading becomes a checkpoint at once. Without it, a first start
+   * with `start_at = "end"` that is killed before its first commit would, at the next start,
+   * again begin at the end of the file and skip every line written in between. Each position
+   * is noted under the last sequence number handed out so far, so it is released only once the
+   * lines it may cover are delivered (if a source already handed out a batch).
+   */
+  private async commitStartingPoints(): Promise<void> {
+    for (const source of this.sources) {
+      const position = source.position();
+      if (position !== null) this.tracker.note(this.lastSeq, source.id, position);
+    }
+    await this.commit();
   }
 
   /** SIGTERM: stop reading, send what is folded, wait (bounded) for delivery, commit, close. */

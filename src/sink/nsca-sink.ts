@@ -4,17 +4,25 @@ import { Backoff } from './backoff.js';
 import { OverflowSummaries } from './overflow-summaries.js';
 import { InvalidResultError, NscaClosedEarlyError, NscaDeliveryError, NscaRejectedError } from './nsca/errors.js';
 import { prepareResult, type PreparedResult } from './nsca/fields.js';
-import { clientOptionsFromConfig, formatEndpoint, sendPrepared, type SendReport } from './nsca/client.js';
+import { clientOptionsFromConfig, formatEndpoint, sendPrepared, type ResultStream, type SendReport } from './nsca/client.js';
 
-/** Sends one batch over one connection; `sendPrepared` from ./nsca/client.ts in production. */
-export type SendBatch = (batch: readonly PreparedResult[]) => Promise<SendReport>;
+/** What a delivery tells the sender besides the batch (see NscaClientOptions). */
+export interface DeliveryHooks {
+  /** The connection takes no more results and everything is written. */
+  readonly onWritten: () => void;
+  /** Results that arrive while the connection is open. */
+  readonly stream: ResultStream;
+}
+
+/** Sends one batch (and what the stream hands over) over one connection; `sendPrepared` in production. */
+export type SendBatch = (batch: readonly PreparedResult[], hooks?: DeliveryHooks) => Promise<SendReport>;
 
 /** Builds the batch sender for a receiver (tests pass a fake receiver here). */
 export type SenderFactory = (settings: ReceiverSettings) => SendBatch;
 
 export const nscaSender: SenderFactory = (settings) => {
   const options = clientOptionsFromConfig(settings);
-  return (batch) => sendPrepared(batch, options);
+  return (batch, hooks) => sendPrepared(batch, { ...options, ...hooks });
 };
 
 export interface NscaSinkOptions {
@@ -33,12 +41,21 @@ interface Pending {
   readonly prepared: PreparedResult;
 }
 
+/** Connections open at once: one taking results, one still watching for a rejection after its last packet. */
+const MAX_CONNECTIONS = 2;
+/** One connection carries at most this many results, or stays open this long, before it is confirmed. */
+const STREAM_MAX_RESULTS = 1000;
+const STREAM_MAX_OPEN_MS = 5000;
+
 /**
  * Delivers results to the NSCA receiver and rides out its outages.
  *
- * - One delivery at a time: a p-queue of concurrency 1 serialises the attempts (the Debian
- *   nsca is a single process that prefers one client at a time), and its `onIdle()` is what
- *   `drain()` waits on at shutdown.
+ * - One connection takes results at a time, and results that come while it is open go out on
+ *   it at once (the Debian nsca is a single process: results arrive in order and never
+ *   compete). NSCA never acknowledges; a connection's results count as delivered once it has
+ *   gone `linger_ms` without a hang-up after its last packet. A connection that takes no more
+ *   results only waits out that linger; the next one may start meanwhile, so the wait adds no
+ *   latency. A p-queue of concurrency 2 runs the attempts; `drain()` waits on its `onIdle()`.
  * - A failed attempt keeps the batch at the front and retries after an exponential backoff
  *   with jitter; NSCA has no acknowledgement, so after a failure nothing of the batch is
  *   assumed delivered (duplicates over loss: at-least-once).
@@ -48,8 +65,14 @@ interface Pending {
  *   nothing they account for is committed before the summary is delivered.
  */
 export class NscaSink implements ResultSink {
-  private readonly queue = new PQueue({ concurrency: 1 });
+  private readonly queue = new PQueue({ concurrency: MAX_CONNECTIONS });
   private readonly pending: Pending[] = [];
+  /** Batches taken from `pending` by deliveries still running (writing or lingering). */
+  private readonly inFlight = new Set<readonly Pending[]>();
+  /** A delivery is writing (or about to): the next one waits for its last packet. */
+  private writing = false;
+  /** The connection taking results, to wake when new ones arrive. */
+  private taker: (() => void) | null = null;
   private readonly overflow: OverflowSummaries;
   private backoff: Backoff;
   private send: SendBatch;
@@ -59,6 +82,12 @@ export class NscaSink implements ResultSink {
   private closed = false;
   private receiver: SinkStats['receiver'] = 'unknown';
   private downSince = 0;
+  /** The last failed attempt was hung up on (see onFailure); reset by a delivery. */
+  private hungUpBefore = false;
+  /** The current outage was already reported as the receiver being unreachable. */
+  private outageWarned = false;
+  /** Results folded into the summaries since they were last queued (overflow.size counts summaries). */
+  private foldedResults = 0;
   private counts = { sent: 0, overflowed: 0, invalid: 0, failures: 0 };
 
   constructor(private readonly options: NscaSinkOptions) {
@@ -75,6 +104,9 @@ export class NscaSink implements ResultSink {
     this.endpoint = formatEndpoint(settings.host, settings.port);
     this.maxPending = settings.max_pending_results;
     this.backoff = new Backoff(settings.reconnect_min_seconds * 1000, settings.reconnect_max_seconds * 1000, this.options.random);
+    // What the old receiver or password did says nothing about the new one.
+    this.hungUpBefore = false;
+    this.outageWarned = false;
     // A new receiver or password deserves a try now, not after the old backoff.
     this.clearRetry();
     this.schedule();
@@ -92,19 +124,23 @@ export class NscaSink implements ResultSink {
         this.options.logger.error({ host: alert.host, service: alert.service, problem: err.message, refusals: alert.refusals }, 'result breaks the NSCA field rules and was dropped');
         continue;
       }
-      if (this.pending.length < this.maxPending) this.pending.push({ alert, prepared });
+      if (this.pending.length + this.inFlightResults() < this.maxPending) this.pending.push({ alert, prepared });
       else {
         this.counts.overflowed++;
+        this.foldedResults++;
         this.overflow.fold(alert, this.now());
       }
     }
-    this.schedule();
+    if (this.taker !== null) this.taker();
+    else this.schedule();
   }
 
   oldestPendingSeq(): Seq | null {
     let oldest: Seq | null = this.overflow.oldestSeq();
-    for (const { alert } of this.pending) {
-      if (alert.oldestSeq !== null && (oldest === null || alert.oldestSeq < oldest)) oldest = alert.oldestSeq;
+    for (const batch of [this.pending, ...this.inFlight]) {
+      for (const { alert } of batch) {
+        if (alert.oldestSeq !== null && (oldest === null || alert.oldestSeq < oldest)) oldest = alert.oldestSeq;
+      }
     }
     return oldest;
   }
@@ -116,7 +152,7 @@ export class NscaSink implements ResultSink {
       if (left <= 0) break;
       // At shutdown, try at once rather than waiting out the backoff.
       this.clearRetry();
-      void this.queue.add(() => this.deliverOnce());
+      this.schedule();
       const idle = this.queue.onIdle();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([idle, new Promise((r) => (timer = setTimeout(r, left)))]);
@@ -134,15 +170,21 @@ export class NscaSink implements ResultSink {
   }
 
   stats(): SinkStats {
-    return { receiver: this.receiver, pending: this.pending.length + this.overflow.size, ...this.counts };
+    return { receiver: this.receiver, pending: this.pending.length + this.inFlightResults() + this.overflow.size, ...this.counts };
   }
 
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
 
+  private inFlightResults(): number {
+    let n = 0;
+    for (const batch of this.inFlight) n += batch.length;
+    return n;
+  }
+
   private isEmpty(): boolean {
-    return this.pending.length === 0 && this.overflow.size === 0;
+    return this.pending.length === 0 && this.inFlight.size === 0 && this.overflow.size === 0;
   }
 
   private clearRetry(): void {
@@ -150,30 +192,75 @@ export class NscaSink implements ResultSink {
     this.retryTimer = null;
   }
 
-  /** Starts a delivery unless one is running or queued, or a backoff is being waited out. */
+  /**
+   * Starts a delivery unless one is writing, both connections are busy, or a backoff is being
+   * waited out.
+   */
   private schedule(): void {
-    if (this.closed || this.retryTimer !== null || this.queue.size > 0 || this.queue.pending > 0 || this.isEmpty()) return;
+    if (this.closed || this.retryTimer !== null || this.writing || this.pending.length === 0) return;
+    if (this.queue.size + this.queue.pending >= MAX_CONNECTIONS) return;
+    this.writing = true;
     void this.queue.add(() => this.deliverOnce());
   }
 
   private async deliverOnce(): Promise<void> {
-    const batch = this.pending.slice(0, this.options.batchSize ?? 500);
-    if (batch.length === 0 || this.closed) return;
-    try {
-      await this.send(batch.map((p) => p.prepared));
-    } catch (err) {
-      this.onFailure(err, batch.length);
+    const batchSize = this.options.batchSize ?? 500;
+    const batch = this.pending.splice(0, batchSize);
+    if (batch.length === 0 || this.closed) {
+      this.pending.unshift(...batch);
+      this.writing = false;
       return;
     }
-    this.pending.splice(0, batch.length);
+    this.inFlight.add(batch);
+    // This delivery holds the writing turn until its last packet is out (or it ends).
+    let holdsTurn = true;
+    const releaseTurn = () => {
+      if (!holdsTurn) return;
+      holdsTurn = false;
+      this.writing = false;
+      this.taker = null;
+      this.schedule();
+    };
+    const stream: ResultStream = {
+      take: () => {
+        const more = this.pending.splice(0, batchSize);
+        batch.push(...more);
+        return more.map((p) => p.prepared);
+      },
+      subscribe: (wake) => {
+        if (holdsTurn) this.taker = wake;
+      },
+      maxResults: STREAM_MAX_RESULTS,
+      maxOpenMs: STREAM_MAX_OPEN_MS,
+    };
+    try {
+      await this.send(
+        batch.map((p) => p.prepared),
+        { onWritten: releaseTurn, stream },
+      );
+    } catch (err) {
+      this.inFlight.delete(batch);
+      // Back to the front, ahead of anything that arrived meanwhile: at-least-once, in order.
+      this.pending.unshift(...batch);
+      this.onFailure(err, batch.length);
+      releaseTurn();
+      return;
+    }
+    this.inFlight.delete(batch);
     this.counts.sent += batch.length;
     if (this.receiver === 'down') {
-      this.options.logger.info({ receiver: this.endpoint, downSeconds: Math.round((this.now() - this.downSince) / 1000), pending: this.pending.length, folded: this.overflow.size }, 'NSCA receiver is back; sending what was held');
+      this.options.logger.info(
+        { receiver: this.endpoint, downSeconds: Math.round((this.now() - this.downSince) / 1000), heldResults: this.pending.length + batch.length, foldedResults: this.foldedResults },
+        'NSCA receiver is back; sending what was held',
+      );
     }
     this.queueSummaries();
     this.receiver = 'up';
+    this.hungUpBefore = false;
+    this.outageWarned = false;
     this.backoff.reset();
-    if (!this.isEmpty()) void this.queue.add(() => this.deliverOnce());
+    releaseTurn();
+    this.schedule();
   }
 
   /**
@@ -182,18 +269,27 @@ export class NscaSink implements ResultSink {
    */
   private queueSummaries(): void {
     for (const alert of this.overflow.take()) this.pending.push({ alert, prepared: prepareResult(alert) });
+    this.foldedResults = 0;
   }
 
   private onFailure(err: unknown, batchSize: number): void {
     if (!(err instanceof NscaDeliveryError)) throw err;
-    const rejected = err instanceof NscaRejectedError || (err instanceof NscaClosedEarlyError && err.during === 'sending');
+    const hungUp = err instanceof NscaRejectedError || (err instanceof NscaClosedEarlyError && err.during === 'sending');
+    // A receiver stopped or restarted while we are connected hangs up just as one that cannot
+    // decrypt our packets does. Only a hang-up on the next attempt too (which connected and was
+    // greeted, so the receiver is there) is reported as a likely wrong password.
+    const rejected = hungUp && this.hungUpBefore;
+    this.hungUpBefore = hungUp;
     this.counts.failures++;
     const delay = this.backoff.next();
-    const fields = { receiver: this.endpoint, kind: err.kind, batch: batchSize, pending: this.pending.length, folded: this.overflow.size, retryInSeconds: Math.round(delay / 100) / 10 };
+    const fields = { receiver: this.endpoint, kind: err.kind, batch: batchSize, heldResults: this.pending.length, foldedResults: this.foldedResults, retryInSeconds: Math.round(delay / 100) / 10 };
     if (rejected) {
       // Retrying cannot fix a wrong password, but the operator can, and then nothing is lost.
       this.options.logger.error({ ...fields, error: err.message }, 'NSCA receiver rejected the results: wrong password or encryption method?');
-    } else if (this.receiver !== 'down') {
+    } else if (hungUp) {
+      this.options.logger.warn({ ...fields, error: err.message }, 'NSCA receiver hung up on the results (stopped, restarted, or rejecting them); holding results and retrying');
+    } else if (!this.outageWarned) {
+      this.outageWarned = true;
       this.options.logger.warn({ ...fields, error: err.message }, 'NSCA receiver unreachable; holding results and retrying');
     } else {
       this.options.logger.debug({ ...fields, error: err.message }, 'NSCA receiver still unreachable');

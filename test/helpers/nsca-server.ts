@@ -193,10 +193,10 @@ export async function startNscaServer(options: NscaServerOptions = {}): Promise<
       livePids.delete(pid);
       // Most likely someone took the port between freePort() and nsca's bind: try another.
       if ((options.port === undefined && attempt >= 5) || Date.now() >= deadline) {
-        throw new Error(`nsca exited at start (code ${String(child.exitCode)}
-      // A fixed port may still be held by the server stopped a moment ago.
-      if (options.port !== undefined) await sleep(200);) ${attempt} times; it logs only to syslog. Config: ${configFile}`);
+        throw new Error(`nsca exited at start (code ${String(child.exitCode)}) ${attempt} times; it logs only to syslog. Config: ${configFile}`);
       }
+      // A fixed port may still be held by the server stopped a moment ago.
+      if (options.port !== undefined) await sleep(200);
     }
   } catch (error) {
     await rm(dir, { recursive: true, force: true });

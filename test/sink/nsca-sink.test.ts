@@ -91,13 +91,41 @@ describe('NscaSink', () => {
     const logger = memoryLogger();
     const sink = new NscaSink({ sender: () => r.send, receiver: receiverSettings(10, 5, 10), logger });
     sink.submit([alert(7)]);
-    await new Promise((res) => setTimeout(res, 20));
+    // The first hang-up could be a receiver going away; the second in a row is a rejection.
+    const deadline = Date.now() + 2000;
+    while (!logger.entries.some((e) => e.level === 'error') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
     const error = logger.entries.find((e) => e.level === 'error');
     expect(error?.msg).toContain('wrong password or encryption method');
     expect(sink.oldestPendingSeq()).toBe(7);
     r.rejecting(false);
     expect(await sink.drain(2000)).toBe(true);
     expect(r.delivered).toHaveLength(1);
+    await sink.close();
+  });
+
+  it('reports a receiver that hung up and then stopped answering as unreachable, not as a wrong password', async () => {
+    // The receiver is stopped while results go out: one hang-up, then nothing listens, then it is back.
+    const script: ('hang-up' | 'refused' | 'ok')[] = ['hang-up', 'refused', 'refused', 'ok'];
+    const delivered: PreparedResult[] = [];
+    const send: SendBatch = async (batch) => {
+      const step = script.shift() ?? 'ok';
+      const progress = { endpoint: 'x:1', written: step === 'refused' ? 0 : batch.length, total: batch.length };
+      if (step === 'hang-up') throw new NscaRejectedError(progress, 'it closed the connection');
+      if (step === 'refused') throw new NscaConnectionRefusedError(progress, new Error('ECONNREFUSED'));
+      delivered.push(...batch);
+      return { sent: batch.length, truncated: 0, serverTime: 0, drained: true };
+    };
+    const logger = memoryLogger();
+    const sink = new NscaSink({ sender: () => send, receiver: receiverSettings(10, 5, 10), logger });
+    sink.submit([alert(8)]);
+    expect(await sink.drain(2000)).toBe(true);
+    expect(delivered).toHaveLength(1);
+    expect(logger.entries.filter((e) => e.level === 'warn').map((e) => e.msg)).toEqual([
+      'NSCA receiver hung up on the results (stopped, restarted, or rejecting them); holding results and retrying',
+      'NSCA receiver unreachable; holding results and retrying',
+    ]);
+    expect(logger.entries.filter((e) => e.level === 'error')).toEqual([]);
+    expect(logger.entries.find((e) => e.msg?.includes('back'))?.obj).toMatchObject({ heldResults: 1, foldedResults: 0 });
     await sink.close();
   });
 
@@ -122,6 +150,45 @@ describe('NscaSink', () => {
     expect(await sink.drain(300)).toBe(false);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(sink.oldestPendingSeq()).toBe(1);
+    await sink.close();
+  });
+
+  it('starts the next delivery while the previous one only waits for a rejection, never two writing at once', async () => {
+    const events: string[] = [];
+    let writing = 0;
+    let maxWriting = 0;
+    let connections = 0;
+    let maxConnections = 0;
+    const lingerMs = 150;
+    const send: SendBatch = async (batch, hooks) => {
+      connections++;
+      maxConnections = Math.max(maxConnections, connections);
+      writing++;
+      maxWriting = Math.max(maxWriting, writing);
+      events.push(`write ${batch.map((p) => p.output.toString()).join(',')}`);
+      await new Promise((res) => setTimeout(res, 5));
+      writing--;
+      hooks?.onWritten();
+      await new Promise((res) => setTimeout(res, lingerMs));
+      connections--;
+      return { sent: batch.length, truncated: 0, serverTime: 0, drained: true };
+    };
+    const sink = new NscaSink({ sender: () => send, receiver: receiverSettings(100, 5, 10), logger: memoryLogger() });
+    const started = Date.now();
+    sink.submit([alert(1)]);
+    await new Promise((res) => setTimeout(res, 20));
+    sink.submit([alert(2)]);
+    await new Promise((res) => setTimeout(res, 20));
+    // The second result went out long before the first delivery's linger ended.
+    expect(events).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(lingerMs);
+    expect(sink.oldestPendingSeq()).toBe(1);
+    for (let n = 3; n <= 40; n++) sink.submit([alert(n)]);
+    expect(await sink.drain(5000)).toBe(true);
+    expect(maxWriting).toBe(1);
+    expect(maxConnections).toBeLessThanOrEqual(2);
+    const order = events.flatMap((e) => e.slice(6).split(',')).map((o) => Number(/10\.0\.0\.(\d+)/.exec(o)?.[1]));
+    expect(order).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     await sink.close();
   });
 });

@@ -42,6 +42,28 @@ export interface NscaClientOptions {
   readonly connect?: ConnectFunction;
   /** What fills each packet around the fields; send_nsca-style random by default. */
   readonly padding?: PaddingFill;
+  /**
+   * Called once the connection takes no more results and every packet is written, before the
+   * last linger wait: the caller may start the next delivery then.
+   */
+  readonly onWritten?: () => void;
+  /** Keep the connection open for results that come while it is (see ResultStream). */
+  readonly stream?: ResultStream;
+}
+
+/**
+ * Results that arrive while a connection is open go out on it at once instead of waiting for
+ * the next connection. The connection ends once it has been idle for `lingerMs` (so the last
+ * packets were watched for a hang-up just as in a one-batch delivery), or after `maxResults`
+ * results or `maxOpenMs`, so that confirmations, and with them checkpoint commits, keep coming.
+ */
+export interface ResultStream {
+  /** Hands over results to write now (removes them from the caller's queue); empty when none. */
+  take(): readonly PreparedResult[];
+  /** Registers what the caller calls when it has results for `take()`. */
+  subscribe(wake: () => void): void;
+  readonly maxResults: number;
+  readonly maxOpenMs: number;
 }
 
 export interface SendReport {
@@ -93,12 +115,12 @@ export async function sendResults(results: readonly PassiveCheckResult[], option
 export async function sendPrepared(results: readonly PreparedResult[], options: NscaClientOptions): Promise<SendReport> {
   // A method this process cannot do is a configuration error: fail before touching the network.
   assertEncryptionMethod(options.encryption);
-  const truncated = results.filter((r) => r.truncated).length;
+  let truncated = results.filter((r) => r.truncated).length;
   if (results.length === 0) return { sent: 0, truncated, serverTime: 0, drained: false };
 
   const { timeoutMs, lingerMs } = options;
   const endpoint = formatEndpoint(options.host, options.port);
-  const total = results.length;
+  let total = results.length;
   let written = 0;
   const progress = (): NscaProgress => ({ endpoint, written, total });
 
@@ -132,26 +154,57 @@ export async function sendPrepared(results: readonly PreparedResult[], options: 
       if (!error) written++;
       session.notify();
     };
-    for (const result of results) {
+    const writeAll = async (batch: readonly PreparedResult[]): Promise<void> => {
+      for (const result of batch) {
+        if (session.hangup() !== null) throw closedWhileSending();
+        // One write per packet: the single-process nsca can stall on a packet that arrives in pieces.
+        const packet = cipher.encrypt(encodeDataPacket(result, init.timestamp, padding));
+        if (!socket.write(packet, onWritten)) {
+          if (!(await session.until(() => !socket.writableNeedDrain || session.hangup() !== null, timeoutMs))) {
+            throw new NscaTimeoutError('write', timeoutMs, progress());
+          }
+        }
+      }
+      if (!(await session.until(() => written === total || session.hangup() !== null, timeoutMs))) {
+        throw new NscaTimeoutError('write', timeoutMs, progress());
+      }
       if (session.hangup() !== null) throw closedWhileSending();
-      // One write per packet: the single-process nsca can stall on a packet that arrives in pieces.
-      const packet = cipher.encrypt(encodeDataPacket(result, init.timestamp, padding));
-      if (!socket.write(packet, onWritten)) {
-        if (!(await session.until(() => !socket.writableNeedDrain || session.hangup() !== null, timeoutMs))) {
-          throw new NscaTimeoutError('write', timeoutMs, progress());
+    };
+    const rejected = (): NscaRejectedError =>
+      new NscaRejectedError(progress(), `it closed the connection within ${lingerMs} ms of the last packet (${describeHangup(session.hangup())})`);
+
+    await writeAll(results);
+    // nsca never closes a connection on its own, except right after a packet it rejects: each
+    // stretch of `lingerMs` without a hang-up after the last packet confirms what was written.
+    let lingered = false;
+    const stream = options.stream;
+    if (stream) {
+      let more = false;
+      stream.subscribe(() => {
+        more = true;
+        session.notify();
+      });
+      const openedAt = Date.now();
+      while (total < stream.maxResults && Date.now() - openedAt < stream.maxOpenMs) {
+        more = false;
+        const next = stream.take();
+        if (next.length > 0) {
+          total += next.length;
+          truncated += next.filter((r) => r.truncated).length;
+          await writeAll(next);
+          continue;
+        }
+        const woken = await session.until(() => more || session.hangup() !== null, lingerMs);
+        if (session.hangup() !== null) throw rejected();
+        if (!woken) {
+          lingered = true;
+          break;
         }
       }
     }
-    if (!(await session.until(() => written === total || session.hangup() !== null, timeoutMs))) {
-      throw new NscaTimeoutError('write', timeoutMs, progress());
-    }
-    if (session.hangup() !== null) throw closedWhileSending();
-
-    // nsca never closes a connection on its own, except right after a packet it rejects.
-    await session.until(() => session.hangup() !== null, lingerMs);
-    if (session.hangup() !== null) {
-      throw new NscaRejectedError(progress(), `it closed the connection within ${lingerMs} ms of the last packet (${describeHangup(session.hangup())})`);
-    }
+    options.onWritten?.();
+    if (!lingered) await session.until(() => session.hangup() !== null, lingerMs);
+    if (session.hangup() !== null) throw rejected();
 
     socket.end();
     await session.until(() => session.closed, timeoutMs);

@@ -1,0 +1,68 @@
+import type { FileIdentity, Logger } from '../types.js';
+import type { FollowedFile, PlainFile } from './followed-file.js';
+import { openSibling } from './resume-plan.js';
+import { listSiblings, locateContent, rotatedAfter, rotatedSince, type Sibling } from './rotated-siblings.js';
+
+/**
+ * Finding the rotated files the source must read before the file now at the path, while it
+ * runs: the copy holding the unread rest of a truncated file, and files rotated away between
+ * two looks. (At start, resume-plan.ts does the same from the checkpoint.)
+ */
+export interface CatchUpContext {
+  readonly path: string;
+  readonly maxLineBytes: number;
+  readonly now: number;
+  readonly logger: Logger;
+  /** Files already being read (not to be opened twice). */
+  readonly open: readonly { readonly identity: FileIdentity }[];
+}
+
+const key = (s: { readonly dev: number; readonly ino: number }) => `${s.dev}:${s.ino}`;
+
+function isOpen(context: CatchUpContext, extra: readonly { readonly dev: number; readonly ino: number }[] = []): (s: Sibling) => boolean {
+  const open = new Set([...context.open.map((f) => key(f.identity)), ...extra.map(key)]);
+  return (s) => open.has(key(s));
+}
+
+/** Opens rotated files to be read whole, in order; one that cannot be opened is reported and skipped. */
+export async function openRotated(siblings: readonly Sibling[], context: CatchUpContext): Promise<FollowedFile[]> {
+  const files: FollowedFile[] = [];
+  for (const sibling of siblings) {
+    try {
+      files.push(await openSibling(sibling, 0, context.maxLineBytes, context.now));
+    } catch (err) {
+      context.logger.warn({ source: context.path, file: sibling.path, err }, `cannot read the rotated file ${sibling.path}; its lines are skipped`);
+    }
+  }
+  return files;
+}
+
+/**
+ * After copytruncate, the bytes of `file` not yet read are in the copy (`auth.log.1`, maybe
+ * already `.gz`): the copy positioned there, continuing the held partial line, then copies
+ * made by later truncations. Empty when there is no copy (`> file`): those bytes are gone.
+ */
+export async function restAfterTruncation(file: PlainFile, context: CatchUpContext): Promise<{ files: FollowedFile[]; copy: Sibling | null }> {
+  const resumeAt = file.splitter.offset + file.splitter.pendingBytes;
+  const siblings = (await listSiblings(context.path)).filter((s) => s.dev !== file.dev || s.ino !== file.ino);
+  const copy = await locateContent(file.identity, siblings, resumeAt, file.consumedTail);
+  if (copy === null) return { files: [], copy: null };
+  const rest = await openSibling(copy, resumeAt, context.maxLineBytes, context.now);
+  rest.splitter = file.splitter;
+  const between = await openRotated(await rotatedAfter(copy, siblings, isOpen(context)), context);
+  return { files: [rest, ...between], copy };
+}
+
+/**
+ * Files rotated away after `previous` and before `next` appeared at the path, never opened by
+ * the source: two rotations between two looks (or while the handler held it back). Found
+ * beside `previous` by rotation order; if `previous` was deleted, by being created after
+ * `previousSeenAt`, the last time the path was seen holding it.
+ */
+export async function rotatedBetween(previous: FollowedFile, next: PlainFile, previousSeenAt: number, context: CatchUpContext): Promise<FollowedFile[]> {
+  const siblings = await listSiblings(context.path);
+  const skip = isOpen(context, [next]);
+  const found = siblings.find((s) => s.dev === previous.identity.dev && s.ino === previous.identity.ino);
+  const newer = found !== undefined ? await rotatedAfter(found, siblings, skip) : rotatedSince(previousSeenAt, siblings, skip);
+  return openRotated(newer, context);
+}

@@ -1,0 +1,273 @@
+import { constants, createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import type { FileIdentity } from '../types.js';
+import { FINGERPRINT_BYTES, identityOf, readHead } from './file-identity.js';
+import { LineSplitter, type SplitLine } from './line-splitter.js';
+
+/** Bytes kept from just before the consumed offset, to tell a copy of this content from a look-alike. */
+const TAIL_BYTES = 64;
+
+/** The path names something that cannot be followed as a log (a directory, a FIFO, a device). */
+export class NotRegularFileError extends Error {
+  override readonly name = 'NotRegularFileError';
+  constructor(readonly path: string) {
+    super(`${path} is not a regular file`);
+  }
+}
+
+/** A rotated file was renamed on (or replaced) between finding it and opening it. */
+export class RotatedFileMovedError extends Error {
+  override readonly name = 'RotatedFileMovedError';
+  constructor(readonly path: string) {
+    super(`${path} was renamed or replaced while being opened`);
+  }
+}
+
+/** What a probe of the followed file found. */
+export type ProbeResult = 'unchanged' | 'truncated';
+
+/**
+ * One file being read: the file at the configured path, a rotated file drained after a rename,
+ * or a rotated sibling (plain or gzip) read while catching up after a restart.
+ */
+export interface FollowedFile {
+  /** Where it was found; a rotated file may have moved on since. */
+  readonly label: string;
+  readonly identity: FileIdentity;
+  /** Offset of the next byte to read (bytes handed to the splitter so far). */
+  readonly readOffset: number;
+  /** Size at the last look, for `bytesBehind()`. */
+  readonly knownSize: number;
+  /** Offset past the last line the handler has taken (set by the source). */
+  deliveredOffset: number;
+  splitter: LineSplitter;
+  /**
+   * null while this is the file at the path. Once it is not, the clock time after which it is
+   * drained one last time, its partial line flushed, and it is closed.
+   */
+  graceUntil: number | null;
+  /** Next bytes from `readOffset`, valid until the next call; empty at the end of the file for now. */
+  read(scratch: Buffer): Promise<Buffer>;
+  /** Hands bytes that were read to the splitter. */
+  consume(chunk: Buffer): SplitLine[];
+  close(): Promise<void>;
+}
+
+/** A regular file read through a handle: it may still grow, shrink or be truncated. */
+export class PlainFile implements FollowedFile {
+  graceUntil: number | null = null;
+  deliveredOffset = 0;
+  splitter: LineSplitter;
+  private head: Buffer;
+  private ident: FileIdentity;
+  private offset: number;
+  private size: number;
+  private tail = Buffer.alloc(0);
+
+  private constructor(
+    readonly label: string,
+    private readonly handle: FileHandle,
+    readonly dev: number,
+    readonly ino: number,
+    size: number,
+    head: Buffer,
+    readonly maxLineBytes: number,
+  ) {
+    this.size = size;
+    this.head = head;
+    this.ident = identityOf({ dev, ino }, head);
+    this.offset = 0;
+    this.splitter = new LineSplitter(maxLineBytes);
+  }
+
+  /**
+   * Opens without blocking (a FIFO put in the log's place would hang a plain open) and refuses
+   * anything that is not a regular file.
+   */
+  static async open(path: string, maxLineBytes: number): Promise<PlainFile> {
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) throw new NotRegularFileError(path);
+      const head = await readHead(handle);
+      return new PlainFile(path, handle, st.dev, st.ino, st.size, head, maxLineBytes);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  get identity(): FileIdentity {
+    return this.ident;
+  }
+
+  get readOffset(): number {
+    return this.offset;
+  }
+
+  get knownSize(): number {
+    return this.size;
+  }
+
+  /** The first bytes as read at the last probe (for matching a copy of this content). */
+  get headBytes(): Buffer {
+    return this.head;
+  }
+
+  /** The last bytes handed to the splitter, ending at `splitter.offset + splitter.pendingBytes`. */
+  get consumedTail(): Buffer {
+    return this.tail;
+  }
+
+  consume(chunk: Buffer): SplitLine[] {
+    this.tail = chunk.length >= TAIL_BYTES ? Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES)) : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
+    return this.splitter.push(chunk);
+  }
+
+  /** Starts reading at `offset` with a fresh splitter (resuming from a checkpoint). */
+  seek(offset: number, options: { midLine?: boolean } = {}): void {
+    this.offset = offset;
+    this.deliveredOffset = offset;
+    this.splitter = new LineSplitter(this.maxLineBytes, { startOffset: offset });
+    if (options.midLine) this.splitter.skipToNextNewline();
+  }
+
+  /**
+   * Where `start_at = "end"` begins: just past the last newline, so a line still being written
+   * is read whole. With no newline in the last `maxLineBytes` + 1 bytes, that line is over-long
+   * anyway: start at the end and skip to the next newline (`midLine`).
+   */
+  async endOfLastLine(maxLineBytes: number): Promise<{ offset: number; midLine: boolean }> {
+    const window = Math.min(this.size, maxLineBytes + 1);
+    const tail = Buffer.alloc(window);
+    const { bytesRead } = await this.handle.read(tail, 0, window, this.size - window);
+    const newline = tail.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (newline >= 0) return { offset: this.size - window + newline + 1, midLine: false };
+    return window === this.size ? { offset: 0, midLine: false } : { offset: this.size, midLine: true };
+  }
+
+  /** The content was replaced in place: read it from the start with a new splitter and identity. */
+  async restartContent(): Promise<void> {
+    this.offset = 0;
+    this.deliveredOffset = 0;
+    this.tail = Buffer.alloc(0);
+    this.splitter = new LineSplitter(this.maxLineBytes);
+    this.head = await readHead(this.handle);
+    this.ident = identityOf({ dev: this.dev, ino: this.ino }, this.head);
+    this.size = (await this.handle.stat()).size;
+  }
+
+  async read(scratch: Buffer): Promise<Buffer> {
+    const { bytesRead } = await this.handle.read(scratch, 0, scratch.length, this.offset);
+    this.offset += bytesRead;
+    if (this.offset > this.size) this.size = this.offset;
+    return scratch.subarray(0, bytesRead);
+  }
+
+  /**
+   * Looks for truncation: a size below what was read, or first bytes that changed (a file
+   * truncated and written again past our offset between two looks). Done after each read, so
+   * bytes read from content that was already replaced are never delivered. While the file is
+   * shorter than a full fingerprint, the identity grows with it.
+   */
+  async probe(): Promise<ProbeResult> {
+    const st = await this.handle.stat();
+    this.size = st.size;
+    if (st.size < this.offset) return 'truncated';
+    const want = Math.min(FINGERPRINT_BYTES, Math.max(this.head.length, st.size));
+    const head = await readHead(this.handle, want);
+    if (!head.subarray(0, this.head.length).equals(this.head)) return 'truncated';
+    if (head.length > this.head.length) {
+      this.head = head;
+      this.ident = identityOf({ dev: this.dev, ino: this.ino }, head);
+    }
+    return 'unchanged';
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}
+
+/** A compressed rotated file (`auth.log.2.gz`): finished, read once through zlib from `startOffset`. */
+export class GzipFile implements FollowedFile {
+  graceUntil: number | null;
+  deliveredOffset: number;
+  splitter: LineSplitter;
+  private offset: number;
+  private readonly skipTo: number;
+  private iterator: AsyncIterator<Buffer> | null = null;
+  private stream: ReturnType<typeof createGunzip> | null = null;
+  private ended = false;
+
+  constructor(
+    readonly label: string,
+    readonly identity: FileIdentity,
+    /** Uncompressed size from the gzip trailer (modulo 4 GiB). */
+    readonly knownSize: number,
+    startOffset: number,
+    maxLineBytes: number,
+    graceUntil: number,
+  ) {
+    this.graceUntil = graceUntil;
+    this.skipTo = startOffset;
+    this.deliveredOffset = startOffset;
+    this.offset = 0;
+    this.splitter = new LineSplitter(maxLineBytes, { startOffset });
+  }
+
+  get readOffset(): number {
+    return Math.max(this.offset, this.skipTo);
+  }
+
+  consume(chunk: Buffer): SplitLine[] {
+    return this.splitter.push(chunk);
+  }
+
+  async read(): Promise<Buffer> {
+    if (this.ended) return Buffer.alloc(0);
+    if (this.iterator === null) {
+      const gunzip = createGunzip();
+      this.stream = gunzip;
+      this.iterator = createReadStream(this.label).pipe(gunzip)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    }
+    for (;;) {
+      const next = await this.iterator.next();
+      if (next.done) {
+        this.ended = true;
+        return Buffer.alloc(0);
+      }
+      const chunk = next.value;
+      const start = this.offset;
+      this.offset += chunk.length;
+      if (this.offset <= this.skipTo) continue;
+      return start >= this.skipTo ? chunk : chunk.subarray(this.skipTo - start);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stream?.destroy();
+  }
+}
+
+/** Reads the first `length` uncompressed bytes of a gzip file; fewer if it is shorter or damaged. */
+export async function readGzipHead(path: string, length = FINGERPRINT_BYTES): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let have = 0;
+  const source = createReadStream(path);
+  const gunzip = createGunzip();
+  try {
+    for await (const chunk of source.pipe(gunzip) as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      have += chunk.length;
+      if (have >= length) break;
+    }
+  } catch {
+    // A damaged or still-being-written archive: what was decompressed is all there is.
+  } finally {
+    gunzip.destroy();
+    source.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, length);
+}

@@ -1,0 +1,107 @@
+import type { FileIdentity, Logger } from '../types.js';
+import { identityOf, sameFile } from './file-identity.js';
+import { GzipFile, PlainFile, RotatedFileMovedError, type FollowedFile } from './followed-file.js';
+import { pathProblemOf, type PathProblem } from './path-problem.js';
+import { contentHead, contentSize, listSiblings, locateContent, rotatedAfter, type Sibling } from './rotated-siblings.js';
+
+/** Opens the file at the path, or says why there is none to follow. */
+export async function openAtPath(path: string, maxLineBytes: number): Promise<{ file: PlainFile } | { problem: PathProblem }> {
+  try {
+    return { file: await PlainFile.open(path, maxLineBytes) };
+  } catch (err) {
+    return { problem: pathProblemOf(err) };
+  }
+}
+
+/** Opens a rotated sibling positioned at `offset`; it is read to its end and closed after `graceUntil`. */
+export async function openSibling(sibling: Sibling, offset: number, maxLineBytes: number, graceUntil: number): Promise<FollowedFile> {
+  if (sibling.gzip) {
+    const identity = identityOf(sibling, await contentHead(sibling));
+    return new GzipFile(sibling.path, identity, await contentSize(sibling), offset, maxLineBytes, graceUntil);
+  }
+  const file = await PlainFile.open(sibling.path, maxLineBytes);
+  if (file.dev !== sibling.dev || file.ino !== sibling.ino) {
+    // Renamed on by logrotate between listing and opening: not the file that was chosen.
+    await file.close();
+    throw new RotatedFileMovedError(sibling.path);
+  }
+  file.seek(offset);
+  file.graceUntil = graceUntil;
+  return file;
+}
+
+export interface ResumeOptions {
+  readonly path: string;
+  readonly checkpoint: { readonly identity: FileIdentity; readonly offset: number } | null;
+  readonly startAt: 'end' | 'beginning';
+  readonly maxLineBytes: number;
+  readonly graceMs: number;
+  readonly now: number;
+  readonly logger: Logger;
+}
+
+export interface ResumePlan {
+  /** Files to read in order; the last is `live` when the path holds a file. */
+  readonly files: FollowedFile[];
+  readonly live: PlainFile | null;
+  readonly problem: PathProblem | null;
+}
+
+/**
+ * Decides where reading starts. Without a checkpoint: `start_at`. With one: the file at the
+ * path if it is still the checkpointed file; otherwise the path was rotated (or copytruncated)
+ * while nobody read it, so the checkpointed file is looked up among the rotated siblings and
+ * read from the checkpoint on, then every file rotated out after it, then the path from 0.
+ */
+export async function planResume(options: ResumeOptions): Promise<ResumePlan> {
+  const { path, checkpoint, maxLineBytes, logger } = options;
+  const at = await openAtPath(path, maxLineBytes);
+  const live = 'file' in at ? at.file : null;
+  const problem = 'problem' in at ? at.problem : null;
+
+  if (checkpoint === null) {
+    if (live && options.startAt === 'end') {
+      const { offset, midLine } = await live.endOfLastLine(maxLineBytes);
+      live.seek(offset, { midLine });
+    }
+    return { files: live ? [live] : [], live, problem };
+  }
+
+  if (live && sameFile(checkpoint.identity, live, live.headBytes) && live.knownSize >= checkpoint.offset) {
+    live.seek(checkpoint.offset);
+    return { files: [live], live, problem };
+  }
+
+  const siblings = await listSiblings(path);
+  const found = await locateContent(checkpoint.identity, siblings, checkpoint.offset);
+  if (found === null) {
+    logger.warn(
+      { source: path, checkpoint },
+      `the file ${path} was read from is gone (not at the path, no rotated copy beside it): reading ${path} from its start; lines written to the old file after the checkpoint are lost`,
+    );
+    return { files: live ? [live] : [], live, problem };
+  }
+
+  let first: FollowedFile;
+  try {
+    first = await openSibling(found, checkpoint.offset, maxLineBytes, options.now + options.graceMs);
+  } catch (err) {
+    logger.warn({ source: path, file: found.path, err }, `cannot open ${found.path}, the file last read from: reading ${path} from its start`);
+    return { files: live ? [live] : [], live, problem };
+  }
+  const files: FollowedFile[] = [first];
+  const newer = await rotatedAfter(found, siblings, (s) => live !== null && s.dev === live.dev && s.ino === live.ino);
+  for (const sibling of newer) {
+    try {
+      files.push(await openSibling(sibling, 0, maxLineBytes, options.now));
+    } catch (err) {
+      logger.warn({ source: path, file: sibling.path, err }, `cannot read the rotated file ${sibling.path}; its lines are skipped`);
+    }
+  }
+  logger.info(
+    { source: path, resume: found.path, offset: checkpoint.offset, then: newer.map((s) => s.path) },
+    `${path} was rotated while it was not being read: reading the rest of ${found.path} first, then ${newer.length > 0 ? `${newer.length} newer rotated file(s), then ` : ''}${path} from its start`,
+  );
+  if (live) files.push(live);
+  return { files, live, problem };
+}

@@ -1,0 +1,92 @@
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { Logger } from '../types.js';
+
+/** What woke the source: names in the directory changed (rename, create, delete), or data was written. */
+export type WakeReason = 'names' | 'data' | 'poll';
+
+/**
+ * Tells a file source when to look again. Watching the directory (inotify) sees appends to
+ * the log and to its rotated siblings, renames, creates and deletes as they happen; a timer
+ * wakes the source every `intervalMs` regardless, so a watcher that misses events, dies, or
+ * cannot be set up (the directory does not exist yet) only delays reading, never stops it.
+ */
+export class WakeSignal {
+  private watcher: FSWatcher | null = null;
+  /** The directory the watcher was set on: a directory deleted and made again is another inode. */
+  private watchedIno: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly dir: string;
+  private readonly base: string;
+  private watchFailureLogged = false;
+  private stopped = false;
+
+  constructor(
+    path: string,
+    private readonly intervalMs: number,
+    private readonly onWake: (reason: WakeReason) => void,
+    private readonly logger: Logger,
+    private readonly useWatcher = true,
+  ) {
+    this.dir = dirname(path);
+    this.base = basename(path);
+  }
+
+  start(): void {
+    this.ensureWatcher();
+    this.timer = setInterval(() => {
+      void this.checkWatcher();
+      this.onWake('poll');
+    }, this.intervalMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.closeWatcher();
+  }
+
+  /** inotify watches an inode: once the directory is replaced the watcher hears nothing, silently. */
+  private async checkWatcher(): Promise<void> {
+    if (this.watcher !== null) {
+      const ino = await stat(this.dir).then(
+        (st) => st.ino,
+        () => null,
+      );
+      if (ino !== this.watchedIno) this.closeWatcher();
+    }
+    this.ensureWatcher();
+  }
+
+  private ensureWatcher(): void {
+    if (!this.useWatcher || this.watcher !== null || this.stopped) return;
+    try {
+      const ino = statSync(this.dir).ino;
+      const watcher = watch(this.dir, { persistent: false }, (event, name) => {
+        // Other logs in /var/log change all the time: only ours and its rotated names matter.
+        if (name !== null && !String(name).startsWith(this.base)) return;
+        this.onWake(event === 'rename' ? 'names' : 'data');
+      });
+      watcher.on('error', (err: unknown) => {
+        this.logger.debug({ dir: this.dir, err }, 'directory watcher failed; polling until it can be set up again');
+        this.closeWatcher();
+      });
+      this.watcher = watcher;
+      this.watchedIno = ino;
+      this.watchFailureLogged = false;
+    } catch (err) {
+      if (!this.watchFailureLogged) {
+        this.logger.debug({ dir: this.dir, err }, 'cannot watch the directory yet; polling');
+        this.watchFailureLogged = true;
+      }
+    }
+  }
+
+  private closeWatcher(): void {
+    const watcher = this.watcher;
+    this.watcher = null;
+    watcher?.close();
+  }
+}

@@ -1,0 +1,32 @@
+// The benchmarks' real nsca servers come from the tests' helper (test/helpers/nsca-server.ts):
+// one private /usr/sbin/nsca per measurement, on 127.0.0.1, with its own config and command file.
+// The helper is TypeScript; it is transpiled on the fly into the git-ignored test/bench/out/.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(here, '../../..');
+export const CLI = join(REPO_ROOT, 'dist/cli/main.js');
+
+let helper;
+export async function loadNscaHelper() {
+  if (helper) return helper;
+  const source = await readFile(join(REPO_ROOT, 'test/helpers/nsca-server.ts'), 'utf8');
+  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  const out = join(REPO_ROOT, 'test/bench/out');
+  await mkdir(out, { recursive: true });
+  const file = join(out, 'nsca-server.mjs');
+  await writeFile(file, outputText);
+  helper = await import(pathToFileURL(file).href);
+  return helper;
+}
+
+/** Results in an nsca command file: `[time] PROCESS_SERVICE_CHECK_RESULT;host;service;status;output`. */
+export function parseCommandLine(line) {
+  const m = /^\[(\d+)\] PROCESS_(?:SERVICE|HOST)_CHECK_RESULT;([^;]*);(.*)$/.exec(line);
+  if (!m) return null;
+  const refusals = /\| refusals=(\d+) sources=(\d+)/.exec(line);
+  return { time: Number(m[1]), host: m[2], rest: m[3], refusals: refusals ? Number(refusals[1]) : 0, sources: refusals ? Number(refusals[2]) : 0 };
+}
