@@ -7,7 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    reporters: ['default'],
+    // The plain last line is for CI, which reads `N passed, N failed` from any runner.
+    reporters: ['default', './test/support/summary-line-reporter.ts'],
   },
   bench: {
     include: ['test/**/*.bench.ts'],
