@@ -1,19 +1,10 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/built-dist.js';
-import { appendLines, cleanupDaemons, createWorkspace, eventually, readLines, refusalLine, refusalsOf, sleep, startDaemon, testConfig, writeConfig, type Workspace } from '../helpers/daemon-process.js';
-import { startNscaServer, withoutTimestamp, type NscaServer } from '../helpers/nsca-server.js';
+import { describe, expect, it } from 'vitest';
+import { appendLines, createWorkspace, eventually, readLines, refusalLine, refusalsOf, sleep, startDaemon, testConfig, writeConfig, type Workspace, startReceiver, useE2eLifecycle } from '../helpers/daemon-process.js';
+import { withoutTimestamp, type NscaServer } from '../helpers/nsca-server.js';
 
-let server: NscaServer | null = null;
-
-beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config']));
-
-afterEach(async () => {
-  await cleanupDaemons();
-  await server?.stop();
-  server = null;
-});
+useE2eLifecycle();
 
 /** The i-th distinct attacker: each one's first refusal is reported at once. */
 const address = (i: number) => `10.20.${Math.floor(i / 250)}.${(i % 250) + 1}`;
@@ -52,8 +43,7 @@ async function everyAddressDelivered(nsca: NscaServer, count: number): Promise<M
 }
 
 async function setUp(): Promise<{ ws: Workspace; nsca: NscaServer }> {
-  const nsca = await startNscaServer({ decryptionMethod: 1, password: 'crash test' });
-  server = nsca;
+  const nsca = await startReceiver({ decryptionMethod: 1, password: 'crash test' });
   const ws = await createWorkspace();
   await writeFile(ws.logFile, '');
   // Distinct addresses, short windows and no cap: every address written yields a result of its own.
@@ -145,8 +135,7 @@ describe('wrapwatch run restarted after SIGKILL', () => {
     const commandFile = join(ws.dir, 'nagios.cmd');
     await writeFile(commandFile, '');
     await writeFile(ws.logFile, '');
-    const before = await startNscaServer({ decryptionMethod: 1, password: 'crash test', commandFile });
-    server = before;
+    const before = await startReceiver({ decryptionMethod: 1, password: 'crash test', commandFile });
     await writeConfig(ws.configFile, testConfig(ws, before, { log: { stats_interval_seconds: 0.1 } }));
     await before.stop();
 
@@ -157,7 +146,7 @@ describe('wrapwatch run restarted after SIGKILL', () => {
     await sleep(600);
     await first.crash();
 
-    server = await startNscaServer({ decryptionMethod: 1, password: 'crash test', port: before.port, commandFile });
+    await startReceiver({ decryptionMethod: 1, password: 'crash test', port: before.port, commandFile });
     const second = startDaemon({ configFile: ws.configFile });
     await second.started();
     const lines = await eventually(

@@ -1,21 +1,12 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/built-dist.js';
-import { appendLines, cleanupDaemons, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig } from '../helpers/daemon-process.js';
-import { startNscaServer, withoutTimestamp, type NscaServer } from '../helpers/nsca-server.js';
+import { describe, expect, it } from 'vitest';
+import { appendLines, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig, startReceiver, useE2eLifecycle } from '../helpers/daemon-process.js';
+import { withoutTimestamp } from '../helpers/nsca-server.js';
 
-let server: NscaServer | null = null;
-
-beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config']));
-
-afterEach(async () => {
-  await cleanupDaemons();
-  await server?.stop();
-  server = null;
-});
+useE2eLifecycle();
 
 describe('wrapwatch run delivers a refusal to the real nsca', () => {
   it('a refusal appended to the followed file lands in the command file; lines from before the start are not reported', async () => {
-    server = await startNscaServer({ decryptionMethod: 1, password: 'e2e secret' });
+    const server = await startReceiver({ decryptionMethod: 1, password: 'e2e secret' });
     const ws = await createWorkspace();
     await appendLines(ws.logFile, [refusalLine('198.51.100.1', { pid: 100 }), refusalLine('198.51.100.2', { pid: 101 })]);
     await writeConfig(ws.configFile, testConfig(ws, server, { source: { start_at: 'end' } }));

@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LineParser } from '../../src/parse/parser.js';
 import type { RefusalEvent } from '../../src/types.js';
-import { assertBuilt } from '../helpers/built-dist.js';
 import { fixturePath, type CorpusExpectation } from '../helpers/corpus.js';
-import { cleanupDaemons, createWorkspace, startDaemon, testConfig, writeConfig } from '../helpers/daemon-process.js';
+import { createWorkspace, startDaemon, testConfig, writeConfig, useE2eLifecycle } from '../helpers/daemon-process.js';
 
-beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config']));
-afterEach(cleanupDaemons);
+useE2eLifecycle();
 
 interface Case {
   readonly line: string;

@@ -1,23 +1,13 @@
 import { writeFile } from 'node:fs/promises';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/built-dist.js';
-import { appendLines, cleanupDaemons, createWorkspace, startDaemon, testConfig, writeConfig } from '../helpers/daemon-process.js';
-import { startNscaServer, withoutTimestamp, type NscaServer } from '../helpers/nsca-server.js';
+import { describe, expect, it } from 'vitest';
+import { appendLines, createWorkspace, startDaemon, testConfig, writeConfig, startReceiver, useE2eLifecycle } from '../helpers/daemon-process.js';
+import { withoutTimestamp } from '../helpers/nsca-server.js';
 
-let server: NscaServer | null = null;
-
-beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config']));
-
-afterEach(async () => {
-  await cleanupDaemons();
-  await server?.stop();
-  server = null;
-});
+useE2eLifecycle();
 
 describe('wrapwatch run and lines an attacker wrote', () => {
   it('reports neither a pid-less `logger -t sshd` line nor refusal text inside an sshd message, only the real refusals next to them', async () => {
-    const nsca = await startNscaServer({ decryptionMethod: 1, password: 'forgery test' });
-    server = nsca;
+    const nsca = await startReceiver({ decryptionMethod: 1, password: 'forgery test' });
     const ws = await createWorkspace();
     await writeFile(ws.logFile, '');
     await writeConfig(ws.configFile, testConfig(ws, nsca, { log: { stats_interval_seconds: 0.1 } }));

@@ -1,11 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/built-dist.js';
-import { appendLines, cleanupDaemons, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig } from '../helpers/daemon-process.js';
+import { describe, expect, it } from 'vitest';
+import { appendLines, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig, useE2eLifecycle } from '../helpers/daemon-process.js';
 import { freePort } from '../helpers/nsca-server.js';
 
-beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config']));
-afterEach(cleanupDaemons);
+useE2eLifecycle();
 
 /** journald's SyslogLevelPrefix= priorities for pino's levels. */
 const PRIORITY: Record<number, number> = { 20: 7, 30: 6, 40: 4, 50: 3, 60: 2 };

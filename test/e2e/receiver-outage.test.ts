@@ -1,18 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/built-dist.js';
-import { appendLines, cleanupDaemons, createWorkspace, eventually, readLines, refusalLine, refusalsOf, startDaemon, testConfig, writeConfig } from '../helpers/daemon-process.js';
-import { startNscaServer, type NscaServer } from '../helpers/nsca-server.js';
+import { describe, expect, it } from 'vitest';
+import { appendLines, createWorkspace, eventually, readLines, refusalLine, refusalsOf, startDaemon, testConfig, writeConfig, startReceiver, useE2eLifecycle } from '../helpers/daemon-process.js';
 
-const servers: NscaServer[] = [];
-
-beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config']));
-
-afterEach(async () => {
-  await cleanupDaemons();
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
+useE2eLifecycle();
 
 const PASSWORD = 'outage test';
 const MAX_PENDING = 5;
@@ -24,8 +15,7 @@ describe('wrapwatch run while the NSCA receiver is away', () => {
     const commandFile = join(ws.dir, 'nagios.cmd');
     await writeFile(commandFile, '');
     await writeFile(ws.logFile, '');
-    const before = await startNscaServer({ decryptionMethod: 1, password: PASSWORD, commandFile });
-    servers.push(before);
+    const before = await startReceiver({ decryptionMethod: 1, password: PASSWORD, commandFile });
     await writeConfig(
       ws.configFile,
       testConfig(ws, before, {
@@ -55,8 +45,7 @@ describe('wrapwatch run while the NSCA receiver is away', () => {
     const held = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.refusals === 33 && r.fields.resultsOverflowed === 25, { after: outageStarted });
     expect(held.fields).toMatchObject({ receiver: 'down', resultsPending: MAX_PENDING + 1, resultsSent: 3 });
 
-    const after = await startNscaServer({ decryptionMethod: 1, password: PASSWORD, port: before.port, commandFile });
-    servers.push(after);
+    await startReceiver({ decryptionMethod: 1, password: PASSWORD, port: before.port, commandFile });
     const back = await daemon.waitForLog('NSCA receiver is back', { after: outageStarted });
     expect(back.fields).toMatchObject({ receiver: `127.0.0.1:${before.port}`, heldResults: MAX_PENDING, foldedResults: 25 });
     expect(typeof back.fields.downSeconds).toBe('number');
@@ -89,8 +78,7 @@ describe('wrapwatch run while the NSCA receiver is away', () => {
     const commandFile = join(ws.dir, 'nagios.cmd');
     await writeFile(commandFile, '');
     await writeFile(ws.logFile, '');
-    const before = await startNscaServer({ decryptionMethod: 1, password: PASSWORD, commandFile });
-    servers.push(before);
+    const before = await startReceiver({ decryptionMethod: 1, password: PASSWORD, commandFile });
     // A long linger keeps the connection open after the last packet, where a stop looks like a rejection.
     await writeConfig(ws.configFile, testConfig(ws, before, { nsca: { linger_ms: 1000, reconnect_min_seconds: 0.1, reconnect_max_seconds: 0.2 } }));
     const daemon = startDaemon({ configFile: ws.configFile });
@@ -105,8 +93,7 @@ describe('wrapwatch run while the NSCA receiver is away', () => {
     await daemon.waitForLog('NSCA receiver unreachable');
     await appendLines(ws.logFile, [3, 4].map((i) => refusalLine(`192.0.2.${i + 1}`, { pid: 100 + i })));
 
-    const after = await startNscaServer({ decryptionMethod: 1, password: PASSWORD, port: before.port, commandFile });
-    servers.push(after);
+    await startReceiver({ decryptionMethod: 1, password: PASSWORD, port: before.port, commandFile });
     await daemon.waitForLog('NSCA receiver is back');
     // At least once: the three results the receiver wrote before it stopped may come again.
     const delivered = await eventually(

@@ -1,25 +1,15 @@
 import { writeFile } from 'node:fs/promises';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/built-dist.js';
-import { appendLines, cleanupDaemons, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig } from '../helpers/daemon-process.js';
-import { startNscaServer, withoutTimestamp, type NscaServer } from '../helpers/nsca-server.js';
+import { describe, expect, it } from 'vitest';
+import { appendLines, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig, startReceiver, useE2eLifecycle } from '../helpers/daemon-process.js';
+import { withoutTimestamp } from '../helpers/nsca-server.js';
 
-let server: NscaServer | null = null;
-
-beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config']));
-
-afterEach(async () => {
-  await cleanupDaemons();
-  await server?.stop();
-  server = null;
-});
+useE2eLifecycle();
 
 const T = '2026-11-21T15:39:34+00:00';
 
 describe('wrapwatch run on SIGHUP', () => {
   it('applies a changed service, output, status and rule to the next result, and keeps running on a broken config', async () => {
-    const nsca = await startNscaServer({ decryptionMethod: 1, password: 'reload test' });
-    server = nsca;
+    const nsca = await startReceiver({ decryptionMethod: 1, password: 'reload test' });
     const ws = await createWorkspace();
     await writeFile(ws.logFile, '');
     await writeConfig(ws.configFile, testConfig(ws, nsca));

@@ -1,26 +1,16 @@
 import { writeFile } from 'node:fs/promises';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/built-dist.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { appendLines, cleanupDaemons, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig } from '../helpers/daemon-process.js';
-import { startNscaServer, withoutTimestamp, type NscaServer } from '../helpers/nsca-server.js';
+import { appendLines, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig, startReceiver, useE2eLifecycle } from '../helpers/daemon-process.js';
+import { withoutTimestamp } from '../helpers/nsca-server.js';
 
-let server: NscaServer | null = null;
-
-beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config']));
-
-afterEach(async () => {
-  await cleanupDaemons();
-  await server?.stop();
-  server = null;
-});
+useE2eLifecycle();
 
 const at = (second: number) => `2026-11-21T15:40:${String(second).padStart(2, '0')}+00:00`;
 
 describe('wrapwatch run stopping and failing', () => {
   it('on SIGTERM sends the refusals still folded as a follow-up, commits, and exits 0; the next start does not report them again', async () => {
-    const nsca = await startNscaServer({ decryptionMethod: 1, password: 'drain test' });
-    server = nsca;
+    const nsca = await startReceiver({ decryptionMethod: 1, password: 'drain test' });
     const ws = await createWorkspace();
     await writeFile(ws.logFile, '');
     // A long window: only the first refusal is sent at once, the other four wait for the window's end.
@@ -63,8 +53,7 @@ describe('wrapwatch run stopping and failing', () => {
   });
 
   it('logs a wrong NSCA password as an error naming the password and encryption method; nothing lands until a reload fixes it', async () => {
-    const nsca = await startNscaServer({ decryptionMethod: 1, password: 'the right one' });
-    server = nsca;
+    const nsca = await startReceiver({ decryptionMethod: 1, password: 'the right one' });
     const ws = await createWorkspace();
     await writeFile(ws.logFile, '');
     await writeConfig(ws.configFile, testConfig(ws, { port: nsca.port, decryptionMethod: 1, password: 'a wrong one' }));

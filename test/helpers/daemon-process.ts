@@ -12,7 +12,10 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'smol-toml';
+import { afterEach, beforeAll } from 'vitest';
+import { assertBuilt } from './built-dist.js';
 import { CLI } from './cli.js';
+import { startNscaServer, type NscaServer, type NscaServerOptions } from './nsca-server.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -327,4 +330,25 @@ export async function cleanupDaemons(): Promise<void> {
   liveChildren.clear();
   await Promise.all([...workspaces].map((dir) => rm(dir, { recursive: true, force: true })));
   workspaces.clear();
+}
+
+const receivers: NscaServer[] = [];
+
+/** A real nsca for the current test; `useE2eLifecycle` stops it after the test. */
+export async function startReceiver(options?: NscaServerOptions): Promise<NscaServer> {
+  const server = await startNscaServer(options);
+  receivers.push(server);
+  return server;
+}
+
+/**
+ * The hooks every end-to-end file needs: the built CLI must be newer than its sources, and the
+ * daemons and receivers a test started are stopped (by pid) after it, even when it failed.
+ */
+export function useE2eLifecycle(): void {
+  beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config']));
+  afterEach(async () => {
+    await cleanupDaemons();
+    await Promise.all(receivers.splice(0).map((s) => s.stop()));
+  });
 }
