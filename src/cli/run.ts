@@ -16,7 +16,8 @@ const USAGE = `usage: wrapwatch run [--config FILE] [--dry-run]
 Follows the configured log, turns libwrap refusals into Nagios passive check results and
 sends them to the NSCA receiver. FILE defaults to ${DEFAULT_CONFIG_FILE}.
 --dry-run prints the results as the lines nsca would write to the Nagios command file
-(on stdout; the log goes to stderr) instead of sending them.
+(on stdout; the log goes to stderr) instead of sending them, and leaves the checkpoints
+as they were, so the real service still reports what the trial read.
 
 Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the config (a broken one is
 reported and the running one stays). Exit 78 on a config error at start.`;
@@ -68,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     destination: pino.destination({ dest: dryRun ? 2 : 1, sync: true }),
   });
   const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new NscaSink({ receiver: config.nsca, logger });
-  const daemon = new Daemon({ config, logger, sink });
+  const daemon = new Daemon({ config, logger, sink, readOnlyState: dryRun });
 
   // The handlers go in before the start, which can take a while (checkpoint fsync, a large file
   // to open): a stop or reload sent meanwhile must not meet the default action, which for

@@ -15,6 +15,11 @@ export interface DaemonDeps {
   readonly logger: Logger;
   /** Where results go: the NSCA sink, or the dry-run printer. */
   readonly sink: ResultSink;
+  /**
+   * Resume from the checkpoints but never write them (`--dry-run`): a trial run must not make
+   * the real service skip the lines it read.
+   */
+  readonly readOnlyState?: boolean;
   readonly clock?: Clock;
 }
 
@@ -54,7 +59,7 @@ export class Daemon {
     this.sink = deps.sink;
     this.parser = new LineParser({ timeZone: this.config.source.timezone ?? systemTimeZone(), now: () => this.clock.now() });
     this.throttle = new Throttle(this.config, this.clock, { fallbackHost: this.config.report.host_name.includes('{') ? undefined : this.config.report.host_name });
-    this.checkpoints = new CheckpointStore({ directory: this.config.state.directory, logger: this.logger, clock: this.clock });
+    this.checkpoints = new CheckpointStore({ directory: this.config.state.directory, logger: this.logger, clock: this.clock, readOnly: deps.readOnlyState ?? false });
   }
 
   async start(): Promise<void> {

@@ -25,6 +25,11 @@ export interface CheckpointStoreOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly fileName?: string;
+  /**
+   * Read the checkpoints but change nothing on disk (`run --dry-run`): no directory is
+   * created, no leftover is promoted or moved aside, and commits are kept in memory only.
+   */
+  readonly readOnly?: boolean;
 }
 
 const code = (err: unknown): string => (err as NodeJS.ErrnoException | null)?.code ?? String(err);
@@ -48,6 +53,7 @@ export class CheckpointStore {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly directory: string;
+  private readonly readOnly: boolean;
   private state = new Map<string, SourcePosition>();
   private written = '';
   private writing: Promise<void> = Promise.resolve();
@@ -58,28 +64,36 @@ export class CheckpointStore {
     this.temp = `${this.file}.tmp`;
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
+    this.readOnly = options.readOnly ?? false;
   }
 
   /** The positions to resume from, by source id (a file path, or "journal"). */
   async load(): Promise<ReadonlyMap<string, SourcePosition>> {
-    try {
-      await mkdir(this.directory, { recursive: true, mode: 0o750 });
-    } catch (err) {
-      throw new CheckpointError(`cannot create the state directory ${this.directory}: ${code(err)}`);
+    if (!this.readOnly) {
+      try {
+        await mkdir(this.directory, { recursive: true, mode: 0o750 });
+      } catch (err) {
+        throw new CheckpointError(`cannot create the state directory ${this.directory}: ${code(err)}`);
+      }
     }
     const fromTemp = await this.readCandidate(this.temp);
     if (fromTemp !== null && fromTemp.ok) {
+      if (this.readOnly) return this.adopt(fromTemp.sources);
       await this.promoteTemp();
       this.logger.warn({ file: this.file }, `recovered the checkpoint written just before wrapwatch stopped (${this.temp})`);
       return this.adopt(fromTemp.sources);
     }
-    if (fromTemp !== null) {
+    if (fromTemp !== null && !this.readOnly) {
       this.logger.warn({ file: this.temp, reason: fromTemp.reason }, `discarding an incomplete checkpoint file left by a crash while writing (${fromTemp.reason})`);
       await unlink(this.temp).catch(() => undefined);
     }
     const fromMain = await this.readCandidate(this.file);
     if (fromMain === null) return this.adopt(new Map());
     if (fromMain.ok) return this.adopt(fromMain.sources);
+    if (this.readOnly) {
+      this.logger.warn({ file: this.file, reason: fromMain.reason }, `the checkpoint file is unusable (${fromMain.reason}); reading without checkpoints`);
+      return this.adopt(new Map());
+    }
     const aside = `${this.file}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
     await rename(this.file, aside).catch(() => undefined);
     this.logger.error(
@@ -101,6 +115,7 @@ export class CheckpointStore {
    */
   commit(positions: Iterable<readonly [string, SourcePosition]>): Promise<void> {
     for (const [id, position] of positions) this.state.set(id, position);
+    if (this.readOnly) return Promise.resolve();
     const snapshot = new Map(this.state);
     const next = this.writing.then(() => this.write(snapshot));
     this.writing = next.catch(() => undefined);
@@ -132,7 +147,7 @@ export class CheckpointStore {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      if (code(err) === 'ENOENT') return null;
+      if (code(err) === 'ENOENT' || (this.readOnly && code(err) === 'EACCES')) return null;
       throw new CheckpointError(`cannot read the checkpoint file ${path}: ${code(err)}`);
     }
     const decoded = decodeCheckpoints(text);

@@ -114,7 +114,9 @@ async function checkGrep(log, truth) {
 /** fail2ban's printed lines against the truth's texts; the rest are sshd auth failures etc. (its job) or near misses. */
 function checkFail2ban(stdout, truthTexts, truthCountByText) {
   const left = new Map(truthTexts);
-  const phrases = new RegExp(GREP_PATTERN);
+  // What its refusal regexes match: sshd's `^refused connect from`, xinetd-fail's `^FAIL: ... libwrap from=`,
+  // right after the header (": " or RFC 5424's "- -  "). Its other matches are auth failures.
+  const refusalClaim = /(?:: | {2})(?:refused connect from |FAIL: \S+ libwrap from=)/;
   let trueLines = 0;
   let trueEvents = 0;
   let otherLines = 0;
@@ -129,7 +131,7 @@ function checkFail2ban(stdout, truthTexts, truthCountByText) {
     } else {
       otherLines++;
       // A near miss or forgery taken for a refusal (the rest are auth failures: fail2ban's job).
-      if (phrases.test(row)) falseLines++;
+      if (refusalClaim.test(row)) falseLines++;
     }
   }
   return { trueLines, trueEvents, reportedEvents: trueLines + otherLines, otherLines, falseLines };

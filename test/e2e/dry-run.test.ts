@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { LineParser } from '../../src/parse/parser.js';
@@ -104,6 +105,8 @@ describe('wrapwatch run --dry-run', () => {
     expect(read.fields).toMatchObject({ refusals: totalRefusals, refusalsDeduplicated: deduplicated });
     daemon.signal('SIGTERM');
     expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
+    // A trial run leaves no checkpoint behind: the real service must still report these lines.
+    expect(existsSync(join(ws.stateDir, 'checkpoints.json'))).toBe(false);
 
     // stdout holds nothing but command-file lines.
     const out = daemon.stdoutLines;

@@ -131,4 +131,29 @@ describe('CheckpointStore', () => {
     mkdirSync(join(dir, 'checkpoints.json.tmp'));
     await expect(s.commit([['/var/log/secure', filePos(1)]])).rejects.toBeInstanceOf(CheckpointError);
   });
+
+  describe('read-only (run --dry-run)', () => {
+    it('resumes from the checkpoints but leaves the file, its leftovers and the directory alone', async () => {
+      const { store: writer } = store();
+      await writer.load();
+      await writer.commit([['/var/log/secure', filePos(100)]]);
+      const before = readFileSync(join(dir, 'checkpoints.json'), 'utf8');
+      writeFileSync(join(dir, 'checkpoints.json.tmp'), '{"version":1,"sour');
+
+      const logger = captureLogger();
+      const trial = new CheckpointStore({ directory: dir, logger, readOnly: true });
+      expect((await trial.load()).get('/var/log/secure')).toEqual(filePos(100));
+      await trial.commit([['/var/log/secure', filePos(999)]]);
+      expect(readFileSync(join(dir, 'checkpoints.json'), 'utf8')).toBe(before);
+      expect(existsSync(join(dir, 'checkpoints.json.tmp'))).toBe(true);
+    });
+
+    it('creates no state directory and starts without checkpoints when there is none', async () => {
+      const missing = join(dir, 'not-there');
+      const trial = new CheckpointStore({ directory: missing, logger: captureLogger(), readOnly: true });
+      expect((await trial.load()).size).toBe(0);
+      await trial.commit([['/var/log/secure', filePos(5)]]);
+      expect(existsSync(missing)).toBe(false);
+    });
+  });
 });

@@ -88,7 +88,7 @@ export function renderMarkdown(r) {
       if (!f) return 'n/a';
       const base = `${fmt.int(f.trueLines)}/${fmt.int(f.truthLines)} lines (${pct(f.trueLines / f.truthLines)}), ${fmt.int(f.trueEvents)}/${fmt.int(f.truthEvents)} refusals`;
       const wrong = f.falseLines !== undefined ? `; ${fmt.int(f.falseLines)} non-refusals taken for refusals` : '';
-      const other = f.otherLines !== undefined ? `; ${fmt.int(f.otherLines - (f.falseLines ?? 0))} auth failures (its job)` : '';
+      const other = f.otherLines !== undefined ? `; ${fmt.int(f.otherLines - (f.falseLines ?? 0))} other matches (auth failures: its job)` : '';
       return base + wrong + other;
     };
     out.push(
