@@ -25,6 +25,8 @@
  *   --idle-seconds N   BENCH_IDLE_SECONDS the idle measurement (60)
  *   --no-write         leave BENCHMARKS.md alone (out/latest.* are still written)
  *   --quick            a smoke run: small counts, 1 run each, 10 s idle, 1 short storm
+ *                      (its figures go to out/quick.{json,md}, never to BENCHMARKS.md)
+ *   --render FILE      measure nothing: render a saved latest.json into BENCHMARKS.md again
  *
  * Needs the Debian packages .ci/run installs (nsca, nsca-client); installs `time` and
  * `fail2ban` itself when missing (as root, with apt-get). Everything runs on 127.0.0.1 in
@@ -60,6 +62,7 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string' },
     'no-write': { type: 'boolean' },
     quick: { type: 'boolean' },
+    render: { type: 'string' },
   },
 });
 const quick = values.quick === true;
@@ -227,10 +230,16 @@ async function main() {
     await rm(work, { recursive: true, force: true });
   }
   results.totalSeconds = (Date.now() - started) / 1000;
+  // A smoke run keeps its own files, so it never replaces the figures of a real one.
+  await writeFile(join(outDir, `${quick ? 'quick' : 'latest'}.json`), JSON.stringify(results, null, 2) + '\n');
+  await publish(results, outDir);
+  log(`${elapsed()} in all.`);
+}
 
+/** Writes out/latest.md and the figures between BENCHMARKS.md's markers; prints the verdicts. */
+async function publish(results, outDir) {
   const markdown = renderMarkdown(results);
-  await writeFile(join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
-  await writeFile(join(outDir, 'latest.md'), markdown + '\n');
+  await writeFile(join(outDir, `${quick ? 'quick' : 'latest'}.md`), markdown + '\n');
   const doc = join(REPO_ROOT, 'BENCHMARKS.md');
   const begin = '<!-- bench:begin -->';
   const end = '<!-- bench:end -->';
@@ -247,7 +256,13 @@ async function main() {
   }
   process.stdout.write(`${markdown}\n`);
   const verdicts = judge(results);
-  log(`\n${verdicts.filter((v) => v.met).length} of ${verdicts.length} targets met; ${elapsed()} in all. Figures: test/bench/out/latest.md`);
+  log(`\n${verdicts.filter((v) => v.met).length} of ${verdicts.length} targets met. Figures: test/bench/out/${quick ? 'quick' : 'latest'}.md`);
 }
 
-await main();
+if (values.render) {
+  const outDir = join(REPO_ROOT, 'test/bench/out');
+  await mkdir(outDir, { recursive: true });
+  await publish(JSON.parse(await readFile(values.render, 'utf8')), outDir);
+} else {
+  await main();
+}

@@ -52,7 +52,18 @@ export function judge(r) {
   }
   if (r.storm) {
     const s = r.storm.summary;
-    rows.push({ name: 'storm: peak RSS', target: `< ${TARGETS.stormPeakRssMiB} MiB`, measured: `${fmt.fixed(s.peakRssMiB, 1)} MiB (worst ${fmt.fixed(s.worstPeakRssMiB, 1)})`, met: s.peakRssMiB < TARGETS.stormPeakRssMiB, short: `${fmt.fixed(s.peakRssMiB - TARGETS.stormPeakRssMiB, 1)} MiB over` });
+    // The issue says "150 MB"; judged as 150 MiB (what /proc's kB are), the decimal reading shown beside it.
+    const decimalMB = (s.peakRssMiB * 1048576) / 1e6;
+    const asMiB = s.peakRssMiB < TARGETS.stormPeakRssMiB;
+    const asMB = decimalMB < TARGETS.stormPeakRssMiB;
+    rows.push({
+      name: 'storm: peak RSS (median of the runs)',
+      target: `< ${TARGETS.stormPeakRssMiB} MiB`,
+      measured: `${fmt.fixed(s.peakRssMiB, 1)} MiB = ${fmt.fixed(decimalMB, 1)} MB (worst run ${fmt.fixed(s.worstPeakRssMiB, 1)} MiB)`,
+      met: asMiB,
+      short: `${fmt.fixed(s.peakRssMiB - TARGETS.stormPeakRssMiB, 1)} MiB over`,
+      note: asMiB && !asMB ? `; read as 150 decimal MB, missed by ${pct(decimalMB / TARGETS.stormPeakRssMiB - 1)}` : '',
+    });
     rows.push({ name: 'storm: results within the cap, every refusal accounted', target: `<= ${s.cap} ordinary/60 s + summaries`, measured: `${s.ordinaryMaxPer59s} per 59 s window (${s.ordinaryMaxPer60s} per 60 s at arrival), ${s.stormSummaries} summary, ${s.accountedAll ? 'all' : 'NOT all'} refusals accounted`, met: s.withinCap && s.accountedAll });
     rows.push({ name: "storm: caught up after the storm's end", target: `<= ${TARGETS.stormCatchUpSeconds} s`, measured: `${fmt.fixed(s.catchUpSeconds, 2)} s (worst ${fmt.fixed(s.worstCatchUpSeconds, 2)})`, met: s.allCaughtUp && s.worstCatchUpSeconds <= TARGETS.stormCatchUpSeconds });
   }
@@ -60,7 +71,7 @@ export function judge(r) {
     const i = r.idle;
     rows.push({ name: 'idle CPU per minute', target: `< ${TARGETS.idleCpuPerMinute} s`, measured: `${fmt.fixed(i.cpuSecondsPerMinute, 2)} s`, met: i.cpuSecondsPerMinute < TARGETS.idleCpuPerMinute, short: `${fmt.fixed(i.cpuSecondsPerMinute / TARGETS.idleCpuPerMinute, 1)}x the budget` });
   }
-  return rows.map((x) => ({ ...x, verdict: status(x.met, x.short) }));
+  return rows.map((x) => ({ ...x, verdict: status(x.met, x.short) + (x.note ?? '') }));
 }
 
 function table(header, rows) {
