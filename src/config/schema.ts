@@ -52,7 +52,7 @@ const sourceSchema = z.strictObject({
   max_line_bytes: int(256, 16 * 1024 * 1024).default(64 * 1024),
   /** How long a rotated-away file stays open for late writers (rsyslog writes on until its HUP). */
   rotation_grace_seconds: seconds(0, 3600).default(5),
-  /** Polling fallback: the source stats the file this often even if no watcher event comes. */
+  /** Polling fallback: this often without a directory watcher, 10x less often with one. */
   poll_interval_ms: int(50, 60_000).default(1000),
   /** IANA zone for traditional headers, which carry no offset; default: the machine's zone. */
   timezone: nonEmpty

@@ -161,6 +161,7 @@ export class Daemon {
     if (alerts.length > 0) this.sink.submit(alerts);
     for (const line of lastBySource.values()) this.tracker.note(line.seq, line.sourceId, line.position);
     this.scheduleTick();
+    this.armCommit();
   }
 
   /** One timer for the throttle's next deadline (windows, storm summaries, heartbeats). */
@@ -194,8 +195,20 @@ export class Daemon {
     return next;
   }
 
+  /**
+   * A commit is due `state.commit_interval_seconds` after a batch left positions to commit, and
+   * again while some are held back; an idle daemon has no commit timer at all.
+   */
+  private armCommit(): void {
+    if (this.commitTimer !== null || this.stopping || this.tracker.size === 0) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = null;
+      void this.commit().then(() => this.armCommit());
+    }, Math.max(100, this.config.state.commit_interval_seconds * 1000));
+  }
+
   private startTimers(): void {
-    this.commitTimer = setInterval(() => void this.commit(), Math.max(100, this.config.state.commit_interval_seconds * 1000));
+    this.armCommit();
     this.restartStatsTimer();
   }
 

@@ -78,7 +78,9 @@ export function matchRefusalMessage(message: string): MessageMatch | null {
         const text = socatAddress(family, m[2] ?? '');
         if (text === null) return null;
         const match = withAddress('socat', null, text, null);
-        return match && match.address.family === (family === '2' ? 4 : 6) ? match : null;
+        // AF=2 must be a dotted quad; AF=10 is IPv6 syntax, and an IPv4 client of an IPv6
+        // socket (`[0000:...:ffff:7f00:0001]`) is that IPv4 address.
+        return match && (family === '10' || match.address.family === 4) ? match : null;
       }
       return null;
     }

@@ -6,11 +6,16 @@ import type { Logger } from '../types.js';
 /** What woke the source: names in the directory changed (rename, create, delete), or data was written. */
 export type WakeReason = 'names' | 'data' | 'poll';
 
+/** While the directory watcher works, the poll is only a safety net: this many times slower. */
+export const WATCHED_POLL_FACTOR = 10;
+
 /**
  * Tells a file source when to look again. Watching the directory (inotify) sees appends to
  * the log and to its rotated siblings, renames, creates and deletes as they happen; a timer
- * wakes the source every `intervalMs` regardless, so a watcher that misses events, dies, or
- * cannot be set up (the directory does not exist yet) only delays reading, never stops it.
+ * wakes the source regardless, so a watcher that misses events, dies, or cannot be set up
+ * (the directory does not exist yet) only delays reading, never stops it. The timer runs every
+ * `intervalMs` while there is no watcher, and every `WATCHED_POLL_FACTOR` x `intervalMs` while
+ * there is one: each look costs a few system calls, and an idle daemon should cost nothing.
  */
 export class WakeSignal {
   private watcher: FSWatcher | null = null;
@@ -35,17 +40,23 @@ export class WakeSignal {
 
   start(): void {
     this.ensureWatcher();
-    this.timer = setInterval(() => {
-      void this.checkWatcher();
-      this.onWake('poll');
-    }, this.intervalMs);
+    this.schedulePoll();
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.closeWatcher();
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    const delay = this.watcher !== null ? this.intervalMs * WATCHED_POLL_FACTOR : this.intervalMs;
+    this.timer = setTimeout(() => {
+      void this.checkWatcher().finally(() => this.schedulePoll());
+      this.onWake('poll');
+    }, delay);
   }
 
   /** inotify watches an inode: once the directory is replaced the watcher hears nothing, silently. */

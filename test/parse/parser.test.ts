@@ -37,6 +37,8 @@ describe('refusal formats', () => {
     expect(event(`${H} socat[6]: W refusing connection from AF=2 127.0.0.1:41154 due to tcpwrapper option`)).toMatchObject({ kind: 'socat', service: null, address: '127.0.0.1' });
     expect(event(`${H} socat[6]: W refusing connection from AF=10 [0000:0000:0000:0000:0000:0000:0000:0001]:36042 due to tcpwrapper option`)).toMatchObject({ address: '::1', family: 6 });
     expect(event(`${H} socat[6]: W refusing connection from AF=2 [0000:0000:0000:0000:0000:0000:0000:0001]:1 due to tcpwrapper option`)).toBeNull();
+    expect(event(`${H} socat[6]: W refusing connection from AF=10 [0000:0000:0000:0000:0000:ffff:7f00:0001]:5 due to tcpwrapper option`)).toMatchObject({ address: '127.0.0.1', family: 4 });
+    expect(event(`${H} socat[6]: W refusing connection from AF=2 1.2.3.4.5:1 due to tcpwrapper option`)).toBeNull();
     expect(event(`${H} inetd[3]: refused connection from 10.9.8.7, service ftp (tcp)`)).toMatchObject({ kind: 'inetd', service: 'ftp', address: '10.9.8.7' });
     expect(event(`${H} in.tftpd[3]: connection refused from 10.9.8.7`)).toMatchObject({ kind: 'tftpd', service: 'in.tftpd', address: '10.9.8.7' });
   });
