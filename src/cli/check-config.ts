@@ -20,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const file = args.values.config ?? DEFAULT_CONFIG_FILE;
   try {
-    const config = await loadConfig(file);
+    const config = await loadConfig(file, { credentialsLater: true });
     process.stdout.write(`# ${file}: configuration is valid. Effective settings:\n${stringify(redactedConfig(config))}\n`);
     return 0;
   } catch (err) {

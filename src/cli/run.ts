@@ -110,7 +110,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     loadChecked(file).then(
       (next) => {
-        const needRestart = daemon.reconfigure(next);
+        let needRestart: string[];
+        try {
+          needRestart = daemon.reconfigure(next);
+        } catch (err) {
+          logger.error({ file, error: err instanceof Error ? err.message : String(err) }, 'cannot apply the new configuration; keeping the running one');
+          return;
+        }
         logger.level = next.log.level;
         config = next;
         logger.info({ file, needRestart }, needRestart.length > 0 ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart` : 'configuration reloaded');

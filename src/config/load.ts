@@ -27,6 +27,11 @@ export interface LoadOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** For tests: the default Nagios host name. */
   readonly hostname?: string;
+  /**
+   * `check-config` outside systemd: a `password_credential` cannot be read there (no
+   * $CREDENTIALS_DIRECTORY), so it is reported as read at service start instead of failing.
+   */
+  readonly credentialsLater?: boolean;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -85,7 +90,9 @@ export async function configFromObject(doc: unknown, file: string, options: Load
     passwordSource = password_file;
   } else if (password_credential !== undefined) {
     const dir = (options.env ?? process.env).CREDENTIALS_DIRECTORY;
-    if (!dir) {
+    if (!dir && options.credentialsLater) {
+      passwordSource = `systemd credential ${password_credential}, read when the service starts`;
+    } else if (!dir) {
       problems.push({ path: 'nsca.password_credential', message: 'CREDENTIALS_DIRECTORY is not set: use LoadCredential= in the systemd unit, or password_file' });
     } else {
       secret = (await readSecret(join(dir, password_credential), 'nsca.password_credential', problems)) ?? '';
@@ -126,5 +133,6 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
 /** The effective configuration as TOML-ish text for `check-config`, the password redacted. */
 export function redactedConfig(config: Config): Record<string, unknown> {
   const { password, passwordSource, ...nsca } = config.nsca;
-  return { ...config, nsca: { ...nsca, password: password === '' ? '(none)' : `(redacted, from ${passwordSource})` } };
+  const shown = password !== '' ? `(redacted, from ${passwordSource})` : passwordSource.startsWith('systemd credential') ? `(${passwordSource})` : '(none)';
+  return { ...config, nsca: { ...nsca, password: shown } };
 }

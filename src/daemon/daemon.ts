@@ -145,7 +145,6 @@ export class Daemon {
     const alerts: Alert[] = [];
     for (const line of lines) {
       lastBySource.set(line.sourceId, line);
-      this.counters.lines++;
       if (line.defect !== undefined) continue; // counted by the source
       const result = line.journal ? this.parser.parseJournal(line.journal) : this.parser.parseLine(line.text);
       if (result.kind === 'none') continue;

@@ -4,7 +4,6 @@ import type { ThrottleStats } from '../throttle/throttle.js';
 
 /** What the daemon counted itself: the parse stage sits between the source and the throttle. */
 export class ParseCounters {
-  lines = 0;
   refusals = 0;
   readonly byKind: Partial<Record<RefusalKind, number>> = {};
   readonly skipped: Partial<Record<SkipReason, number>> = {};

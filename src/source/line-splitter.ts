@@ -44,13 +44,14 @@ function isPlainText(chunk: Buffer): boolean {
  * the phrases are.
  */
 class PhraseScanner {
-  private readonly pattern: RegExp;
-
   constructor(
     private readonly text: string,
-    phrases: readonly string[],
-  ) {
-    this.pattern = new RegExp(phrases.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+    /** A global (`g`) alternation of the phrases, compiled once per splitter. */
+    private readonly pattern: RegExp,
+  ) {}
+
+  static compile(phrases: readonly string[]): RegExp {
+    return new RegExp(phrases.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
   }
 
   /** The first position at or after `from` where any phrase starts, or -1. */
@@ -72,7 +73,7 @@ class PhraseScanner {
  */
 export class LineSplitter {
   private readonly maxLineBytes: number;
-  private readonly keep: readonly string[] | null;
+  private readonly keep: RegExp | null;
   private partial = '';
   private discarding = false;
   /** Bytes of an over-long line already dropped: not in `partial`, not yet past a newline. */
@@ -83,7 +84,7 @@ export class LineSplitter {
   constructor(maxLineBytes: number, options: LineSplitterOptions = {}) {
     this.maxLineBytes = maxLineBytes;
     this.consumed = options.startOffset ?? 0;
-    this.keep = options.keep && options.keep.length > 0 ? options.keep : null;
+    this.keep = options.keep && options.keep.length > 0 ? PhraseScanner.compile(options.keep) : null;
   }
 
   /** Offset just past the last complete line: the position to resume at. */

@@ -74,6 +74,11 @@ describe('the configuration', () => {
     ]);
   });
 
+  it('lets check-config accept a credential it can only read under systemd, and says so', async () => {
+    const config = await configFromObject({ nsca: { password_credential: 'nsca.password' } }, 't.toml', { env: {}, credentialsLater: true });
+    expect(redactedConfig(config).nsca).toMatchObject({ password: '(systemd credential nsca.password, read when the service starts)' });
+  });
+
   it('names the password file that cannot be read, and refuses two password sources', async () => {
     expect(await problemsOf({ nsca: { password_file: '/nonexistent/pw' } })).toEqual([expect.stringMatching(/^nsca\.password_file: cannot read \/nonexistent\/pw: ENOENT/)]);
     expect(await problemsOf({ nsca: { password: 'a', password_file: '/x' } })).toHaveLength(2);
