@@ -17,6 +17,8 @@ interface Run {
   readonly child: ChildProcessWithoutNullStreams;
   /** Line numbers in the order this run delivered them. */
   readonly delivered: number[];
+  /** Delivered lines that are no whole written line (for the failure message). */
+  readonly fragments: string[];
   /** The line number of the last commit it reported durable (-1: none). */
   lastCommit: number;
   stderr: string;
@@ -42,14 +44,18 @@ const numberOf = (text: string) => Number(/^w-(\d+)/.exec(text)?.[1] ?? NaN);
 function startTailer(log: string, state: string): Run {
   const child = spawn(process.execPath, [TAILER, log, state, '20'], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(child);
-  const run: Run = { child, delivered: [], lastCommit: -1, stderr: '', ready: false, exited: false };
+  const run: Run = { child, delivered: [], fragments: [], lastCommit: -1, stderr: '', ready: false, exited: false };
   let partial = '';
   child.stdout.on('data', (b: Buffer) => {
     const lines = (partial + b.toString('utf8')).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
       if (line === 'READY') run.ready = true;
-      else if (line.startsWith('L ')) run.delivered.push(numberOf(line.slice(2)));
+      else if (line.startsWith('L ')) {
+        const k = numberOf(line.slice(2));
+        run.delivered.push(k);
+        if (Number.isNaN(k)) run.fragments.push(JSON.stringify(line.slice(2, 80)));
+      }
       else if (line.startsWith('C ')) run.lastCommit = numberOf(line.slice(2));
     }
   });
@@ -78,6 +84,8 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
     let streamStart = 0;
     let current: Run | null = null;
     let writing = true;
+    // What the writer did, and when runs started and died: the story behind a failure.
+    const events: string[] = [];
     // The first tailer is up before anything is written: without a checkpoint it would start at
     // the path's start (start_at), and files rotated before it ran are not its business.
     const first = startTailer(log, state);
@@ -92,9 +100,12 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
         const roll = random();
         if (roll < 0.04) {
           renameSync(log, `${log}-${String(++rotations).padStart(8, '0')}`);
-          if (random() < 0.5) writeFileSync(log, '');
+          const created = random() < 0.5;
+          if (created) writeFileSync(log, '');
           // One more line to the old file before the writer reopens (rsyslog before its HUP).
-          if (random() < 0.5) writeSync(fd, `w-${String(++written).padStart(7, '0')} late\n`);
+          const late = random() < 0.5;
+          if (late) writeSync(fd, `w-${String(++written).padStart(7, '0')} late\n`);
+          events.push(`rename #${rotations} after ${late ? written - 1 : written}${created ? ', created' : ''}${late ? `, late ${written}` : ''}`);
           closeSync(fd);
           fd = openSync(log, 'a');
           streamStart = written + 1;
@@ -105,6 +116,7 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
           if (seen) {
             copyFileSync(log, `${log}-${String(++rotations).padStart(8, '0')}`);
             truncateSync(log, 0);
+            events.push(`copytruncate #${rotations} after ${written}`);
             streamStart = written + 1;
           }
         }
@@ -119,8 +131,10 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
         current = run;
         runs.push(run);
         await waitFor(() => run.ready || run.exited, 'the tailer to start');
+        events.push(`run ${cycle} ready at ${written}`);
         await sleep(100 + Math.floor(random() * 400));
         await kill(run);
+        events.push(`run ${cycle} killed at ${written}`);
         await sleep(Math.floor(random() * 150));
       }
     } finally {
@@ -138,8 +152,12 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
     expect(rotations).toBeGreaterThan(2);
     const everDelivered = new Set(runs.flatMap((r) => r.delivered));
     const missing = Array.from({ length: written }, (_, i) => i + 1).filter((k) => !everDelivered.has(k));
-    const summary = runs.map((r, i) => `run ${i}: ${r.delivered[0] ?? '-'}..${r.delivered.at(-1) ?? '-'} (${r.delivered.length}), last commit ${r.lastCommit}`).join('\n');
-    expect(missing, `lines never delivered (${written} written)\n${summary}\ntailer errors:\n${runs.map((r) => r.stderr).join('')}`).toEqual([]);
+    const summary = runs
+      .map((r, i) => `run ${i}: ${r.delivered[0] ?? '-'}..${r.delivered.at(-1) ?? '-'} (${r.delivered.length}), last commit ${r.lastCommit}; first: ${r.delivered.slice(0, 12).join(' ')}${r.fragments.length > 0 ? `; fragments: ${r.fragments.slice(0, 5).join(' ')}` : ''}`)
+      .join('\n');
+    const story = `${summary}\nwriter and runs: ${events.slice(0, 60).join('; ')}\ntailer errors:\n${runs.map((r) => r.stderr).join('')}`;
+    expect(missing, `lines never delivered (${written} written)\n${story}`).toEqual([]);
+    expect(runs.flatMap((r) => r.fragments), `lines delivered that were never written whole\n${story}`).toEqual([]);
 
     let committed = 0;
     for (const [i, run] of runs.entries()) {
