@@ -162,8 +162,10 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
     let committed = 0;
     for (const [i, run] of runs.entries()) {
       // In order and once within a run, and restarting right after the last known commit or later.
-      expect(run.delivered.every((k, j) => j === 0 || k === (run.delivered[j - 1] ?? 0) + 1), `run ${i} out of order`).toBe(true);
-      if (run.delivered.length > 0) expect(run.delivered[0], `run ${i} repeated committed lines`).toBeGreaterThan(committed);
+      const broken = run.delivered.findIndex((k, j) => j > 0 && k !== (run.delivered[j - 1] ?? 0) + 1);
+      const around = run.delivered.slice(Math.max(0, broken - 5), broken + 6).join(' ');
+      expect(broken, `run ${i} out of order at delivery ${broken}: ... ${around} ...\n${story}`).toBe(-1);
+      if (run.delivered.length > 0) expect(run.delivered[0], `run ${i} repeated committed lines\n${story}`).toBeGreaterThan(committed);
       if (run.lastCommit > committed) committed = run.lastCommit;
     }
     expect(runs.filter((r) => r.lastCommit > 0).length).toBeGreaterThan(3);
