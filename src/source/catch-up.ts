@@ -1,7 +1,7 @@
 import type { FileIdentity, Logger } from '../types.js';
 import type { FollowedFile, PlainFile } from './followed-file.js';
 import { openSibling } from './resume-plan.js';
-import { listSiblings, locateContent, rotatedAfter, rotatedSince, type Sibling } from './rotated-siblings.js';
+import { listSiblings, locateContent, notAfter, rotatedAfter, rotatedSince, type Sibling } from './rotated-siblings.js';
 
 /**
  * Finding the rotated files the source must read before the file now at the path, while it
@@ -64,5 +64,5 @@ export async function rotatedBetween(previous: FollowedFile, next: PlainFile, pr
   const skip = isOpen(context, [next]);
   const found = siblings.find((s) => s.dev === previous.identity.dev && s.ino === previous.identity.ino);
   const newer = found !== undefined ? await rotatedAfter(found, siblings, skip) : rotatedSince(previousSeenAt, siblings, skip);
-  return openRotated(newer, context);
+  return openRotated(notAfter(newer, siblings, next), context);
 }

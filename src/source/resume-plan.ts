@@ -2,7 +2,7 @@ import type { FileIdentity, Logger } from '../types.js';
 import { identityOf, sameFile } from './file-identity.js';
 import { GzipFile, PlainFile, RotatedFileMovedError, type FollowedFile } from './followed-file.js';
 import { pathProblemOf, type PathProblem } from './path-problem.js';
-import { contentHead, contentSize, listSiblings, locateContent, rotatedAfter, type Sibling } from './rotated-siblings.js';
+import { contentHead, contentSize, listSiblings, locateContent, notAfter, rotatedAfter, type Sibling } from './rotated-siblings.js';
 
 /** Opens the file at the path, or says why there is none to follow. */
 export async function openAtPath(path: string, maxLineBytes: number): Promise<{ file: PlainFile } | { problem: PathProblem }> {
@@ -90,7 +90,7 @@ export async function planResume(options: ResumeOptions): Promise<ResumePlan> {
     return { files: live ? [live] : [], live, problem };
   }
   const files: FollowedFile[] = [first];
-  const newer = await rotatedAfter(found, siblings, (s) => live !== null && s.dev === live.dev && s.ino === live.ino);
+  const newer = notAfter(await rotatedAfter(found, siblings, (s) => live !== null && s.dev === live.dev && s.ino === live.ino), siblings, live);
   for (const sibling of newer) {
     try {
       files.push(await openSibling(sibling, 0, maxLineBytes, options.now));

@@ -187,6 +187,17 @@ export function rotatedSince(bornAfterMs: number, siblings: readonly Sibling[], 
 }
 
 /**
+ * Drops the siblings rotated after `held` when `held` (a file already open as the live one)
+ * has itself been rotated meanwhile: it was opened at the path, the writer rotated it before
+ * the directory was listed, and what came after it must be read after it, not before. The
+ * path check that follows finds those files behind it, in order.
+ */
+export function notAfter(candidates: readonly Sibling[], siblings: readonly Sibling[], held: { readonly dev: number; readonly ino: number } | null): Sibling[] {
+  const heldAsSibling = held === null ? undefined : siblings.find((s) => s.dev === held.dev && s.ino === held.ino);
+  return heldAsSibling === undefined ? [...candidates] : candidates.filter((s) => compareAge(s, heldAsSibling) < 0);
+}
+
+/**
  * Rotated files newer than `found`, oldest first: the ones rotated out after it while nobody
  * was reading (wrapwatch stopped, or blocked). Files showing the same content as one already
  * chosen (a copy next to its archive) are taken once, the plain one preferred.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprintOf, identityOf } from '../../src/source/file-identity.js';
-import { listSiblings, locateContent, rotatedAfter, rotatedSince, type Sibling } from '../../src/source/rotated-siblings.js';
+import { listSiblings, locateContent, notAfter, rotatedAfter, rotatedSince, type Sibling } from '../../src/source/rotated-siblings.js';
 import { tempDir } from '../helpers/source-harness.js';
 
 let dir: string;
@@ -84,5 +84,24 @@ describe('rotated siblings', () => {
     const identity = identityOf({ dev: 1, ino: 1 }, Buffer.from('s'));
     expect((await locateContent(identity, siblings, 9, Buffer.from('sb-other\n')))?.name).toBe('auth.log-00000002');
     expect((await locateContent(identity, siblings, 9, Buffer.from('sa-first\n')))?.name).toBe('auth.log-00000001');
+  });
+
+  it('keeps files rotated after the held live file out of the queue before it (it was rotated while the directory was listed)', async () => {
+    // auth.log was opened as the live file (lines up to 777), then renamed to -15 before the
+    // listing, and one more file (-16) rotated after it: -16 must not be read before -15.
+    const log = join(dir, 'auth.log');
+    for (const [n, text] of [[13, 'w-0000669\n'], [14, 'w-0000681\n'], [15, 'w-0000777\n'], [16, 'w-0000779\n']] as const) {
+      writeFileSync(`${log}-${String(n).padStart(8, '0')}`, text);
+    }
+    writeFileSync(log, 'w-0000780\n');
+    const siblings = await listSiblings(log);
+    const byName = (n: number) => siblings.find((s) => s.path.endsWith(String(n).padStart(8, '0')));
+    const found = byName(13)!;
+    const held = statSync(`${log}-00000015`);
+    const queued = notAfter(await rotatedAfter(found, siblings, (s) => s.ino === held.ino), siblings, held);
+    expect(queued.map((s) => s.path)).toEqual([byName(14)!.path]);
+    // Nothing held, or held not rotated: everything newer stays.
+    expect(notAfter(await rotatedAfter(found, siblings, () => false), siblings, null).map((s) => s.path)).toEqual([14, 15, 16].map((n) => byName(n)!.path));
+    expect(notAfter(await rotatedAfter(found, siblings, () => false), siblings, statSync(log)).map((s) => s.path)).toEqual([14, 15, 16].map((n) => byName(n)!.path));
   });
 });
