@@ -122,7 +122,22 @@ export class PlainFile implements FollowedFile {
 
   consume(chunk: Buffer): SplitLine[] {
     this.tail = chunk.length >= TAIL_BYTES ? Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES)) : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
+    this.learnHead(chunk);
     return this.splitter.push(chunk);
+  }
+
+  /**
+   * While the file is shorter than a full fingerprint, its identity grows with the bytes read
+   * (after probe() found them still in place), never with whatever the file holds at a later
+   * look: a copytruncate and a rewrite between a read and that look would otherwise become
+   * "the same file", its truncation unseen and its rest, in the copy, never read.
+   */
+  private learnHead(chunk: Buffer): void {
+    const start = this.offset - chunk.length;
+    const have = this.head.length;
+    if (have >= FINGERPRINT_BYTES || start > have || start + chunk.length <= have) return;
+    this.head = Buffer.concat([this.head, chunk.subarray(have - start, Math.min(chunk.length, FINGERPRINT_BYTES - start))]);
+    this.ident = identityOf({ dev: this.dev, ino: this.ino }, this.head);
   }
 
   /** Starts reading at `offset` with a fresh splitter (resuming from a checkpoint). */
@@ -168,17 +183,19 @@ export class PlainFile implements FollowedFile {
   /**
    * Looks for truncation: a size below what was read, or first bytes that changed (a file
    * truncated and written again past our offset between two looks). Done after each read, so
-   * bytes read from content that was already replaced are never delivered. While the file is
-   * shorter than a full fingerprint, the identity grows with it.
+   * bytes read from content that was already replaced are never delivered. A file not read
+   * from yet (queued behind rotated ones) learns its first bytes here, so that a copytruncate
+   * before it is read is noticed; once reading has begun, only consume() extends them.
    */
   async probe(): Promise<ProbeResult> {
     const st = await this.handle.stat();
     this.size = st.size;
     if (st.size < this.offset) return 'truncated';
-    const want = Math.min(FINGERPRINT_BYTES, Math.max(this.head.length, st.size));
+    const unread = this.offset === 0;
+    const want = unread ? Math.min(FINGERPRINT_BYTES, Math.max(this.head.length, st.size)) : this.head.length;
     const head = await readHead(this.handle, want);
     if (!head.subarray(0, this.head.length).equals(this.head)) return 'truncated';
-    if (head.length > this.head.length) {
+    if (unread && head.length > this.head.length) {
       this.head = head;
       this.ident = identityOf({ dev: this.dev, ino: this.ino }, head);
     }
