@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { RefusalEvent, RefusalKind } from '../types.js';
-import { LineParser, type ParseResult } from '../parse/parser.js';
+import { LineParser, printableAscii, type ParseResult } from '../parse/parser.js';
 import { REFUSAL_PHRASES } from '../parse/prefilter.js';
 import { assertTimeZone, formatWithOffset, systemTimeZone } from '../parse/time.js';
 import { LineSplitter, type LineDefect, type SplitLine } from '../source/line-splitter.js';
@@ -43,16 +43,12 @@ class BufferedOut {
   }
 }
 
-function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?');
-}
-
 function formatText(event: RefusalEvent): string {
   const pid = event.pid === null ? '' : `[${event.pid}]`;
-  const service = event.service === null ? '' : ` service=${printable(event.service)}`;
+  const service = event.service === null ? '' : ` service=${printableAscii(event.service)}`;
   const client = event.client === null ? '' : ` client=${JSON.stringify(event.client)}`;
   const count = event.count === 1 ? '' : ` count=${event.count}`;
-  return `${formatWithOffset(event.time, event.utcOffsetMinutes)} ${printable(event.host)} ${printable(event.daemon)}${pid} ${event.kind}${service} address=${event.address}${client}${count}\n`;
+  return `${formatWithOffset(event.time, event.utcOffsetMinutes)} ${printableAscii(event.host)} ${printableAscii(event.daemon)}${pid} ${event.kind}${service} address=${event.address}${client}${count}\n`;
 }
 
 function formatJson(event: RefusalEvent, input: string, lineNumber: number): string {

@@ -21,9 +21,14 @@ export interface ParserOptions {
   readonly now: () => number;
 }
 
-/** The logged client text as printable ASCII: it is attacker-controlled and ends up in terminals. */
+/** Any character outside printable ASCII becomes `?`: log text is attacker-controlled and ends up in terminals. */
+export function printableAscii(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** The logged client text as printable ASCII, at most 255 characters. */
 export function sanitizeClient(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e]/g, '?');
+  const clean = printableAscii(text);
   return clean.length > 255 ? `${clean.slice(0, 252)}...` : clean;
 }
 

@@ -13,5 +13,6 @@
 export const REFUSAL_PHRASES = ['refus', 'FAIL: ', 'REFUSED', 'unauthorized host'] as const;
 
 export function mightBeRefusal(line: string): boolean {
-  return line.includes('refus') || line.includes('FAIL: ') || line.includes('REFUSED') || line.includes('unauthorized host');
+  for (const phrase of REFUSAL_PHRASES) if (line.includes(phrase)) return true;
+  return false;
 }

@@ -1,5 +1,6 @@
 import { formatWithOffset, type TimeZoneResolver } from '../parse/time.js';
-import { NSCA_MAX_OUTPUT_BYTES, sanitizeField, truncateUtf8 } from './sanitize.js';
+import { MAX_OUTPUT_BYTES } from '../sink/nsca/fields.js';
+import { sanitizeField, truncateUtf8 } from './sanitize.js';
 import type { SourceEntry } from './source-table.js';
 import type { Span } from './span.js';
 import type { StormSweep } from './storm.js';
@@ -37,7 +38,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** Appends the perfdata, cutting the text (never the perfdata) to fit NSCA's output field. */
 export function withPerfdata(body: string, refusals: number, sources: number): string {
   const perfdata = ` | refusals=${refusals} sources=${sources}`;
-  return truncateUtf8(body, NSCA_MAX_OUTPUT_BYTES - perfdata.length) + perfdata;
+  return truncateUtf8(body, MAX_OUTPUT_BYTES - perfdata.length) + perfdata;
 }
 
 function render(output: CompiledTemplate, entry: SourceEntry, count: number, span: Span, zone: TimeZoneResolver): string {

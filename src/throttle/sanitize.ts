@@ -4,10 +4,7 @@
  * is cleaned before it lands in Nagios' command file.
  */
 
-/** NSCA's fixed fields are NUL-terminated: 64-byte host, 128-byte service, 4096-byte output. */
-export const NSCA_MAX_HOST_BYTES = 63;
-export const NSCA_MAX_SERVICE_BYTES = 127;
-export const NSCA_MAX_OUTPUT_BYTES = 4095;
+import { MAX_HOST_BYTES, MAX_SERVICE_BYTES } from '../sink/nsca/fields.js';
 
 /** A substituted value longer than this is cut: one hostile name must not fill the output. */
 export const MAX_FIELD_CHARS = 200;
@@ -52,7 +49,7 @@ const HOST_NAME = /^[^\s;`~!$%^&*|'"<>?,()=\\\x00-\x1f\x7f-\uffff]+$/;
  * result would be filed under the wrong machine.
  */
 export function nagiosHostName(value: string): string | null {
-  if (value.length === 0 || value.length > NSCA_MAX_HOST_BYTES || !HOST_NAME.test(value)) return null;
+  if (value.length === 0 || value.length > MAX_HOST_BYTES || !HOST_NAME.test(value)) return null;
   return value;
 }
 
@@ -60,7 +57,7 @@ export function nagiosHostName(value: string): string | null {
 export function serviceProblem(value: string): string | null {
   if (/[\x00-\x1f\x7f]/.test(value)) return 'must not contain control characters';
   if (value.includes(';')) return 'must not contain ";": Nagios would read the rest as another field';
-  if (Buffer.byteLength(value, 'utf8') > NSCA_MAX_SERVICE_BYTES) return `must be at most ${NSCA_MAX_SERVICE_BYTES} bytes (the NSCA packet's limit)`;
+  if (Buffer.byteLength(value, 'utf8') > MAX_SERVICE_BYTES) return `must be at most ${MAX_SERVICE_BYTES} bytes (the NSCA packet's limit)`;
   return null;
 }
 

@@ -53,7 +53,11 @@ const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
 // ---- Addresses ---------------------------------------------------------------------------------
 // Written independently of src/parse/address.ts, so the truth file checks it rather than echoes it.
 
-/** RFC 5952: lowercase, no leading zeros, the first longest run (>= 2) of zero groups as "::". */
+/**
+ * RFC 5952: lowercase, no leading zeros, the first longest run (>= 2) of zero groups as "::".
+ * Written again on purpose, not imported from src/parse/address.ts: the truth file must not be
+ * computed by the code it judges.
+ */
 function canonicalV6(groups) {
   let best = -1;
   let bestLength = 1;
