@@ -8,7 +8,7 @@ import { assertTimeZone } from '../parse/time.js';
  */
 
 /** Fields `report.output` may use; anything else in braces is a config error. */
-export const OUTPUT_FIELDS = ['daemon', 'service', 'address', 'client', 'host', 'count', 'first', 'last'] as const;
+export const OUTPUT_FIELDS = ['daemon', 'daemon_service', 'service', 'address', 'client', 'host', 'count', 'first', 'last'] as const;
 
 /** NSCA `encryption_method` numbers this client implements (4, CAST-128, needs OpenSSL's legacy provider: see sink/nsca/ciphers.ts). */
 export const ENCRYPTION_METHODS = [0, 1, 2, 3, 4, 8, 14] as const;
@@ -114,7 +114,7 @@ const reportSchema = z.strictObject({
   host_name: template(['host']).optional(),
   service: nonEmpty.default('TCP Wrappers'),
   status: int(0, 3).default(2),
-  output: template(OUTPUT_FIELDS).default('Denied {daemon} from {address}'),
+  output: template(OUTPUT_FIELDS).default('Denied {daemon_service} from {address}'),
   /** Send an OK result when nothing was sent for this long (0: never). */
   heartbeat_seconds: seconds(0, 86_400).default(0),
 });

@@ -148,13 +148,13 @@ export class Daemon {
       if (line.defect !== undefined) continue; // counted by the source
       const result = line.journal ? this.parser.parseJournal(line.journal) : this.parser.parseLine(line.text);
       if (result.kind === 'none') continue;
-      if (result.kind === 'unknown-header') {
-        this.counters.skip('unknown-header');
+      if (result.kind === 'not-reported') {
+        this.counters.notReported(result.reason);
         continue;
       }
       const event = result.event;
       this.counters.refusal(event.kind, event.count);
-      this.logger.debug({ daemon: event.daemon, service: event.service, address: event.address, client: event.client, host: event.host, count: event.count }, 'refusal');
+      this.logger.debug({ daemon: event.daemon, service: event.service, peer: event.peer, client: event.client, host: event.host, count: event.count }, 'refusal');
       for (const alert of this.throttle.offer({ seq: line.seq, event })) alerts.push(alert);
     }
     if (alerts.length > 0) this.sink.submit(alerts);

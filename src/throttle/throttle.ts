@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { parseAddress, prefixKey } from '../parse/address.js';
 import type { Alert, Clock, Seq, SequencedEvent } from '../types.js';
 import { XinetdPairs } from './dedup.js';
 import { HeartbeatSchedule } from './heartbeat.js';
@@ -7,6 +6,7 @@ import { firstText, followUpText, heartbeatText, overflowText, stormText, withPe
 import { OverflowBucket } from './overflow.js';
 import { RateCap } from './rate-cap.js';
 import { DestinationResolver } from './destinations.js';
+import { viewPeer } from './peer.js';
 import { findRoute } from './rules.js';
 import { nagiosHostName } from './sanitize.js';
 import { compileThrottleSettings, type ThrottleConfigView, type ThrottleSettings } from './settings.js';
@@ -225,14 +225,14 @@ export class Throttle {
     if (refusals === 0) return;
 
     const s = this.settings;
-    const address = parseAddress(event.address);
-    const route = findRoute(s.rules, s.defaultRoute, event, address);
+    const peer = viewPeer(event.peer, event.client, s.ipv6Prefix);
+    const route = findRoute(s.rules, s.defaultRoute, event, peer.clientAddress);
     if (route.ignore) {
       this.counts.ignored += refusals;
       return;
     }
     const destination = this.destinations.resolve(route, event);
-    const addressKey = address === null ? event.address : address.family === 6 ? prefixKey(address, s.ipv6Prefix) : address.address;
+    const addressKey = peer.key;
     const service = event.service ?? event.daemon;
     // The syslog host is part of the key even when all results go to one Nagios host: the same
     // attacker refused by web1 and by web2 is two things a sysadmin wants to read about.
@@ -240,7 +240,7 @@ export class Throttle {
 
     const known = this.table.get(key);
     if (known !== undefined) {
-      this.table.addPending(known, seq, event, refusals);
+      this.table.addPending(known, seq, event, refusals, peer.text);
       this.counts.folded += refusals;
       return;
     }
@@ -251,11 +251,11 @@ export class Throttle {
       return;
     }
     const entry = this.table.create(
-      { key, destination, windowMs: route.windowMs, daemon: event.daemon, service, addressKey, address: event.address, client: event.client, host: event.host },
+      { key, destination, windowMs: route.windowMs, daemon: event.daemon, service, addressKey, address: peer.text, client: event.client, host: event.host },
       now,
     );
     if (!this.cap.allows(now)) {
-      this.table.addPending(entry, seq, event, refusals);
+      this.table.addPending(entry, seq, event, refusals, peer.text);
       this.counts.folded += refusals;
       this.holdBack(now);
       return;

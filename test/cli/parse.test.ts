@@ -28,6 +28,25 @@ describe('wrapwatch parse (the built CLI as a process)', () => {
     expect(run.stderr).toMatch(new RegExp(`^wrapwatch parse: ${corpus.length} lines read, ${expected.length} refusals \\(`));
   });
 
+  it('reports tftpd-hpa with the server address apart from the unknown client, inetd name-only lines, and empty tags (issue 13)', async () => {
+    const corpus = loadCorpus().filter((c) => c.file === 'cases-daemons-2026-11-30.jsonl');
+    const run = await runCli(['parse', '--json', '--timezone', 'UTC'], { stdin: corpus.map((c) => c.line).join('\n') + '\n' });
+    expect(run.code).toBe(0);
+    const objects = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const expected = corpus.filter((c) => c.expect !== null);
+    expect(objects).toHaveLength(expected.length);
+    objects.forEach((o, i) => expect(o).toMatchObject({ ...expected[i]?.expect, peer: expected[i]?.expect?.peer ?? 'client-address' }));
+    const tftp = objects.find((o) => o.kind === 'tftpd');
+    expect(tftp).toMatchObject({ peer: 'server-address', address: null, family: null, serverAddress: '0.0.0.0' });
+    // Every line with a refusal phrase is either reported or counted under why it was not.
+    const notReported = corpus.length - expected.length;
+    expect(notReported).toBe(6);
+    expect(run.stderr).toContain(`${corpus.length} lines read, ${expected.length} refusals`);
+    expect(run.stderr).toContain('0 unknown-header, 0 bad-tag, 0 missing-pid, 3 invalid-address, 3 not-a-refusal');
+    const text = await runCli(['parse', '--timezone', 'UTC'], { stdin: corpus.slice(0, 1).map((c) => c.line).join('\n') + '\n' });
+    expect(text.stdout).toMatch(/ in\.tftpd\[6858\] tftpd service=in\.tftpd address=unknown server_address=0\.0\.0\.0\n$/);
+  });
+
   it('reads standard input and prints readable lines without --json', async () => {
     const run = await runCli(['parse', '--timezone', 'UTC'], {
       stdin: 'Nov 21 15:39:33 vm in.wraptest[11484]: refused connect from evil.example (127.0.0.5)\nNov 21 15:39:34 vm sshd[1]: Accepted publickey for root\n',

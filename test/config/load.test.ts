@@ -20,7 +20,7 @@ describe('the configuration', () => {
     const config = await configFromObject({}, 'empty.toml', { hostname: 'firestorm' });
     expect(config.source.paths).toEqual(['/var/log/secure']);
     expect(config.nsca).toMatchObject({ host: '127.0.0.1', port: 5667, encryption: 1, timeout_seconds: 10, password: '' });
-    expect(config.report).toMatchObject({ host_name: 'firestorm', service: 'TCP Wrappers', status: 2, output: 'Denied {daemon} from {address}' });
+    expect(config.report).toMatchObject({ host_name: 'firestorm', service: 'TCP Wrappers', status: 2, output: 'Denied {daemon_service} from {address}' });
     expect(config.throttle).toMatchObject({ window_seconds: 60, max_results_per_minute: 30, max_tracked_sources: 10000 });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.throttle)).toBe(true);

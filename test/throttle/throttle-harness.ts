@@ -1,6 +1,6 @@
 import { configFromObject, type Config } from '../../src/config/load.js';
 import { Throttle, type ThrottleOptions } from '../../src/throttle/throttle.js';
-import type { Alert, Clock, RefusalEvent } from '../../src/types.js';
+import type { Alert, Clock, RefusalEvent, RefusalPeer } from '../../src/types.js';
 
 /** A clock the test moves by hand. */
 export class FakeClock implements Clock {
@@ -23,8 +23,17 @@ export function config(doc: Record<string, unknown> = {}): Promise<Config> {
   );
 }
 
+/** Event fields for tests: `address` (with `family` guessed from it) stands for a client-address peer. */
+export type RefusalFields = Partial<RefusalEvent> & { readonly address?: string; readonly family?: 4 | 6 };
+
+/** The client-address peer most tests mean by an address. */
+export function clientPeer(address: string, family?: 4 | 6): RefusalPeer {
+  return { kind: 'client-address', address, family: family ?? (address.includes(':') ? 6 : 4) };
+}
+
 /** A refusal as the parser would produce it; times follow the fake clock unless given. */
-export function refusal(clock: FakeClock, fields: Partial<RefusalEvent> = {}): RefusalEvent {
+export function refusal(clock: FakeClock, input: RefusalFields = {}): RefusalEvent {
+  const { address, family, ...fields } = input;
   return {
     kind: 'libwrap',
     time: new Date(clock.now()),
@@ -33,11 +42,11 @@ export function refusal(clock: FakeClock, fields: Partial<RefusalEvent> = {}): R
     daemon: 'sshd',
     pid: 4242,
     service: 'sshd',
-    address: '198.51.100.7',
-    family: 4,
+    peer: clientPeer('198.51.100.7', 4),
     client: null,
     count: 1,
     ...fields,
+    ...(address !== undefined ? { peer: clientPeer(address, family) } : {}),
   };
 }
 
@@ -60,7 +69,7 @@ export class Harness {
     return new Harness(await config(doc), options);
   }
 
-  offer(fields: Partial<RefusalEvent> = {}): Alert[] {
+  offer(fields: RefusalFields = {}): Alert[] {
     const event = refusal(this.clock, fields);
     this.offeredRefusals += event.count;
     return this.keep(this.throttle.offer({ seq: ++this.seq, event }));
