@@ -1,11 +1,9 @@
 import { ConfigError, EX_CONFIG } from '../config/errors.js';
-import { loadConfig, type Config } from '../config/load.js';
+import { loadCompiledConfig, type Config } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { chooseLogFormat, createLogger } from '../log/logger.js';
 import { DryRunSink } from '../sink/dry-run-sink.js';
 import { NscaSink } from '../sink/nsca-sink.js';
-import { assertEncryptionMethod } from '../sink/nsca/ciphers.js';
-import { UnsupportedEncryptionError } from '../sink/nsca/errors.js';
 import { CheckpointError, CheckpointVersionError } from '../state/checkpoint-store.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { parseCommandLine } from './usage.js';
@@ -25,23 +23,6 @@ reported and the running one stays). Exit 78 on a config error at start.`;
 /** Exit status for a state directory that cannot be used (sysexits EX_CANTCREAT). */
 const EX_CANTCREAT = 73;
 
-/** The method is part of the config: one this process cannot do is a config error (exit 78). */
-function receiverProblem(config: Config, file: string): ConfigError | null {
-  try {
-    assertEncryptionMethod(config.nsca.encryption);
-    return null;
-  } catch (err) {
-    if (err instanceof UnsupportedEncryptionError) return new ConfigError(file, [{ path: 'nsca.encryption', message: err.message }]);
-    throw err;
-  }
-}
-
-async function loadChecked(file: string): Promise<Config> {
-  const config = await loadConfig(file);
-  const problem = receiverProblem(config, file);
-  if (problem) throw problem;
-  return config;
-}
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(argv, { options: { config: { type: 'string', short: 'c' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, USAGE);
@@ -54,8 +35,9 @@ export async function main(argv: string[]): Promise<number> {
   const dryRun = args.values['dry-run'] === true;
 
   let config: Config;
+  let warnings: readonly string[];
   try {
-    config = await loadChecked(file);
+    ({ config, warnings } = await loadCompiledConfig(file));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`wrapwatch: ${err.message}\n`);
@@ -69,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     destination: pino.destination({ dest: dryRun ? 2 : 1, sync: true }),
   });
   const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new NscaSink({ receiver: config.nsca, logger });
+  for (const warning of warnings) logger.warn({ file }, warning);
   const daemon = new Daemon({ config, logger, sink, readOnlyState: dryRun });
 
   // The handlers go in before the start, which can take a while (checkpoint fsync, a large file
@@ -108,8 +91,9 @@ export async function main(argv: string[]): Promise<number> {
       reloadWhenStarted = true;
       return;
     }
-    loadChecked(file).then(
-      (next) => {
+    loadCompiledConfig(file).then(
+      ({ config: next, warnings: nextWarnings }) => {
+        for (const warning of nextWarnings) logger.warn({ file }, warning);
         let needRestart: string[];
         try {
           needRestart = daemon.reconfigure(next);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assertTimeZone } from '../parse/time.js';
+import { OUTPUT_FIELDS } from '../throttle/output-fields.js';
 
 /**
  * The whole configuration, validated in one place. Every table is strict: an unknown key
@@ -8,7 +9,7 @@ import { assertTimeZone } from '../parse/time.js';
  */
 
 /** Fields `report.output` may use; anything else in braces is a config error. */
-export const OUTPUT_FIELDS = ['daemon', 'daemon_service', 'service', 'address', 'client', 'host', 'count', 'first', 'last'] as const;
+export { OUTPUT_FIELDS };
 
 /** NSCA `encryption_method` numbers this client implements (4, CAST-128, needs OpenSSL's legacy provider: see sink/nsca/ciphers.ts). */
 export const ENCRYPTION_METHODS = [0, 1, 2, 3, 4, 8, 14] as const;
@@ -72,6 +73,11 @@ const stateSchema = z.strictObject({
   directory: nonEmpty.default('/var/lib/wrapwatch'),
   /** Delivered positions are written to disk at most this often (each write is fsynced). */
   commit_interval_seconds: seconds(0, 3600).default(1),
+  /**
+   * The whole stop (deliver what is pending, commit, exit) takes at most this long, whatever the
+   * receiver does; keep it below the unit's TimeoutStopSec (30 s) or systemd kills the process.
+   */
+  stop_timeout_seconds: seconds(1, 3600).default(20),
 });
 
 const nscaSchema = z

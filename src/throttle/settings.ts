@@ -1,5 +1,5 @@
 import { ConfigError, type ConfigProblem } from '../config/errors.js';
-import { OUTPUT_FIELDS } from '../config/schema.js';
+import { OUTPUT_FIELDS } from './output-fields.js';
 import { systemTimeZone, TimeZoneResolver } from '../parse/time.js';
 import { checkService, compileHostNameTemplate, compileRules, type CompiledRule, type Route, type RuleView } from './rules.js';
 import { compileTemplate, isTemplateProblems, type CompiledTemplate } from './template.js';

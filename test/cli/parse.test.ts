@@ -1,13 +1,15 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { loadCorpus } from '../helpers/corpus.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
+
+const makeTempDir = tempDirs();
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'wrapwatch-parse-'));
+  dir = await makeTempDir('wrapwatch-parse-');
 });
 
 describe('wrapwatch parse (the built CLI as a process)', () => {

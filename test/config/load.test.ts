@@ -1,9 +1,12 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
-import { configFromObject, loadConfig, redactedConfig } from '../../src/config/load.js';
+import { configFromObject, loadConfig } from '../../src/config/load.js';
+import { effectiveConfigToml } from '../../src/config/effective.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
+
+const makeTempDir = tempDirs();
 
 const problemsOf = async (doc: unknown, env: NodeJS.ProcessEnv = {}) => {
   try {
@@ -57,39 +60,41 @@ describe('the configuration', () => {
   });
 
   it('reads the password from a file, without its trailing newline', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-config-'));
+    const dir = await makeTempDir('wrapwatch-config-');
     await writeFile(join(dir, 'pw'), 's3cret\n');
     const config = await configFromObject({ nsca: { password_file: join(dir, 'pw') } }, 't.toml');
     expect(config.nsca.password).toBe('s3cret');
-    expect(JSON.stringify(redactedConfig(config))).not.toContain('s3cret');
+    expect(effectiveConfigToml(config)).not.toContain('s3cret');
+    expect(effectiveConfigToml(config)).toContain(`password_file = "${join(dir, 'pw')}"`);
   });
 
   it('reads the password from a systemd credential', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-cred-'));
+    const dir = await makeTempDir('wrapwatch-cred-');
     await writeFile(join(dir, 'nsca.password'), 'fromcred');
     const config = await configFromObject({ nsca: { password_credential: 'nsca.password' } }, 't.toml', { env: { CREDENTIALS_DIRECTORY: dir } });
     expect(config.nsca.password).toBe('fromcred');
     expect(await problemsOf({ nsca: { password_credential: 'nsca.password' } })).toEqual([
-      expect.stringMatching(/^nsca\.password_credential: CREDENTIALS_DIRECTORY is not set/),
+      expect.stringMatching(/^nsca\.password_credential: the credential "nsca.password" is read from \$CREDENTIALS_DIRECTORY/),
     ]);
   });
 
-  it('lets check-config accept a credential it can only read under systemd, and says so', async () => {
-    const config = await configFromObject({ nsca: { password_credential: 'nsca.password' } }, 't.toml', { env: {}, credentialsLater: true });
-    expect(redactedConfig(config).nsca).toMatchObject({ password: '(systemd credential nsca.password, read when the service starts)' });
+  it('says what a credential needs outside systemd, the same for run, check-config and reload', async () => {
+    expect(await problemsOf({ nsca: { password_credential: 'nsca.password' } })).toEqual([
+      expect.stringMatching(/^nsca\.password_credential: the credential "nsca\.password" is read from \$CREDENTIALS_DIRECTORY, which systemd sets .*CREDENTIALS_DIRECTORY=\/etc\/wrapwatch/),
+    ]);
   });
 
   it('names the password file that cannot be read, and refuses two password sources', async () => {
-    expect(await problemsOf({ nsca: { password_file: '/nonexistent/pw' } })).toEqual([expect.stringMatching(/^nsca\.password_file: cannot read \/nonexistent\/pw: ENOENT/)]);
+    expect(await problemsOf({ nsca: { password_file: '/nonexistent/pw' } })).toEqual([expect.stringMatching(/^nsca\.password_file: cannot read \/nonexistent\/pw: no such file/)]);
     expect(await problemsOf({ nsca: { password: 'a', password_file: '/x' } })).toHaveLength(2);
   });
 
   it('reports TOML syntax errors with line and column', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-toml-'));
+    const dir = await makeTempDir('wrapwatch-toml-');
     const file = join(dir, 'bad.toml');
     await writeFile(file, '[nsca]\nport = = 5\n');
     await expect(loadConfig(file)).rejects.toThrow(/TOML line 2, column \d+/);
-    await expect(loadConfig(join(dir, 'missing.toml'))).rejects.toThrow(/cannot read the config file: ENOENT/);
+    await expect(loadConfig(join(dir, 'missing.toml'))).rejects.toThrow(/\(file\): no such file: copy config\/wrapwatch.toml there, or name another file with --config FILE/);
   });
 
   it('accepts the shipped config/wrapwatch.toml as it is', async () => {

@@ -1,0 +1,123 @@
+import { hostname } from 'node:os';
+import type { z } from 'zod';
+import { assertEncryptionMethod } from '../sink/nsca/ciphers.js';
+import { UnsupportedEncryptionError } from '../sink/nsca/errors.js';
+import { throttleConfigProblems } from '../throttle/settings.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
+import { resolvePassword, type PasswordSource } from './password.js';
+import { configSchema, type ParsedConfig } from './schema.js';
+
+/**
+ * THE compile step: schema-checked document -> the runtime configuration. `run`, `check-config`
+ * and a SIGHUP reload all go through `compileConfig`, so a config one of them accepts the
+ * others accept too (issue 13: check-config used to pass what `run` then refused).
+ *
+ *   1. shape: the zod schema (types, ranges, unknown keys, defaults);
+ *   2. per-table checks the schema cannot express (TABLE_CHECKS: one entry per table);
+ *   3. secrets: the NSCA password from its file or systemd credential (warnings for open modes);
+ *   4. assembly of the frozen `Config`.
+ */
+
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** The one validated, frozen configuration object every stage receives. */
+export type Config = DeepReadonly<
+  Omit<ParsedConfig, 'source' | 'nsca' | 'report'> & {
+    source: Omit<ParsedConfig['source'], 'path'> & { paths: string[] };
+    nsca: Omit<ParsedConfig['nsca'], 'password' | 'password_file' | 'password_credential'> & {
+      password: string;
+      /** Where the password came from: printed back by check-config (never the password itself). */
+      passwordFrom: PasswordSource;
+    };
+    report: Omit<ParsedConfig['report'], 'host_name'> & { host_name: string };
+  }
+>;
+
+export interface CompiledConfig {
+  readonly config: Config;
+  /** Accepted, but worth telling the operator (e.g. a world-readable password file). */
+  readonly warnings: readonly string[];
+}
+
+export interface CompileOptions {
+  /** For tests: the environment to read $CREDENTIALS_DIRECTORY from. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** For tests: the default Nagios host name. */
+  readonly hostname?: string;
+}
+
+interface TableCheckContext {
+  readonly parsed: ParsedConfig;
+  readonly problems: ConfigProblem[];
+  readonly warnings: string[];
+}
+
+/** An NSCA method this Node.js process cannot run (CAST-128 without the legacy provider) is a config error. */
+function checkReceiver({ parsed, problems }: TableCheckContext): void {
+  try {
+    assertEncryptionMethod(parsed.nsca.encryption);
+  } catch (err) {
+    if (!(err instanceof UnsupportedEncryptionError)) throw err;
+    problems.push({ path: 'nsca.encryption', message: err.message });
+  }
+}
+
+/** hosts_access patterns, templates, names NSCA could not carry: [report], [throttle], [[rule]]. */
+function checkThrottle({ parsed, problems }: TableCheckContext): void {
+  problems.push(...throttleConfigProblems(parsed));
+}
+
+/** What the schema cannot see, one function per table: adding a table adds one line here. */
+const TABLE_CHECKS: readonly ((ctx: TableCheckContext) => void)[] = [checkReceiver, checkThrottle];
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out || '(top level)';
+}
+
+function problemsFrom(error: z.ZodError): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        problems.push({ path: formatPath([...issue.path, key]), message: 'unknown key (a typo?); see config/wrapwatch.toml for the valid keys' });
+      }
+    } else {
+      problems.push({ path: formatPath(issue.path), message: issue.message });
+    }
+  }
+  return problems;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Compiles an already-parsed TOML document; `file` only names it in errors. Throws ConfigError listing every problem. */
+export async function compileConfig(doc: unknown, file: string, options: CompileOptions = {}): Promise<CompiledConfig> {
+  const parsed = configSchema.safeParse(doc);
+  if (!parsed.success) throw new ConfigError(file, problemsFrom(parsed.error));
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  for (const check of TABLE_CHECKS) check({ parsed: parsed.data, problems, warnings });
+  const { password, password_file, password_credential, ...nsca } = parsed.data.nsca;
+  const secret = await resolvePassword({ password, password_file, password_credential }, options.env ?? process.env, problems, warnings);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+
+  const { path, ...source } = parsed.data.source;
+  const config = {
+    ...parsed.data,
+    source: { ...source, paths: typeof path === 'string' ? [path] : path },
+    nsca: { ...nsca, password: secret.password, passwordFrom: secret.source },
+    report: { ...parsed.data.report, host_name: parsed.data.report.host_name ?? options.hostname ?? hostname() },
+  };
+  return { config: deepFreeze(config), warnings };
+}
