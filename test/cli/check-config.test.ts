@@ -97,6 +97,17 @@ describe('wrapwatch check-config (the built CLI as a process)', () => {
     expect(run.stderr).toMatch(/report\.status: .*number/);
   });
 
+  it('--quiet (the unit\'s ExecReload=) prints nothing for a valid file and still fails a broken one', async () => {
+    const good = join(dir, 'quiet-good.toml');
+    await writeFile(good, '[throttle]\nwindow_seconds = 120\n');
+    expect(await runCli(['check-config', '--quiet', '--config', good])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const bad = join(dir, 'quiet-bad.toml');
+    await writeFile(bad, '[throttle]\nwindow_seconds = "soon"\n');
+    const run = await runCli(['check-config', '--quiet', '--config', bad]);
+    expect(run.code).toBe(78);
+    expect(run.stderr).toMatch(/throttle\.window_seconds/);
+  });
+
   it('checks the shipped config/wrapwatch.toml', async () => {
     const run = await runCli(['check-config', '--config', new URL('../../config/wrapwatch.toml', import.meta.url).pathname]);
     expect(run.code).toBe(0);
