@@ -188,8 +188,11 @@ export interface Logger {
 
 /** What the sink reports for the daemon's stats line. */
 export interface SinkStats {
-  /** `up` after a delivery worked, `down` after one failed, `unknown` before the first try. */
-  readonly receiver: 'unknown' | 'up' | 'down';
+  /**
+   * `up` after a delivery worked, `down` after one failed, `unknown` before the first try;
+   * `none (dry run)` when results are printed instead of sent (no receiver is contacted).
+   */
+  readonly receiver: 'unknown' | 'up' | 'down' | 'none (dry run)';
   /** Results waiting (or being sent); at most `nsca.max_pending_results`. */
   readonly pending: number;
   /** Results delivered (written, and not rejected within the linger time). */

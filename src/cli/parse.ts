@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { PLATFORM_LOGS } from './platform-logs.js';
 import type { Readable } from 'node:stream';
 import type { NotReportedReason, RefusalEvent, RefusalKind, RefusalPeer } from '../types.js';
 import { LineParser, NOT_REPORTED_REASONS, printableAscii, type ParseResult } from '../parse/parser.js';
@@ -132,6 +133,23 @@ async function scan(stream: Readable, input: string, parser: LineParser, maxLine
   tally.lines += splitter.lineCount;
 }
 
+/** What a sysadmin can do about a file that cannot be read. */
+function readProblem(code: string | undefined, err: unknown): string {
+  switch (code) {
+    case 'ENOENT': {
+      const present = PLATFORM_LOGS.filter((path) => existsSync(path));
+      const here = present.length > 0 ? `this machine logs to ${present.join(', ')}` : 'syslog writes refusals to /var/log/auth.log and /var/log/syslog (Debian) or /var/log/secure (RHEL)';
+      return `no such file (${here}; to try wrapwatch: fixtures/sample-auth.log in the source tree)`;
+    }
+    case 'EACCES':
+      return 'permission denied (logs are usually readable by root and group adm)';
+    case 'EISDIR':
+      return 'is a directory (name the log file itself)';
+    default:
+      return code ?? String(err);
+  }
+}
+
 function summary(tally: Tally, missing: number): string {
   const kinds = [...tally.byKind].map(([kind, n]) => `${kind} ${n}`).join(', ');
   const skipped = Object.entries(tally.skipped).map(([why, n]) => `${n} ${why}`).join(', ');
@@ -182,7 +200,7 @@ export async function main(argv: string[]): Promise<number> {
     } catch (err) {
       out.flush();
       const code = (err as NodeJS.ErrnoException).code;
-      process.stderr.write(`wrapwatch parse: cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}\n`);
+      process.stderr.write(`wrapwatch parse: cannot read ${file}: ${readProblem(code, err)}\n`);
       missing++;
     }
   }

@@ -46,6 +46,9 @@ export class Daemon {
   private tickTimer: NodeJS.Timeout | null = null;
   private tickAt: number | null = null;
   private commitTimer: NodeJS.Timeout | null = null;
+  /** Checkpoint writes that failed since the start, for the stats line. */
+  private checkpointWriteFailures = 0;
+  private checkpointFailuresInARow = 0;
   private statsTimer: NodeJS.Timeout | null = null;
   private committing: Promise<void> = Promise.resolve();
   private stopping = false;
@@ -80,7 +83,7 @@ export class Daemon {
       {
         sources: this.sources.map((s) => s.id),
         resumed: [...checkpoints.keys()],
-        receiver: `${this.config.nsca.host}:${this.config.nsca.port}`,
+        receiver: this.sink.stats().receiver === 'none (dry run)' ? 'none (dry run: results are printed, not sent)' : `${this.config.nsca.host}:${this.config.nsca.port}`,
         nagiosHost: this.config.report.host_name,
         service: this.config.report.service,
       },
@@ -103,15 +106,25 @@ export class Daemon {
     await this.commit();
   }
 
-  /** SIGTERM: stop reading, send what is folded, wait (bounded) for delivery, commit, close. */
-  async stop(drainMs: number): Promise<boolean> {
+  /**
+   * SIGTERM: stop reading, send what is folded, wait (bounded) for delivery, commit, close.
+   * `drainMs` bounds the wait for delivery; closing the sink (an attempt in flight may wait
+   * for its own `timeout_seconds`) is bounded by `closeMs`. The caller bounds the whole.
+   */
+  async stop(drainMs: number, closeMs = drainMs): Promise<boolean> {
     this.stopping = true;
     for (const source of this.sources) await source.stop();
     this.clearTimers();
     this.sink.submit(this.throttle.flush());
     const drained = await this.sink.drain(drainMs);
     await this.commit();
-    await this.sink.close();
+    let closeTimer: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([
+      this.sink.close().then(() => true),
+      new Promise<boolean>((resolve) => (closeTimer = setTimeout(() => resolve(false), Math.max(0, closeMs)))),
+    ]);
+    clearTimeout(closeTimer);
+    if (!closed) this.logger.warn({ waitedMs: closeMs }, 'a delivery attempt was still in flight at the stop deadline; abandoning it');
     this.logger.info({ ...this.stats(), drained }, drained ? 'wrapwatch stopped; everything read was delivered' : 'wrapwatch stopped with results undelivered; their lines will be read again at the next start');
     return drained;
   }
@@ -132,6 +145,13 @@ export class Daemon {
   }
 
   stats(): Record<string, unknown> {
+    return {
+      ...this.pipelineStats(),
+      checkpointWriteFailures: this.checkpointWriteFailures,
+    };
+  }
+
+  private pipelineStats(): Record<string, unknown> {
     return statsFields({
       parse: this.counters,
       sources: this.sources.map((s) => ({ id: s.id, stats: s.stats(), bytesBehind: s.bytesBehind() })),
@@ -185,9 +205,19 @@ export class Daemon {
       if (positions.size === 0) return;
       try {
         await this.checkpoints.commit(positions);
+        if (this.checkpointFailuresInARow > 0) {
+          this.logger.info({ directory: this.config.state.directory, failedWrites: this.checkpointFailuresInARow }, 'checkpoints are written again');
+          this.checkpointFailuresInARow = 0;
+        }
       } catch (err) {
-        // The positions stay in memory and go out with the next commit; reading goes on.
-        this.logger.error({ error: err instanceof Error ? err.message : String(err), directory: this.config.state.directory }, 'cannot write the checkpoint');
+        // Nothing is lost: the positions stay in memory and go out with the next commit, and
+        // what a restart would re-read is at worst reported twice. Every failure is counted.
+        this.checkpointWriteFailures++;
+        this.checkpointFailuresInARow++;
+        this.logger.error(
+          { error: err instanceof Error ? err.message : String(err), directory: this.config.state.directory, failedWrites: this.checkpointWriteFailures },
+          'cannot write the checkpoint; keeping the positions in memory and retrying (after a restart now, lines since the last good checkpoint are read again)',
+        );
       }
     });
     this.committing = next;

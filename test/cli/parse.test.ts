@@ -97,6 +97,12 @@ describe('wrapwatch parse (the built CLI as a process)', () => {
     expect(run.stdout).toContain('address=1.2.3.4');
   });
 
+  it('on a missing log says where logs are and points a new user at the sample log (README used /var/log/auth.log)', async () => {
+    const run = await runCli(['parse', join(dir, 'auth.log')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot read .*auth\.log: no such file \((this machine logs to \/var\/log\/|syslog writes refusals to \/var\/log\/auth\.log).*to try wrapwatch: fixtures\/sample-auth\.log in the source tree\)/);
+  });
+
   it('rejects an unknown time zone and an unknown flag with exit 2', async () => {
     expect((await runCli(['parse', '--timezone', 'Mars/Olympus'])).code).toBe(2);
     const bad = await runCli(['parse', '--jsn']);

@@ -183,6 +183,8 @@ export interface StartOptions {
   readonly dryRun?: boolean;
   /** Added to the environment (TZ=UTC, and JOURNAL_STREAM removed, unless set here). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Working directory (relative paths in the config are relative to it). */
+  readonly cwd?: string;
 }
 
 /** One running `wrapwatch run`. */
@@ -311,7 +313,7 @@ export function startDaemon(options: StartOptions): DaemonProcess {
   delete env.JOURNAL_STREAM;
   Object.assign(env, options.env ?? {});
   const args = [CLI, 'run', '--config', options.configFile, ...(options.dryRun ? ['--dry-run'] : [])];
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`cannot start ${process.execPath} ${args.join(' ')}`);
   track(child, pid);
