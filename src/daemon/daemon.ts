@@ -74,6 +74,8 @@ export class Daemon {
       checkpoints,
       onLines: (lines) => this.handleBatch(lines),
       clock: this.clock,
+      // Lost positions: re-reading whole files reports some refusals twice, "end" would skip some.
+      ...(this.checkpoints.foundCorrupt() ? { startAtOverride: 'beginning' as const } : {}),
     });
     for (const source of this.sources) await source.start();
     await this.commitStartingPoints();

@@ -55,6 +55,8 @@ export class CheckpointStore {
   private readonly directory: string;
   private readonly readOnly: boolean;
   private state = new Map<string, SourcePosition>();
+  /** True when load() found the checkpoint file unusable: positions were lost, not absent. */
+  private corrupt = false;
   private written = '';
   private writing: Promise<void> = Promise.resolve();
 
@@ -87,17 +89,24 @@ export class CheckpointStore {
     const fromMain = await this.readCandidate(this.file);
     if (fromMain === null) return this.adopt(new Map());
     if (fromMain.ok) return this.adopt(fromMain.sources);
+    this.corrupt = true;
     if (this.readOnly) {
-      this.logger.warn({ file: this.file, reason: fromMain.reason }, `the checkpoint file is unusable (${fromMain.reason}); reading without checkpoints`);
+      this.logger.warn({ file: this.file, reason: fromMain.reason }, `the checkpoint file is unusable (${fromMain.reason}); reading every log from its beginning (duplicates rather than losses)`);
       return this.adopt(new Map());
     }
     const aside = `${this.file}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
     await rename(this.file, aside).catch(() => undefined);
     this.logger.error(
       { file: this.file, movedTo: aside, reason: fromMain.reason },
-      `the checkpoint file is unusable (${fromMain.reason}); moved it to ${aside} and starting without checkpoints (source.start_at applies)`,
+      `the checkpoint file is unusable (${fromMain.reason}); moved it to ${aside} and reading every log from its beginning: ` +
+        'refusals already reported are reported again rather than skipping those written while wrapwatch was stopped',
     );
     return this.adopt(new Map());
+  }
+
+  /** Whether load() found the checkpoint file unusable (then no source may start at "end"). */
+  foundCorrupt(): boolean {
+    return this.corrupt;
   }
 
   /** The positions as last loaded or committed. */

@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'smol-toml';
@@ -185,7 +186,17 @@ export interface StartOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Working directory (relative paths in the config are relative to it). */
   readonly cwd?: string;
+  /** Run as this uid/gid through setpriv (the test must run as root; see `canDropPrivileges`). */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+/** True where a test may start the daemon as another user (root, with util-linux's setpriv). */
+export const canDropPrivileges = process.getuid?.() === 0 && SETPRIV !== undefined;
+
+/** nobody/nogroup on Debian. */
+export const NOBODY = { uid: 65534, gid: 65534 } as const;
 
 /** One running `wrapwatch run`. */
 export class DaemonProcess {
@@ -313,7 +324,13 @@ export function startDaemon(options: StartOptions): DaemonProcess {
   delete env.JOURNAL_STREAM;
   Object.assign(env, options.env ?? {});
   const args = [CLI, 'run', '--config', options.configFile, ...(options.dryRun ? ['--dry-run'] : [])];
-  const child = spawn(process.execPath, args, { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const user = options.user;
+  // setpriv execs node in place: the pid is still node's own.
+  const [command, argv] =
+    user === undefined || SETPRIV === undefined
+      ? [process.execPath, args]
+      : [SETPRIV, [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', process.execPath, ...args]];
+  const child = spawn(command, argv, { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`cannot start ${process.execPath} ${args.join(' ')}`);
   track(child, pid);
