@@ -43,8 +43,8 @@ export function sanitizeClient(text: string): string {
   return clean.length > 255 ? `${clean.slice(0, 252)}...` : clean;
 }
 
-/** Same rule as the file header's tag: no blank, bracket, colon or control character. */
-const IDENTIFIER = /^[^\s[\]:\x00-\x1f\x7f]{1,64}$/;
+/** Same rule as the file header's tag: no blank, bracket, colon or control character; empty as `[pid]: msg`. */
+const IDENTIFIER = /^[^\s[\]:\x00-\x1f\x7f]{0,64}$/;
 
 /**
  * Turns syslog lines (or journal entries) into refusal events. Pure apart from the injected

@@ -61,6 +61,9 @@ describe('README try-out (first screen)', () => {
     expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
     const stopped = daemon.records().find((r) => r.msg.startsWith('wrapwatch stopped'));
     expect(stopped?.fields.receiver).toBe('none (dry run)');
+    // No silent drops: the sample's one line with a refusal phrase that is no refusal (sshd
+    // quoting attacker text) is counted under why, next to the 17 refusals.
+    expect(stopped?.fields).toMatchObject({ refusals: 17, notReported: { 'not-a-refusal': 1 } });
     // No line of the log claims a receiver is up: none was contacted.
     expect(daemon.stderrLines.join('\n')).not.toContain('"receiver":"up"');
   });

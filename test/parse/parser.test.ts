@@ -150,6 +150,8 @@ describe('journal entries', () => {
     const why = (r: ParseResult) => (r.kind === 'not-reported' ? r.reason : r.kind);
     expect(why(parser.parseJournal(entry({ pid: null })))).toBe('missing-pid');
     expect(why(parser.parseJournal(entry({ identifier: 'ss hd' })))).toBe('bad-tag');
+    // An empty identifier is the journal's empty tag: the same refusal as in the file formats.
+    expect(parser.parseJournal(entry({ identifier: '' }))).toMatchObject({ kind: 'refusal', event: { daemon: '', service: null } });
     expect(why(parser.parseJournal(entry({ message: 'Invalid user refused connect from 6.6.6.6 (6.6.6.6) from 1.1.1.1' })))).toBe('not-a-refusal');
   });
 });
