@@ -25,6 +25,20 @@ stays). Exit 78 on a config error at start, 73 when [state] directory cannot be 
 /** Exit status for a state directory that cannot be used (sysexits EX_CANTCREAT). */
 const EX_CANTCREAT = 73;
 
+/**
+ * The stop deadline's way out. process.exit() is no way out when a file system call hangs in a
+ * libuv worker (a FIFO as the checkpoint file, a dead NFS mount): exiting waits for that worker
+ * forever. The kernel's default action for SIGTERM does not, and systemd counts a service that
+ * died of SIGTERM during a stop as stopped cleanly.
+ */
+function dieBySigterm(): never {
+  process.removeAllListeners('SIGTERM');
+  process.kill(process.pid, 'SIGTERM');
+  // Not reached once the default action is back; should a handler remain, do not linger.
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable');
+}
+
 /** Time kept back from the stop budget for committing and closing after the drain. */
 const STOP_RESERVE_MS = 1500;
 
@@ -97,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
         { stopTimeoutSeconds: config.state.stop_timeout_seconds },
         'stop took longer than state.stop_timeout_seconds; exiting now (undelivered lines are read again at the next start)',
       );
-      process.exit(1);
+      dieBySigterm();
     }, budgetMs);
     stopDeadline.unref();
   };

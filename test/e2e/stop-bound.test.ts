@@ -1,7 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { appendLines, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig, useE2eLifecycle } from '../helpers/daemon-process.js';
+import { appendLines, createWorkspace, refusalLine, sleep, startDaemon, testConfig, writeConfig, useE2eLifecycle } from '../helpers/daemon-process.js';
 
 useE2eLifecycle();
 
@@ -74,5 +76,27 @@ describe('stopping is bounded by state.stop_timeout_seconds', () => {
     } finally {
       await receiver.stop();
     }
+  });
+
+  it('a SIGTERM during a start that hangs in the file system (here a FIFO as the checkpoint file) ends the process at the bound', async () => {
+    const ws = await createWorkspace();
+    await writeFile(ws.logFile, '');
+    await mkdir(ws.stateDir);
+    // Reading it blocks a libuv worker forever: the start never completes, and process.exit()
+    // would wait for that worker too (the old /proc state directory spun the same way).
+    execFileSync('mkfifo', [join(ws.stateDir, 'checkpoints.json')]);
+    const stopTimeoutSeconds = 2;
+    await writeConfig(ws.configFile, testConfig(ws, null, { state: { stop_timeout_seconds: stopTimeoutSeconds } }));
+    const daemon = startDaemon({ configFile: ws.configFile });
+    await sleep(1000);
+    expect(daemon.running()).toBe(true);
+    const signalled = Date.now();
+    daemon.signal('SIGTERM');
+    const exit = await daemon.waitForExit(15_000);
+    const tookMs = Date.now() - signalled;
+    // It dies of the SIGTERM's default action, which systemd counts as a clean stop.
+    expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(tookMs).toBeLessThanOrEqual(stopTimeoutSeconds * 1000 + 500);
+    expect(daemon.records().some((r) => r.level === 50 && r.msg.startsWith('stop took longer than state.stop_timeout_seconds'))).toBe(true);
   });
 });
