@@ -53,6 +53,12 @@ describe('README try-out (first screen)', () => {
     const last = shown[shown.length - 1] ?? '';
     await eventually(() => (daemon.stdoutLines.map(stamp).includes(last) ? true : undefined), 20_000, () => daemon.stdoutLines.join('\n'));
     expectInOrder(shown, daemon.stdoutLines.map(stamp));
+    // "What is sent" shows plugin outputs of the same run: each is one the dry run printed.
+    const sentBlock = README.slice(README.indexOf('## What is sent'));
+    const outputs = sentBlock.slice(sentBlock.indexOf('```\n') + 4, sentBlock.indexOf('\n```', sentBlock.indexOf('```\n') + 4)).split('\n');
+    expect(outputs.length).toBeGreaterThan(3);
+    const printed = daemon.stdoutLines.map((line) => line.replace(/^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;try-out;TCP Wrappers;2;/, ''));
+    for (const output of outputs) expect(printed, output).toContain(output);
     const records = daemon.records();
     expect(records.some((r) => r.msg.startsWith('DRY RUN'))).toBe(true);
     const started = records.find((r) => r.msg === 'wrapwatch started');

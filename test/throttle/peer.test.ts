@@ -56,4 +56,14 @@ describe('peers that are not a client address (issue 13)', () => {
     expect(outputs).toEqual(['Denied xinetd/daytime-stream from 127.0.0.3', 'Denied xinetd/echo-stream from 127.0.0.3', 'Denied xinetd/time-stream from 127.0.0.3']);
     expect(h.offer({ daemon: '', service: null, address: '127.0.0.3' })[0]?.output).toMatch(/^Denied \(no tag\) from 127\.0\.0\.3 at /);
   });
+
+  it('a storm summary names tftpd and name-only sources by what is known, never as an address', async () => {
+    const h = await Harness.create({ throttle: { max_results_per_minute: 1, window_seconds: 300, storm_top: 3 } });
+    h.offer({ address: '192.0.2.1' });
+    for (let i = 0; i < 5; i++) h.offer(tftpd('0.0.0.0'));
+    for (let i = 0; i < 3; i++) h.offer(inetdName('evil.example'));
+    const storm = h.advance(60_000).find((a) => a.reason === 'storm');
+    expect(storm?.output).toMatch(/^Storm: 8 refusals from 2 sources in 60s; top: an unknown client \(the logged 0\.0\.0\.0 is the server's own address\) in\.tftpd x5, "evil\.example" \(name only; the address is not logged\) inetd\/qotd x3; /);
+  });
 });
+
