@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigProblem } from '../config/errors.js';
+import { ThrottleSettingsError, type SettingProblem } from './settings-error.js';
 import { OUTPUT_FIELDS } from './output-fields.js';
 import { systemTimeZone, TimeZoneResolver } from '../parse/time.js';
 import { checkService, compileHostNameTemplate, compileRules, type CompiledRule, type Route, type RuleView } from './rules.js';
@@ -48,7 +48,7 @@ export interface ThrottleConfigView {
 /** Stands in while a broken `report.host_name` is reported, so rules are still checked. */
 const placeholderHost: CompiledTemplate = { source: 'localhost', fields: new Set(), literal: 'localhost', render: () => 'localhost', renderRaw: () => 'localhost' };
 
-function compile(config: ThrottleConfigView, problems: ConfigProblem[]): ThrottleSettings | null {
+function compile(config: ThrottleConfigView, problems: SettingProblem[]): ThrottleSettings | null {
   const output = compileTemplate(config.report.output, OUTPUT_FIELDS);
   if (isTemplateProblems(output)) for (const p of output) problems.push({ path: 'report.output', message: p.message });
   // Before the loader has filled in the machine's name, any valid name stands in for it.
@@ -77,16 +77,16 @@ function compile(config: ThrottleConfigView, problems: ConfigProblem[]): Throttl
  * (`rule[0].clients: "10.0.0.0/33" is not a valid pattern: ...`), templates that would corrupt
  * a result, host and service names NSCA cannot carry. The config loader adds these to its list.
  */
-export function throttleConfigProblems(config: ThrottleConfigView): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+export function throttleConfigProblems(config: ThrottleConfigView): SettingProblem[] {
+  const problems: SettingProblem[] = [];
   compile(config, problems);
   return problems;
 }
 
-/** Compiles the settings; throws ConfigError (sysexits EX_CONFIG) listing every problem. */
+/** Compiles the settings; throws ThrottleSettingsError listing every problem. */
 export function compileThrottleSettings(config: ThrottleConfigView): ThrottleSettings {
-  const problems: ConfigProblem[] = [];
+  const problems: SettingProblem[] = [];
   const settings = compile(config, problems);
-  if (settings === null) throw new ConfigError('(throttle configuration)', problems);
+  if (settings === null) throw new ThrottleSettingsError(problems);
   return settings;
 }

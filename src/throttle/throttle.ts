@@ -19,11 +19,11 @@ import { StormState, sweepPending } from './storm.js';
  *
  * How the daemon drives it (pure and synchronous: time comes only from the injected clock and
  * nothing is scheduled here):
- *   const throttle = new Throttle(config, clock);      // throws ConfigError (EX_CONFIG)
+ *   const throttle = new Throttle(config, clock);      // throws ThrottleSettingsError
  *   sink.send(throttle.offer({ seq, event }));         // per parsed refusal: results due now
  *   at throttle.nextDeadline(): sink.send(throttle.tick()), then re-arm the one timer
  *   commit checkpoints below min(throttle.oldestPendingSeq(), the sink's oldest held seq)
- *   SIGHUP: throttle.reconfigure(next)                 // throws ConfigError, keeps the old
+ *   SIGHUP: throttle.reconfigure(next)                 // throws ThrottleSettingsError, keeps the old
  *   shutdown: sink.send(throttle.flush())              // everything still folded
  * Every Alert is ready to send: host, service and output are checked and sanitised.
  *
@@ -112,7 +112,7 @@ export class Throttle {
   private readonly counts = { events: 0, refusals: 0, reported: 0, ignored: 0, deduplicated: 0, folded: 0, heldBack: 0, otherSources: 0 };
   private readonly results: Record<Alert['reason'], number> = { first: 0, 'follow-up': 0, storm: 0, overflow: 0, heartbeat: 0 };
 
-  /** Throws ConfigError when the configuration did not go through the loader's checks. */
+  /** Throws ThrottleSettingsError when the configuration did not go through the config compile step. */
   constructor(config: ThrottleConfigView, clock: Clock, options: ThrottleOptions = {}) {
     this.settings = compileThrottleSettings(config);
     this.clock = clock;
@@ -184,7 +184,7 @@ export class Throttle {
   /**
    * SIGHUP: new rules, templates and limits for what comes next. Counts, open windows (with the
    * length they opened with), folded refusals, the cap's recent history and any storm are kept.
-   * Throws ConfigError and changes nothing when the configuration cannot be used.
+   * Throws ThrottleSettingsError and changes nothing when the configuration cannot be used.
    */
   reconfigure(config: ThrottleConfigView): void {
     const next = compileThrottleSettings(config);

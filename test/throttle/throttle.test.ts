@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.js';
+import { ThrottleSettingsError } from '../../src/throttle/settings-error.js';
 import { Throttle } from '../../src/throttle/throttle.js';
 import { clientPeer, config, FakeClock, Harness, perfdata } from './throttle-harness.js';
 
@@ -208,7 +208,7 @@ describe('stats and reconfiguration', () => {
   it('rejects an unusable configuration on reconfigure and keeps running with the old one', async () => {
     const h = await Harness.create();
     const bad = { ...(await config()), rule: [{ daemons: 'ALL', clients: '10.0.0.0/33', ignore: true }] };
-    expect(() => h.throttle.reconfigure(bad)).toThrow(ConfigError);
+    expect(() => h.throttle.reconfigure(bad)).toThrow(ThrottleSettingsError);
     expect(h.offer({ address: '10.0.0.1' })[0]?.reason).toBe('first');
   });
 
