@@ -53,7 +53,7 @@ describe('generate-log.mjs', () => {
     const found: string[] = [];
     lines.forEach((line, i) => {
       const result = parser.parseLine(line);
-      if (result.kind === 'refusal') found.push(`${i + 1}\t${result.event.kind}\t${clientAddressOf(result.event)}\t${result.event.count}`);
+      if (result.kind === 'refusal') found.push(`${i + 1}\t${result.event.kind}\t${result.event.peer.kind === 'server-address' ? result.event.peer.serverAddress : clientAddressOf(result.event)}\t${result.event.count}`);
     });
     const truth = (await readFile(`${log}.truth.tsv`, 'utf8')).trim().split('\n');
     expect(found).toEqual(truth);
