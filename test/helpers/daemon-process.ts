@@ -9,9 +9,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'smol-toml';
 import { afterEach, beforeAll } from 'vitest';
 import { assertBuilt } from './built-dist.js';
@@ -192,8 +192,24 @@ export interface StartOptions {
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
-/** True where a test may start the daemon as another user (root, with util-linux's setpriv). */
-export const canDropPrivileges = process.getuid?.() === 0 && SETPRIV !== undefined;
+/** Whether any user can reach `path` (every parent searchable) and read (or run) it. */
+function openToOthers(path: string): boolean {
+  try {
+    if ((statSync(path).mode & 0o005) === 0) return false;
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+      if (dir === dirname(dir)) return true;
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True where a test may start the daemon as another user: root, util-linux's setpriv, and a
+ * checkout and node that other users can read (not so under a 0700 /root, for example).
+ */
+export const canDropPrivileges = process.getuid?.() === 0 && SETPRIV !== undefined && openToOthers(CLI) && openToOthers(process.execPath);
 
 /** nobody/nogroup on Debian. */
 export const NOBODY = { uid: 65534, gid: 65534 } as const;
