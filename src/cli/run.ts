@@ -49,7 +49,6 @@ function stateDirectoryHint(file: string): string {
   );
 }
 
-
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(argv, { options: { config: { type: 'string', short: 'c' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, USAGE);
   if (typeof args === 'number') return args;
