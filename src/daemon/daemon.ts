@@ -204,7 +204,8 @@ export class Daemon {
   private commit(): Promise<void> {
     const next = this.committing.then(async () => {
       const positions = this.tracker.release(oldestOf(this.throttle.oldestPendingSeq(), this.sink.oldestPendingSeq()));
-      if (positions.size === 0) return;
+      // After a failed write the store still holds the positions: retry even with nothing new.
+      if (positions.size === 0 && this.checkpointFailuresInARow === 0) return;
       try {
         await this.checkpoints.commit(positions);
         if (this.checkpointFailuresInARow > 0) {
@@ -216,7 +217,9 @@ export class Daemon {
         // what a restart would re-read is at worst reported twice. Every failure is counted.
         this.checkpointWriteFailures++;
         this.checkpointFailuresInARow++;
-        this.logger.error(
+        // Retried every commit interval: the 1st, 10th, 100th... failure in a row is an error, the rest debug.
+        const loud = /^10*$/.test(String(this.checkpointFailuresInARow));
+        (loud ? this.logger.error.bind(this.logger) : this.logger.debug.bind(this.logger))(
           { error: err instanceof Error ? err.message : String(err), directory: this.config.state.directory, failedWrites: this.checkpointWriteFailures },
           'cannot write the checkpoint; keeping the positions in memory and retrying (after a restart now, lines since the last good checkpoint are read again)',
         );
@@ -231,7 +234,7 @@ export class Daemon {
    * again while some are held back; an idle daemon has no commit timer at all.
    */
   private armCommit(): void {
-    if (this.commitTimer !== null || this.stopping || this.tracker.size === 0) return;
+    if (this.commitTimer !== null || this.stopping || (this.tracker.size === 0 && this.checkpointFailuresInARow === 0)) return;
     this.commitTimer = setTimeout(() => {
       this.commitTimer = null;
       void this.commit().then(() => this.armCommit());

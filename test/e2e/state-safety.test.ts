@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withoutTimestamp } from '../helpers/nsca-server.js';
@@ -89,4 +89,32 @@ describe('where reading starts when state or log permissions go wrong (issue 13)
     expect(fatal?.msg).toMatch(/EACCES/);
     expect(fatal?.msg).toContain('set [state] directory in');
   });
+
+  it('a checkpoint write failing after the start is logged, counted, retried, and loses no position', async () => {
+    const nsca = await startReceiver({ decryptionMethod: 1, password: 'commit test' });
+    const ws = await createWorkspace();
+    await writeFile(ws.logFile, '');
+    await writeConfig(ws.configFile, testConfig(ws, nsca, { log: { stats_interval_seconds: 0.2 } }));
+    const daemon = startDaemon({ configFile: ws.configFile });
+    await daemon.started();
+    // The checkpoint is written to checkpoints.json.tmp first: a directory there makes every write fail.
+    const blocker = join(ws.stateDir, 'checkpoints.json.tmp');
+    await mkdir(blocker);
+    const mark = daemon.mark();
+    await appendLines(ws.logFile, [refusalLine('192.0.2.50', { pid: 50, time: at(50) })]);
+    await nsca.waitForLines(1);
+    const failed = await daemon.waitForLog((r) => r.level === 50 && r.msg.startsWith('cannot write the checkpoint'), { after: mark });
+    expect(failed.fields.failedWrites).toBeGreaterThanOrEqual(1);
+    await daemon.waitForLog((r) => r.msg === 'stats' && typeof r.fields.checkpointWriteFailures === 'number' && r.fields.checkpointWriteFailures >= 1, { after: mark });
+    expect(daemon.running()).toBe(true);
+
+    await rmdir(blocker);
+    await daemon.waitForLog('checkpoints are written again', { after: mark, timeoutMs: 10_000 });
+    const saved = JSON.parse(await readFile(join(ws.stateDir, 'checkpoints.json'), 'utf8')) as { sources: Record<string, { offset: number }> };
+    const logBytes = (await readFile(ws.logFile)).length;
+    expect(saved.sources[ws.logFile]?.offset).toBe(logBytes);
+    daemon.signal('SIGTERM');
+    expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
+  });
 });
+
