@@ -31,8 +31,8 @@ const LAUNCHER = `#!/bin/sh
 exec /usr/lib/wrapwatch/bin/node /usr/lib/wrapwatch/dist/cli/main.js "$@"
 `;
 
-/** Files of dependencies that are not needed at run time (their licenses go to the copyright file). */
-const PRUNE = /^(?:.*\.(?:md|markdown|html|sh|map|d\.ts|d\.mts|d\.cts|ts|mts|cts|tsbuildinfo)|LICEN[CS]E.*|licen[cs]e.*|CHANGELOG.*|\.git.*|\.npmignore|\.editorconfig|\.eslintrc.*|\.prettierrc.*|\.taprc|tsconfig.*\.json|test|tests|docs|benchmarks?|examples?)$/;
+/** Files of dependencies not needed at run time: docs, types, sources, dotfiles, tests (their licenses go to the copyright file). */
+const PRUNE = /^(?:.*\.(?:md|markdown|html|sh|map|d\.ts|d\.mts|d\.cts|ts|mts|cts|tsbuildinfo)|LICEN[CS]E.*|licen[cs]e.*|CHANGELOG.*|\..*|tsconfig.*\.json|test|tests|docs|benchmarks?|examples?)$/;
 
 function writeFile(path, text, mode = 0o644) {
   mkdirSync(dirname(path), { recursive: true });
