@@ -78,10 +78,14 @@ export function familyConfig(referenceText, logPaths) {
   return referenceText.replace(line, `path = [${logPaths.map((p) => JSON.stringify(p)).join(', ')}]`);
 }
 
-/** The unit as the repository has it, with what only an npm install needed adjusted. */
+/**
+ * The unit as the repository has it, with what only an npm install needed adjusted: the
+ * program is /usr/bin/wrapwatch whatever prefix ExecStart= names, the docs are the man pages.
+ */
 export function packagedUnit(unitText) {
-  if (!/^ExecStart=\/usr\/bin\/wrapwatch /m.test(unitText)) throw new Error('systemd/wrapwatch.service: ExecStart= no longer starts /usr/bin/wrapwatch; adjust packaging/lib/stage.mjs');
-  return unitText.replace(/^Documentation=.*$/m, 'Documentation=man:wrapwatch(8) man:wrapwatch.toml(5)');
+  const execStart = /^(ExecStart=[-@:+!]*)\S*\/wrapwatch(?=\s|$)/m;
+  if (!execStart.test(unitText)) throw new Error('systemd/wrapwatch.service: no ExecStart= runs wrapwatch; adjust packaging/lib/stage.mjs');
+  return unitText.replace(execStart, '$1/usr/bin/wrapwatch').replace(/^Documentation=.*$/m, 'Documentation=man:wrapwatch(8) man:wrapwatch.toml(5)');
 }
 
 export const gzip = (text) => gzipSync(Buffer.from(text), { level: 9 });
@@ -121,5 +125,9 @@ export function stageTree({ repoRoot, root, family, version, runtime, dependenci
     writeFile(join(root, `usr/share/man/man${section}/${page}.gz`), gzip(readFileSync(join(repoRoot, 'packaging/man', page), 'utf8')));
   }
   writeFile(join(root, 'usr/share/doc/wrapwatch/README.md'), readFileSync(join(repoRoot, 'README.md'), 'utf8'));
+  // Central collection (README): the sending and the receiving rsyslog's configs.
+  for (const example of ['rsyslog-forward.conf', 'rsyslog-central.conf']) {
+    writeFile(join(root, 'usr/share/doc/wrapwatch/examples', example), readFileSync(join(repoRoot, 'config', example), 'utf8'));
+  }
   return { conffiles: ['/etc/wrapwatch/wrapwatch.toml'] };
 }

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendLines, createWorkspace, eventually, refusalLine, startDaemon, testConfig, useE2eLifecycle, writeConfig } from '../helpers/daemon-process.js';
+import { runCli } from '../helpers/cli.js';
+import { loadCorpus } from '../helpers/corpus.js';
 import { MANIFEST_VERSION, buildPackage, dpkg, exec, execOk, withoutNode, type Run } from '../helpers/packages.js';
 
 useE2eLifecycle();
@@ -65,7 +67,7 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
     const install = await dpkg(['-i', firstDeb]);
     expect(install.code, install.stderr).toBe(0);
 
-    for (const path of ['/usr/bin/wrapwatch', '/usr/lib/wrapwatch/bin/node', '/usr/lib/wrapwatch/dist/cli/main.js', UNIT, CONFFILE, '/usr/share/man/man8/wrapwatch.8.gz', '/usr/share/man/man5/wrapwatch.toml.5.gz', '/usr/share/doc/wrapwatch/copyright', '/usr/share/doc/wrapwatch/changelog.gz']) {
+    for (const path of ['/usr/bin/wrapwatch', '/usr/lib/wrapwatch/bin/node', '/usr/lib/wrapwatch/dist/cli/main.js', UNIT, CONFFILE, '/usr/share/man/man8/wrapwatch.8.gz', '/usr/share/man/man5/wrapwatch.toml.5.gz', '/usr/share/doc/wrapwatch/copyright', '/usr/share/doc/wrapwatch/changelog.gz', '/usr/share/doc/wrapwatch/examples/rsyslog-central.conf']) {
       expect(existsSync(path), path).toBe(true);
     }
     expect((await execOk('dpkg-query', ['--control-show', 'wrapwatch', 'conffiles'])).trim()).toBe(CONFFILE);
@@ -86,6 +88,17 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
     const check = await wrapwatchWithoutNode(['check-config', '--config', CONFFILE]);
     expect(check.code, check.stderr).toBe(0);
     expect(check.stdout).toContain('/var/log/auth.log');
+  });
+
+  it('runs with no node on the machine: parse finds in the fixture log exactly what the tested build finds', async () => {
+    const log = join(dir, 'fixture.log');
+    await writeFile(log, loadCorpus().map((c) => `${c.line}\n`).join(''));
+    const packaged = await wrapwatchWithoutNode(['parse', '--json', '--timezone', 'UTC', log]);
+    const tested = await runCli(['parse', '--json', '--timezone', 'UTC', log]);
+    expect(packaged.code, packaged.stderr).toBe(0);
+    expect(packaged.stdout.split('\n').length).toBeGreaterThan(10);
+    expect(packaged.stdout).toBe(tested.stdout);
+    expect(packaged.stderr).toBe(tested.stderr);
   });
 
   it('runs with no node on the machine: run --dry-run prints the refusals of a log as command-file lines', async () => {

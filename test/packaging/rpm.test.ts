@@ -41,6 +41,7 @@ describe('the .rpm', () => {
         '/usr/share/man/man5/wrapwatch.toml.5.gz',
         '/usr/share/licenses/wrapwatch/LICENSE',
         '/usr/share/licenses/wrapwatch/LICENSE.node',
+        '/usr/share/doc/wrapwatch/examples/rsyslog-central.conf',
       ]),
     );
     // No build-id links that would clash with a system nodejs, nothing under /lib.
