@@ -4,7 +4,7 @@
  * (rpm --root, no dependencies or scriptlets: the temp root has no RHEL userland) and its
  * wrapwatch run from there with every node on the machine hidden.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +70,7 @@ describe('the .rpm', () => {
     for (const line of scripts.split('\n').filter((l) => l.includes('systemctl'))) expect(line, line).toMatch(/\|\| :$/);
   });
 
-  it.skipIf(!isRoot)('installed into a temporary root, its wrapwatch prints its version and parses a log with no node on the machine', async () => {
+  it.skipIf(!isRoot)('installed into a temporary root, its wrapwatch prints its version and parses a log with no node on the machine; upgrade keeps an edited config, erase saves it', async () => {
     const root = join(dir, 'root');
     const install = await exec('rpm', ['--root', root, '--nodeps', '--noscripts', '--notriggers', '-i', rpmFile]);
     expect(install.code, install.stderr).toBe(0);
@@ -93,5 +93,21 @@ describe('the .rpm', () => {
     expect(readFileSync(join(root, 'etc/wrapwatch/wrapwatch.toml'), 'utf8')).toMatch(/^path = \["\/var\/log\/secure", "\/var\/log\/messages"\]$/m);
     const check = await run(['check-config', '--config', join(root, 'etc/wrapwatch/wrapwatch.toml')]);
     expect(check.code, check.stderr).toBe(0);
-  });
+
+    // rpm -U to a rebuilt higher version keeps the edited %config(noreplace) file; rpm -e saves it.
+    const config = join(root, 'etc/wrapwatch/wrapwatch.toml');
+    const edited = `${readFileSync(config, 'utf8')}\n# edited by the admin\n`;
+    await writeFile(config, edited);
+    const upgradeVersion = `${MANIFEST_VERSION}+upgrade1`;
+    const upgradeRpm = await buildPackage('rpm', upgradeVersion, join(dir, 'upgrade'), join(dir, 'work'));
+    const upgrade = await exec('rpm', ['--root', root, '--nodeps', '--noscripts', '--notriggers', '-U', upgradeRpm]);
+    expect(upgrade.code, upgrade.stderr).toBe(0);
+    expect((await execOk('rpm', ['--root', root, '-q', '--queryformat', '%{VERSION}', 'wrapwatch']))).toBe(upgradeVersion);
+    expect((await run(['--version'])).stdout).toBe(`wrapwatch ${upgradeVersion}\n`);
+    expect(readFileSync(config, 'utf8')).toBe(edited);
+    const erase = await exec('rpm', ['--root', root, '--nodeps', '--noscripts', '-e', 'wrapwatch']);
+    expect(erase.code, erase.stderr).toBe(0);
+    expect(existsSync(join(root, 'usr/lib/wrapwatch'))).toBe(false);
+    expect(readFileSync(`${config}.rpmsave`, 'utf8')).toBe(edited);
+  }, 120_000);
 });
