@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO_ROOT } from './built-dist.js';
 
@@ -60,4 +61,36 @@ exec "$@"`;
 /** COMMAND prefixed so that it runs where no node can be executed (private mount namespace). */
 export function withoutNode(command: readonly string[]): [string, ...string[]] {
   return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', HIDE_NODE, 'sh', ...command];
+}
+
+/**
+ * A machine-wide lock (a directory holding the owner's pid) around installing the package:
+ * several checkouts' test runs on one machine take turns instead of failing on each other's
+ * install. A lock whose owner is gone (a killed run) is taken over. Resolves with the release.
+ */
+export async function lockMachine(name: string, timeoutMs: number): Promise<() => Promise<void>> {
+  const dir = join('/run/lock', name);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await mkdir(dir);
+      await writeFile(join(dir, 'pid'), String(process.pid));
+      return () => rm(dir, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number(await readFile(join(dir, 'pid'), 'utf8').catch(() => '0'));
+    if (owner > 0 && !isAlive(owner)) await rm(dir, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`${dir} is held by pid ${owner} (another run of the packaging tests) for more than ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

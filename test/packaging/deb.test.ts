@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendLines, createWorkspace, eventually, refusalLine, startDaemon, testConfig, useE2eLifecycle, writeConfig } from '../helpers/daemon-process.js';
 import { runCli } from '../helpers/cli.js';
 import { loadCorpus } from '../helpers/corpus.js';
-import { MANIFEST_VERSION, buildPackage, dpkg, exec, execOk, withoutNode, type Run } from '../helpers/packages.js';
+import { MANIFEST_VERSION, buildPackage, dpkg, exec, execOk, lockMachine, withoutNode, type Run } from '../helpers/packages.js';
 
 useE2eLifecycle();
 
@@ -27,6 +27,7 @@ let dir = '';
 let firstDeb = '';
 let upgradeDeb = '';
 let lintian: Promise<Run> | null = null;
+let releaseLock: (() => Promise<void>) | null = null;
 /** Set once this test installed the package: afterAll purges only then. */
 let installedHere = false;
 
@@ -41,22 +42,28 @@ function assertNotThere(): void {
 
 describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => {
   beforeAll(async () => {
-    if ((await exec('dpkg-query', ['-W', 'wrapwatch'])).code === 0) throw new Error('the wrapwatch package is installed on this machine: this test will not touch it');
-    assertNotThere();
     dir = await mkdtemp(join(tmpdir(), 'wrapwatch-deb-'));
     firstDeb = await buildPackage('deb', MANIFEST_VERSION, join(dir, 'first'), join(dir, 'work'));
     // lintian takes half a minute: it runs while the install tests do.
     lintian = exec('lintian', ['--fail-on', 'none', firstDeb], { timeoutMs: 240_000 });
     upgradeDeb = await buildPackage('deb', UPGRADE_VERSION, join(dir, 'upgrade'), join(dir, 'work'));
-  }, 240_000);
+    // Another checkout's run of this test on the same machine installs the same package: take turns.
+    releaseLock = await lockMachine('wrapwatch-deb-test', 200_000);
+    if ((await exec('dpkg-query', ['-W', 'wrapwatch'])).code === 0) throw new Error('the wrapwatch package is installed on this machine: this test will not touch it');
+    assertNotThere();
+  }, 480_000);
 
   afterAll(async () => {
-    if (installedHere) {
-      const purge = await dpkg(['--purge', 'wrapwatch']);
-      if (purge.code !== 0) throw new Error(`could not purge the test's wrapwatch package: ${purge.stderr}`);
+    try {
+      if (installedHere) {
+        const purge = await dpkg(['--purge', 'wrapwatch']);
+        if (purge.code !== 0) throw new Error(`could not purge the test's wrapwatch package: ${purge.stderr}`);
+      }
+    } finally {
+      await releaseLock?.();
+      await lintian?.catch(() => undefined);
+      if (dir !== '') await rm(dir, { recursive: true, force: true });
     }
-    await lintian?.catch(() => undefined);
-    if (dir !== '') await rm(dir, { recursive: true, force: true });
   }, 120_000);
 
   it('is named wrapwatch_<version>_amd64.deb and installs with dpkg -i: program, runtime, unit, conffile, man pages, copyright, changelog', async () => {
