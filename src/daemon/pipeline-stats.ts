@@ -32,7 +32,7 @@ function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Rea
 
 /**
  * The fields of the periodic stats line: one flat object, so `journalctl -o cat | jq` and
- * pino-pretty both read it at a glance.
+ * `wrapwatch log-pretty` both read it at a glance.
  */
 export function statsFields(inputs: StatsInputs): Record<string, unknown> {
   const dropped: Partial<Record<SkipReason, number>> = {};

@@ -188,6 +188,8 @@ export interface StartOptions {
   readonly cwd?: string;
   /** Run as this uid/gid through setpriv (the test must run as root; see `canDropPrivileges`). */
   readonly user?: { readonly uid: number; readonly gid: number };
+  /** The program that is wrapwatch, with its leading arguments; default: this node with dist/cli/main.js (the packaging tests run the installed one). */
+  readonly command?: readonly [string, ...string[]];
 }
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
@@ -339,16 +341,17 @@ export function startDaemon(options: StartOptions): DaemonProcess {
   // The test runner itself may run under systemd: the plain JSON format is the default here.
   delete env.JOURNAL_STREAM;
   Object.assign(env, options.env ?? {});
-  const args = [CLI, 'run', '--config', options.configFile, ...(options.dryRun ? ['--dry-run'] : [])];
+  const [program, ...leading] = options.command ?? [process.execPath, CLI];
+  const args = [...leading, 'run', '--config', options.configFile, ...(options.dryRun ? ['--dry-run'] : [])];
   const user = options.user;
-  // setpriv execs node in place: the pid is still node's own.
+  // setpriv execs the program in place: the pid is still its own.
   const [command, argv] =
     user === undefined || SETPRIV === undefined
-      ? [process.execPath, args]
-      : [SETPRIV, [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', process.execPath, ...args]];
+      ? [program, args]
+      : [SETPRIV, [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', program, ...args]];
   const child = spawn(command, argv, { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`cannot start ${process.execPath} ${args.join(' ')}`);
+  if (pid === undefined) throw new Error(`cannot start ${program} ${args.join(' ')}`);
   track(child, pid);
   return new DaemonProcess(child, pid, options.dryRun === true);
 }
