@@ -1,5 +1,6 @@
 import { ConfigError, EX_CONFIG } from '../config/errors.js';
 import { loadCompiledConfig, type Config } from '../config/load.js';
+import type { ThrottleSettings } from '../throttle/settings.js';
 import { Daemon } from '../daemon/daemon.js';
 import { chooseLogFormat, createLogger } from '../log/logger.js';
 import { DryRunSink } from '../sink/dry-run-sink.js';
@@ -61,8 +62,9 @@ export async function main(argv: string[]): Promise<number> {
 
   let config: Config;
   let warnings: readonly string[];
+  let throttleSettings: ThrottleSettings;
   try {
-    ({ config, warnings } = await loadCompiledConfig(file));
+    ({ config, warnings, throttle: throttleSettings } = await loadCompiledConfig(file));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`wrapwatch: ${err.message}\n`);
@@ -87,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     const hint = missingLogHint(config.source.paths);
     if (hint !== null) logger.warn({ file, paths: config.source.paths }, hint);
   }
-  const daemon = new Daemon({ config, logger, sink, readOnlyState: dryRun });
+  const daemon = new Daemon({ config, throttleSettings, logger, sink, readOnlyState: dryRun });
 
   // The handlers go in before the start, which can take a while (checkpoint fsync, a large file
   // to open): a stop or reload sent meanwhile must not meet the default action, which for
@@ -150,11 +152,11 @@ export async function main(argv: string[]): Promise<number> {
       return;
     }
     loadCompiledConfig(file).then(
-      ({ config: next, warnings: nextWarnings }) => {
+      ({ config: next, warnings: nextWarnings, throttle: nextThrottle }) => {
         for (const warning of nextWarnings) logger.warn({ file }, warning);
         let needRestart: string[];
         try {
-          needRestart = daemon.reconfigure(next);
+          needRestart = daemon.reconfigure(next, nextThrottle);
         } catch (err) {
           logger.error({ file, error: err instanceof Error ? err.message : String(err) }, 'cannot apply the new configuration; keeping the running one');
           return;

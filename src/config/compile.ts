@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { z } from 'zod';
 import { assertEncryptionMethod } from '../sink/nsca/ciphers.js';
 import { UnsupportedEncryptionError } from '../sink/nsca/errors.js';
-import { throttleConfigProblems } from '../throttle/settings.js';
+import { tryCompileThrottleSettings, type ThrottleSettings } from '../throttle/settings.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { resolvePassword, type PasswordSource } from './password.js';
 import { configSchema, type ParsedConfig } from './schema.js';
@@ -13,9 +13,10 @@ import { configSchema, type ParsedConfig } from './schema.js';
  * others accept too (issue 13: check-config used to pass what `run` then refused).
  *
  *   1. shape: the zod schema (types, ranges, unknown keys, defaults);
- *   2. per-table checks the schema cannot express (TABLE_CHECKS: one entry per table);
- *   3. secrets: the NSCA password from its file or systemd credential (warnings for open modes);
- *   4. assembly of the frozen `Config`.
+ *   2. secrets: the NSCA password from its file or systemd credential (warnings for open modes);
+ *   3. assembly of the `Config` (machine defaults such as the host name filled in);
+ *   4. per-table compilers for what the schema cannot express, building the runtime parts
+ *      (TABLE_COMPILERS: one entry per table): the throttle's settings, the cipher check.
  */
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
@@ -35,6 +36,8 @@ export type Config = DeepReadonly<
 
 export interface CompiledConfig {
   readonly config: Config;
+  /** [report], [throttle] and [[rule]] compiled: what the throttle runs on (not part of the printed config). */
+  readonly throttle: ThrottleSettings;
   /** Accepted, but worth telling the operator (e.g. a world-readable password file). */
   readonly warnings: readonly string[];
 }
@@ -46,16 +49,22 @@ export interface CompileOptions {
   readonly hostname?: string;
 }
 
-interface TableCheckContext {
-  readonly parsed: ParsedConfig;
+/** The runtime parts the table compilers build, filled in as they run. */
+interface RuntimeParts {
+  throttle?: ThrottleSettings;
+}
+
+interface TableCompileContext {
+  readonly config: Config;
   readonly problems: ConfigProblem[];
   readonly warnings: string[];
+  readonly runtime: RuntimeParts;
 }
 
 /** An NSCA method this Node.js process cannot run (CAST-128 without the legacy provider) is a config error. */
-function checkReceiver({ parsed, problems }: TableCheckContext): void {
+function compileReceiver({ config, problems }: TableCompileContext): void {
   try {
-    assertEncryptionMethod(parsed.nsca.encryption);
+    assertEncryptionMethod(config.nsca.encryption);
   } catch (err) {
     if (!(err instanceof UnsupportedEncryptionError)) throw err;
     problems.push({ path: 'nsca.encryption', message: err.message });
@@ -63,12 +72,14 @@ function checkReceiver({ parsed, problems }: TableCheckContext): void {
 }
 
 /** hosts_access patterns, templates, names NSCA could not carry: [report], [throttle], [[rule]]. */
-function checkThrottle({ parsed, problems }: TableCheckContext): void {
-  problems.push(...throttleConfigProblems(parsed));
+function compileThrottle({ config, problems, runtime }: TableCompileContext): void {
+  const result = tryCompileThrottleSettings(config);
+  if ('problems' in result) problems.push(...result.problems);
+  else runtime.throttle = result.settings;
 }
 
 /** What the schema cannot see, one function per table: adding a table adds one line here. */
-const TABLE_CHECKS: readonly ((ctx: TableCheckContext) => void)[] = [checkReceiver, checkThrottle];
+const TABLE_COMPILERS: readonly ((ctx: TableCompileContext) => void)[] = [compileReceiver, compileThrottle];
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -107,17 +118,18 @@ export async function compileConfig(doc: unknown, file: string, options: Compile
   if (!parsed.success) throw new ConfigError(file, problemsFrom(parsed.error));
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
-  for (const check of TABLE_CHECKS) check({ parsed: parsed.data, problems, warnings });
   const { password, password_file, password_credential, ...nsca } = parsed.data.nsca;
   const secret = await resolvePassword({ password, password_file, password_credential }, options.env ?? process.env, problems, warnings);
-  if (problems.length > 0) throw new ConfigError(file, problems);
 
   const { path, ...source } = parsed.data.source;
-  const config = {
+  const config: Config = deepFreeze({
     ...parsed.data,
     source: { ...source, paths: typeof path === 'string' ? [path] : path },
     nsca: { ...nsca, password: secret.password, passwordFrom: secret.source },
     report: { ...parsed.data.report, host_name: parsed.data.report.host_name ?? options.hostname ?? hostname() },
-  };
-  return { config: deepFreeze(config), warnings };
+  });
+  const runtime: RuntimeParts = {};
+  for (const compileTable of TABLE_COMPILERS) compileTable({ config, problems, warnings, runtime });
+  if (problems.length > 0 || runtime.throttle === undefined) throw new ConfigError(file, problems);
+  return { config, throttle: runtime.throttle, warnings };
 }

@@ -1,4 +1,5 @@
 import type { Config } from '../config/load.js';
+import type { ThrottleSettings } from '../throttle/settings.js';
 import { LineParser } from '../parse/parser.js';
 import { systemTimeZone } from '../parse/time.js';
 import { createSources } from '../source/create-sources.js';
@@ -13,6 +14,8 @@ import { ParseCounters, statsFields } from './pipeline-stats.js';
 /** What the daemon is built from; the CLI passes the real ones, tests may pass their own. */
 export interface DaemonDeps {
   readonly config: Config;
+  /** The throttle settings the config compile step built from `config`; compiled here when absent (tests). */
+  readonly throttleSettings?: ThrottleSettings;
   readonly logger: Logger;
   /** Where results go: the NSCA sink, or the dry-run printer. */
   readonly sink: ResultSink;
@@ -62,7 +65,7 @@ export class Daemon {
     this.clock = deps.clock ?? systemClock;
     this.sink = deps.sink;
     this.parser = new LineParser({ timeZone: this.config.source.timezone ?? systemTimeZone(), now: () => this.clock.now() });
-    this.throttle = new Throttle(this.config, this.clock, { fallbackHost: this.config.report.host_name.includes('{') ? undefined : this.config.report.host_name });
+    this.throttle = new Throttle(deps.throttleSettings ? { compiled: deps.throttleSettings } : this.config, this.clock, { fallbackHost: this.config.report.host_name.includes('{') ? undefined : this.config.report.host_name });
     this.checkpoints = new CheckpointStore({ directory: this.config.state.directory, logger: this.logger, clock: this.clock, readOnly: deps.readOnlyState ?? false });
   }
 
@@ -138,8 +141,8 @@ export class Daemon {
    * stats interval apply at once. [source] and [state] keep what they started with (files
    * being followed and checkpoints in use); the returned section names need a restart.
    */
-  reconfigure(config: Config): string[] {
-    this.throttle.reconfigure(config);
+  reconfigure(config: Config, throttleSettings?: ThrottleSettings): string[] {
+    this.throttle.reconfigure(throttleSettings ? { compiled: throttleSettings } : config);
     if (JSON.stringify(config.nsca) !== JSON.stringify(this.config.nsca)) this.sink.retarget(config.nsca);
     const needRestart = (['source', 'state'] as const).filter((section) => JSON.stringify(config[section]) !== JSON.stringify(this.config[section]));
     this.config = config;

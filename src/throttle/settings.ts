@@ -83,6 +83,25 @@ export function throttleConfigProblems(config: ThrottleConfigView): SettingProbl
   return problems;
 }
 
+/** The settings, or every problem that keeps them from being built (the config compile step's view). */
+export function tryCompileThrottleSettings(config: ThrottleConfigView): { readonly settings: ThrottleSettings } | { readonly problems: readonly SettingProblem[] } {
+  const problems: SettingProblem[] = [];
+  const settings = compile(config, problems);
+  return settings === null ? { problems } : { settings };
+}
+
+/** Settings the config compile step already built, handed to the throttle as they are. */
+export interface PrecompiledThrottle {
+  readonly compiled: ThrottleSettings;
+}
+
+/** What the throttle is built from: compiled settings, or a configuration it compiles itself (tests). */
+export type ThrottleInput = ThrottleConfigView | PrecompiledThrottle;
+
+export function settingsOf(input: ThrottleInput): ThrottleSettings {
+  return 'compiled' in input ? input.compiled : compileThrottleSettings(input);
+}
+
 /** Compiles the settings; throws ThrottleSettingsError listing every problem. */
 export function compileThrottleSettings(config: ThrottleConfigView): ThrottleSettings {
   const problems: SettingProblem[] = [];

@@ -9,7 +9,7 @@ import { DestinationResolver } from './destinations.js';
 import { viewPeer } from './peer.js';
 import { findRoute } from './rules.js';
 import { nagiosHostName } from './sanitize.js';
-import { compileThrottleSettings, type ThrottleConfigView, type ThrottleSettings } from './settings.js';
+import { settingsOf, type ThrottleInput, type ThrottleSettings } from './settings.js';
 import { SourceTable, type Destination, type SourceEntry } from './source-table.js';
 import { emptySpan, extendSpan } from './span.js';
 import { StormState, sweepPending } from './storm.js';
@@ -113,8 +113,8 @@ export class Throttle {
   private readonly results: Record<Alert['reason'], number> = { first: 0, 'follow-up': 0, storm: 0, overflow: 0, heartbeat: 0 };
 
   /** Throws ThrottleSettingsError when the configuration did not go through the config compile step. */
-  constructor(config: ThrottleConfigView, clock: Clock, options: ThrottleOptions = {}) {
-    this.settings = compileThrottleSettings(config);
+  constructor(config: ThrottleInput, clock: Clock, options: ThrottleOptions = {}) {
+    this.settings = settingsOf(config);
     this.clock = clock;
     this.destinations = new DestinationResolver(nagiosHostName(options.fallbackHost ?? hostname()) ?? 'localhost');
     this.cap = new RateCap(this.settings.maxResultsPerMinute);
@@ -186,8 +186,8 @@ export class Throttle {
    * length they opened with), folded refusals, the cap's recent history and any storm are kept.
    * Throws ThrottleSettingsError and changes nothing when the configuration cannot be used.
    */
-  reconfigure(config: ThrottleConfigView): void {
-    const next = compileThrottleSettings(config);
+  reconfigure(config: ThrottleInput): void {
+    const next = settingsOf(config);
     this.settings = next;
     this.destinations.clear();
     this.cap.resize(next.maxResultsPerMinute);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { configFromObject, loadConfig } from '../../src/config/load.js';
 import { effectiveConfigToml } from '../../src/config/effective.js';
+import { compileConfig } from '../../src/config/compile.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 const makeTempDir = tempDirs();
@@ -57,6 +58,15 @@ describe('the configuration', () => {
       ]),
     );
     expect(problems).toHaveLength(7);
+  });
+
+  it('builds the throttle settings in the same compile step, from the config with the machine defaults filled in', async () => {
+    const { config, throttle } = await compileConfig({ throttle: { window_seconds: 120 }, rule: [{ daemons: 'sshd', clients: '10.0.0.0/8', ignore: true }] }, 't.toml', { hostname: 'firestorm', env: {} });
+    expect(throttle.windowMs).toBe(120_000);
+    expect(throttle.rules).toHaveLength(1);
+    expect(throttle.defaultRoute.hostName.literal).toBe('firestorm');
+    expect(config.report.host_name).toBe('firestorm');
+    await expect(compileConfig({ rule: [{ clients: '10.0.0.0/33' }] }, 't.toml', { env: {} })).rejects.toThrow(/rule\[0\]\.clients/);
   });
 
   it('reads the password from a file, without its trailing newline', async () => {
