@@ -1,5 +1,5 @@
 import { createCipheriv, type Cipher } from 'node:crypto';
-import { ENCRYPTION_METHODS } from '../../config/schema.js';
+import { ENCRYPTION_METHODS } from './methods.js';
 import { Blowfish, BLOWFISH_MAX_KEY_BYTES } from './blowfish.js';
 import { Cfb8Encryptor } from './cfb8.js';
 import { UnsupportedEncryptionError } from './errors.js';
