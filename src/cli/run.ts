@@ -4,7 +4,8 @@ import type { ThrottleSettings } from '../throttle/settings.js';
 import { Daemon } from '../daemon/daemon.js';
 import { chooseLogFormat, createLogger } from '../log/logger.js';
 import { DryRunSink } from '../sink/dry-run-sink.js';
-import { NscaSink } from '../sink/nsca-sink.js';
+import { createSinkTarget } from '../sink/create-transport.js';
+import { DeliveringSink } from '../sink/delivering-sink.js';
 import { CheckpointError, CheckpointVersionError } from '../state/checkpoint-store.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { missingLogHint } from './platform-logs.js';
@@ -77,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     format: chooseLogFormat(process.env, dryRun ? process.stderr.isTTY === true : process.stdout.isTTY === true),
     destination: pino.destination({ dest: dryRun ? 2 : 1, sync: true }),
   });
-  const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new NscaSink({ receiver: config.nsca, logger });
+  const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new DeliveringSink({ target: createSinkTarget(config), logger });
   for (const warning of warnings) logger.warn({ file }, warning);
   if (dryRun) {
     logger.info(
@@ -89,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     const hint = missingLogHint(config.source.paths);
     if (hint !== null) logger.warn({ file, paths: config.source.paths }, hint);
   }
-  const daemon = new Daemon({ config, throttleSettings, logger, sink, readOnlyState: dryRun });
+  const daemon = new Daemon({ config, throttleSettings, logger, sink, sinkTarget: createSinkTarget, readOnlyState: dryRun });
 
   // The handlers go in before the start, which can take a while (checkpoint fsync, a large file
   // to open): a stop or reload sent meanwhile must not meet the default action, which for

@@ -5,7 +5,8 @@ import { UnsupportedEncryptionError } from '../sink/nsca/errors.js';
 import { tryCompileThrottleSettings, type ThrottleSettings } from '../throttle/settings.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { resolvePassword, type PasswordSource } from './password.js';
-import { configSchema, type ParsedConfig } from './schema.js';
+import { configSchema, SINK_SETTINGS_DEFAULTS, type ParsedConfig } from './schema.js';
+import { fieldLimitsOf } from '../sink/field-limits.js';
 
 /**
  * THE compile step: schema-checked document -> the runtime configuration. `run`, `check-config`
@@ -21,11 +22,17 @@ import { configSchema, type ParsedConfig } from './schema.js';
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
+type SinkSettingKey = keyof typeof SINK_SETTINGS_DEFAULTS;
+type SinkSettingsConfig = { [K in SinkSettingKey]: number };
+const SINK_SETTING_KEYS = Object.keys(SINK_SETTINGS_DEFAULTS) as SinkSettingKey[];
+
 /** The one validated, frozen configuration object every stage receives. */
 export type Config = DeepReadonly<
-  Omit<ParsedConfig, 'source' | 'nsca' | 'report'> & {
+  Omit<ParsedConfig, 'source' | 'output' | 'nsca' | 'report'> & {
     source: Omit<ParsedConfig['source'], 'path'> & { paths: string[] };
-    nsca: Omit<ParsedConfig['nsca'], 'password' | 'password_file' | 'password_credential'> & {
+    /** The transport, and the sink's settings resolved from [output] or (older configs) [nsca]. */
+    output: { type: ParsedConfig['output']['type'] } & SinkSettingsConfig;
+    nsca: Omit<ParsedConfig['nsca'], SinkSettingKey | 'password' | 'password_file' | 'password_credential'> & {
       password: string;
       /** Where the password came from: printed back by check-config (never the password itself). */
       passwordFrom: PasswordSource;
@@ -61,6 +68,32 @@ interface TableCompileContext {
   readonly runtime: RuntimeParts;
 }
 
+/**
+ * The sink's settings from [output], or from [nsca] where configs written before [output] keep
+ * them (those behave as before); one key in both tables is an error naming both.
+ */
+function sinkSettingsFrom(data: ParsedConfig, problems: ConfigProblem[]): SinkSettingsConfig {
+  const settings: SinkSettingsConfig = { ...SINK_SETTINGS_DEFAULTS };
+  const origin: Partial<Record<SinkSettingKey, string>> = {};
+  for (const key of SINK_SETTING_KEYS) {
+    const fromOutput = data.output[key];
+    const fromNsca = data.nsca[key];
+    if (fromOutput !== undefined && fromNsca !== undefined) {
+      const message = `set in both output.${key} and nsca.${key}: keep only output.${key}`;
+      problems.push({ path: `output.${key}`, message }, { path: `nsca.${key}`, message });
+    }
+    const value = fromOutput ?? fromNsca;
+    if (value !== undefined) {
+      settings[key] = value;
+      origin[key] = fromOutput !== undefined ? 'output' : 'nsca';
+    }
+  }
+  if (settings.reconnect_max_seconds < settings.reconnect_min_seconds) {
+    problems.push({ path: `${origin.reconnect_max_seconds ?? origin.reconnect_min_seconds ?? 'output'}.reconnect_max_seconds`, message: 'must be at least reconnect_min_seconds' });
+  }
+  return settings;
+}
+
 /** An NSCA method this Node.js process cannot run (CAST-128 without the legacy provider) is a config error. */
 function compileReceiver({ config, problems }: TableCompileContext): void {
   try {
@@ -73,7 +106,8 @@ function compileReceiver({ config, problems }: TableCompileContext): void {
 
 /** hosts_access patterns, templates, names NSCA could not carry: [report], [throttle], [[rule]]. */
 function compileThrottle({ config, problems, runtime }: TableCompileContext): void {
-  const result = tryCompileThrottleSettings(config);
+  // Host and service names are checked against what the configured transport can carry.
+  const result = tryCompileThrottleSettings(config, fieldLimitsOf(config.output.type));
   if ('problems' in result) problems.push(...result.problems);
   else runtime.throttle = result.settings;
 }
@@ -118,13 +152,15 @@ export async function compileConfig(doc: unknown, file: string, options: Compile
   if (!parsed.success) throw new ConfigError(file, problemsFrom(parsed.error));
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
-  const { password, password_file, password_credential, ...nsca } = parsed.data.nsca;
+  const { password, password_file, password_credential, max_pending_results: _m, reconnect_min_seconds: _n, reconnect_max_seconds: _x, ...nsca } = parsed.data.nsca;
   const secret = await resolvePassword({ password, password_file, password_credential }, options.env ?? process.env, problems, warnings);
+  const sinkSettings = sinkSettingsFrom(parsed.data, problems);
 
   const { path, ...source } = parsed.data.source;
   const config: Config = deepFreeze({
     ...parsed.data,
     source: { ...source, paths: typeof path === 'string' ? [path] : path },
+    output: { type: parsed.data.output.type, ...sinkSettings },
     nsca: { ...nsca, password: secret.password, passwordFrom: secret.source },
     report: { ...parsed.data.report, host_name: parsed.data.report.host_name ?? options.hostname ?? hostname() },
   });

@@ -53,6 +53,8 @@ export function statsFields(inputs: StatsInputs): Record<string, unknown> {
     resultsPending: inputs.sink.pending,
     resultsOverflowed: inputs.sink.overflowed,
     deliveryFailures: inputs.sink.failures,
+    deliveryFailuresByReason: inputs.sink.failuresByReason,
+    resultsRefused: inputs.sink.refused,
     bytesBehind: inputs.sources.reduce((sum, s) => sum + s.bytesBehind, 0),
     rotations: inputs.sources.reduce((sum, s) => sum + s.stats.rotations + s.stats.truncations, 0),
   };
