@@ -145,6 +145,7 @@ function readProblem(code: string | undefined, err: unknown): string {
       return 'permission denied (logs are usually readable by root and group adm)';
     case 'EISDIR':
       return 'is a directory (name the log file itself)';
+    case undefined:
     default:
       return code ?? String(err);
   }

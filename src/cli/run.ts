@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   // In a dry run stdout carries the results, so the log moves to stderr.
   const logger = createLogger({
     level: config.log.level,
-    format: chooseLogFormat(process.env, dryRun ? process.stderr.isTTY === true : process.stdout.isTTY === true),
+    format: chooseLogFormat(process.env, dryRun ? process.stderr.isTTY : process.stdout.isTTY),
     destination: pino.destination({ dest: dryRun ? 2 : 1, sync: true }),
   });
   const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new DeliveringSink({ target: createSinkTarget(config), logger });
@@ -128,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
       setTimeout(() => process.exit(code), 200).unref();
     };
     daemon.stop(drainMs, STOP_RESERVE_MS).then(
-      () => done(0),
+      () => { done(0); },
       (err: unknown) => {
         logger.error({ error: err instanceof Error ? err.message : String(err) }, 'error while stopping');
         done(1);

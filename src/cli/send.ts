@@ -36,7 +36,7 @@ input contains no ETB at all, one per line. Trailing blanks are dropped.
   --quiet       no success message
 
 Encryption methods: ${ENCRYPTION_METHODS.map(describeEncryptionMethod).join(', ')}.
-Available in this process: ${'{available}'}.
+Available in this process: {available}.
 
 Bad results (a ";" or a control character in host or service, a host over 63 or a service
 over 127 bytes, a return code that is not a number, too few fields) are reported with their

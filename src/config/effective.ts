@@ -29,7 +29,7 @@ export function effectiveConfigToml(config: Config): string {
     }
   }
   const doc = { ...config, source: { ...source, path: paths.length === 1 ? paths[0] : paths }, nsca: { ...nsca, ...passwordKeys } };
-  return `${notes.map((n) => `${n}\n`).join('')}${stringify(sortedKeys(doc) as Record<string, unknown>)}\n`;
+  return `${notes.map((n) => `${n}\n`).join('')}${stringify(sortedKeys(doc))}\n`;
 }
 
 /** Keys in a fixed (alphabetical) order, so printing a printed config gives the same text. */

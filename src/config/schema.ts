@@ -100,7 +100,7 @@ const nscaSchema = z
       .number()
       .int()
       .refine((n) => (ENCRYPTION_METHODS as readonly number[]).includes(n), {
-        message: `unsupported encryption method; supported: ${ENCRYPTION_METHODS.join(', ')} (0 none, 1 XOR, 2 DES, 3 3DES, 4 CAST-128, 8 Blowfish, 14 RIJNDAEL-128)`,
+        error: `unsupported encryption method; supported: ${ENCRYPTION_METHODS.join(', ')} (0 none, 1 XOR, 2 DES, 3 3DES, 4 CAST-128, 8 Blowfish, 14 RIJNDAEL-128)`,
       })
       .default(1),
     password: z.string().optional(),

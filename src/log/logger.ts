@@ -54,7 +54,7 @@ export function prettyLogLine(line: string, options: { readonly fullTime?: boole
   const rest = Object.entries(fields)
     .map(([k, v]) => `${k}=${typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)}`)
     .join(' ');
-  return `${when} ${escaped(String(name)).padEnd(5)} ${typeof msg === 'string' ? escaped(msg) : ''}${rest ? `  ${rest}` : ''}\n`;
+  return `${when} ${escaped(name).padEnd(5)} ${typeof msg === 'string' ? escaped(msg) : ''}${rest ? `  ${rest}` : ''}\n`;
 }
 
 function pretty(line: string): string {

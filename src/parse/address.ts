@@ -128,7 +128,7 @@ function isV4Mapped(bytes: Uint8Array): boolean {
 }
 
 /** A zone id as the kernel names interfaces: no blanks, no brackets, no control characters. */
-const ZONE = /^[A-Za-z0-9_.\-]{1,64}$/;
+const ZONE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
  * Parses a numeric peer address as daemons log it. Returns null for anything that is not a

@@ -42,13 +42,14 @@ export function parseRfc3339(text: string): { epochMs: number; utcOffsetMinutes:
 }
 
 function fromRfc3339Parts(m: RegExpExecArray, at: number): { epochMs: number; utcOffsetMinutes: number } | null {
-  const [year, month, day, hour, minute, second] = [0, 1, 2, 3, 4, 5].map((i) => Number(m[at + i]));
+  const field = (i: number): number => Number(m[at + i]);
+  const [year, month, day, hour, minute, second] = [field(0), field(1), field(2), field(3), field(4), field(5)];
   const fraction = m[at + 6];
   const zone = m[at + 7] ?? 'Z';
-  if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hour! > 23 || minute! > 59 || second! > 60) return null;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
   const offset = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   const ms = fraction ? Math.floor(Number(`0${fraction}`) * 1000) : 0;
-  const epochMs = Date.UTC(year!, month! - 1, day!, hour!, minute!, Math.min(second!, 59), ms) - offset * 60_000;
+  const epochMs = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59), ms) - offset * 60_000;
   return Number.isFinite(epochMs) ? { epochMs, utcOffsetMinutes: offset } : null;
 }
 

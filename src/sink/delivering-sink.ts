@@ -340,7 +340,7 @@ export class DeliveringSink implements ResultSink {
       this.retryTimer = null;
       this.schedule();
     }, delay);
-    this.retryTimer.unref?.();
+    this.retryTimer.unref();
   }
 
   private retire(transport: Transport<unknown>): void {

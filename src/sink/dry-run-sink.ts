@@ -27,11 +27,13 @@ export class DryRunSink implements ResultSink {
     return null;
   }
 
-  async drain(): Promise<boolean> {
-    return true;
+  drain(): Promise<boolean> {
+    return Promise.resolve(true);
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 
   stats(): SinkStats {
     return { receiver: 'none (dry run)', pending: 0, sent: this.sent, overflowed: 0, invalid: 0, failures: 0, failuresByReason: {}, refused: 0 };

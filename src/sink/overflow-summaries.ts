@@ -33,8 +33,11 @@ export class OverflowSummaries {
     const key = `${alert.host}\u0000${alert.service}`;
     let entry = this.byTarget.get(key);
     if (!entry && this.byTarget.size >= MAX_TARGETS) {
-      entry = this.byTarget.values().next().value as Folded;
-      entry.otherTargets = true;
+      const oldest = this.byTarget.values().next();
+      if (!oldest.done) {
+        entry = oldest.value;
+        entry.otherTargets = true;
+      }
     }
     if (!entry) {
       entry = { host: alert.host, service: alert.service, status: alert.status, results: 0, refusals: 0, sources: 0, oldestSeq: null, firstMs: nowMs, lastMs: nowMs, otherTargets: false };

@@ -112,7 +112,7 @@ export class FileSource implements LineSource {
     for (const file of plan.files) if (file.graceUntil !== null) this.wakeAt(file.graceUntil);
     if (plan.problem) this.noteProblem(plan.problem);
     this.logger.info({ source: this.id, files: plan.files.map((f) => ({ file: f.label, offset: f.readOffset })) }, `following ${this.id}`);
-    this.wake = new WakeSignal(this.id, this.options.pollIntervalMs, (reason) => this.onWake(reason), this.logger, this.options.watch ?? true);
+    this.wake = new WakeSignal(this.id, this.options.pollIntervalMs, (reason) => { this.onWake(reason); }, this.logger, this.options.watch ?? true);
     this.wake.start();
     this.kick();
   }
@@ -316,7 +316,7 @@ export class FileSource implements LineSource {
         await this.checkPath();
       } while (this.pathCheckAgain && !this.stopping);
     })()
-      .catch((err: unknown) => this.logger.error({ source: this.id, err }, `unexpected error while checking ${this.id}`))
+      .catch((err: unknown) => { this.logger.error({ source: this.id, err }, `unexpected error while checking ${this.id}`); })
       .finally(() => {
         this.pathCheck = null;
       });

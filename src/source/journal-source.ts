@@ -138,7 +138,7 @@ export class JournalSource implements LineSource {
       child.stdout?.pause();
       this.delivering = this.delivering
         .then(() => this.onData(chunk))
-        .catch((err: unknown) => this.logger.error({ source: this.id, err }, 'unexpected error while reading journalctl output'))
+        .catch((err: unknown) => { this.logger.error({ source: this.id, err }, 'unexpected error while reading journalctl output'); })
         .finally(() => {
           if (!this.stopping) child.stdout?.resume();
         });
@@ -163,8 +163,8 @@ export class JournalSource implements LineSource {
           resolve();
         });
       };
-      child.on('error', (err: NodeJS.ErrnoException) => finish(`could not be started (${err.code ?? err.message})`));
-      child.on('close', (code, signal) => finish(signal !== null ? `was killed by ${signal}` : `exited with status ${code}`));
+      child.on('error', (err: NodeJS.ErrnoException) => { finish(`could not be started (${err.code ?? err.message})`); });
+      child.on('close', (code, signal) => { finish(signal !== null ? `was killed by ${signal}` : `exited with status ${code}`); });
     });
   }
 

@@ -54,7 +54,7 @@ export class WakeSignal {
     if (this.stopped) return;
     const delay = this.watcher !== null ? this.intervalMs * WATCHED_POLL_FACTOR : this.intervalMs;
     this.timer = setTimeout(() => {
-      void this.checkWatcher().finally(() => this.schedulePoll());
+      void this.checkWatcher().finally(() => { this.schedulePoll(); });
       this.onWake('poll');
     }, delay);
   }

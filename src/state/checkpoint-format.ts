@@ -36,7 +36,7 @@ export function decodeCheckpoints(text: string): DecodeResult {
     return { ok: false, reason: `not JSON (${err instanceof Error ? err.message : String(err)})` };
   }
   if (doc !== null && typeof doc === 'object' && 'version' in doc) {
-    const version = (doc as { version: unknown }).version;
+    const version = (doc).version;
     if (typeof version === 'number' && version > CHECKPOINT_VERSION) {
       return { ok: false, reason: `format version ${version}`, newerVersion: version };
     }

@@ -37,7 +37,7 @@ describe('wrapwatch parse (the built CLI as a process)', () => {
     const objects = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const expected = corpus.filter((c) => c.expect !== null);
     expect(objects).toHaveLength(expected.length);
-    objects.forEach((o, i) => expect(o).toMatchObject({ ...expected[i]?.expect, peer: expected[i]?.expect?.peer ?? 'client-address' }));
+    objects.forEach((o, i) => { expect(o).toMatchObject({ ...expected[i]?.expect, peer: expected[i]?.expect?.peer ?? 'client-address' }); });
     const tftp = objects.find((o) => o.kind === 'tftpd');
     expect(tftp).toMatchObject({ peer: 'server-address', address: null, family: null, serverAddress: '0.0.0.0' });
     // Every line with a refusal phrase is either reported or counted under why it was not.

@@ -25,7 +25,7 @@ async function silentReceiver(): Promise<{ port: number; accepted: () => number;
     accepted: () => accepted,
     stop: async () => {
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
     },
   };
 }

@@ -169,7 +169,7 @@ function exited(child: ChildProcess): boolean {
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(exited(child)), timeoutMs);
+    const timer = setTimeout(() => { resolve(exited(child)); }, timeoutMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve(true);

@@ -61,7 +61,7 @@ export async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => { resolve(port); });
     });
   });
 }
@@ -90,13 +90,13 @@ function greets(port: number, timeoutMs: number): Promise<boolean> {
       socket.destroy();
       resolve(ok);
     };
-    const timer = setTimeout(() => done(false), timeoutMs);
+    const timer = setTimeout(() => { done(false); }, timeoutMs);
     socket.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received >= INIT_PACKET_BYTES) done(true);
     });
-    socket.on('error', () => done(false));
-    socket.on('close', () => done(received >= INIT_PACKET_BYTES));
+    socket.on('error', () => { done(false); });
+    socket.on('close', () => { done(received >= INIT_PACKET_BYTES); });
   });
 }
 
@@ -107,7 +107,7 @@ function exited(child: ChildProcess): boolean {
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(exited(child)), timeoutMs);
+    const timer = setTimeout(() => { resolve(exited(child)); }, timeoutMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve(true);

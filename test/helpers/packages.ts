@@ -22,7 +22,7 @@ export interface Run {
 export function exec(program: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     execFile(program, args, { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(new Error(`${program} ${args.join(' ')}: ${err.message}\n${stderr}`));
+      if (err && typeof err.code !== 'number') { reject(new Error(`${program} ${args.join(' ')}: ${err.message}\n${stderr}`)); return; }
       resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
     });
   });

@@ -24,7 +24,7 @@ interface Owned {
 function own(child: ChildProcess, what: string): Owned {
   const pid = child.pid;
   if (pid === undefined) throw new Error(`cannot start ${what}`);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
   return { pid, exited };
 }
 

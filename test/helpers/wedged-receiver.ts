@@ -52,7 +52,7 @@ export async function startWedgedReceiver(options: { port?: number; readPackets?
     bytesRead: () => read,
     stop: async () => {
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
     },
   };
 }

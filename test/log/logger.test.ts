@@ -10,7 +10,7 @@ function capture(format: LogFormat, level: 'info' | 'debug' = 'info') {
       done();
     },
   });
-  return { logger: createLogger({ level, format, destination: destination as unknown as NodeJS.WritableStream & { write(s: string): boolean } }), lines };
+  return { logger: createLogger({ level, format, destination: destination }), lines };
 }
 
 describe('the daemon log', () => {
@@ -42,7 +42,7 @@ describe('the daemon log', () => {
     const { logger, lines } = capture('pretty');
     logger.info({ results: 3, receiver: '127.0.0.1:5667' }, 'results sent');
     await new Promise((r) => setImmediate(r));
-    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  results sent {2}results=3 receiver="127\.0\.0\.1:5667"$/);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}results sent {2}results=3 receiver="127\.0\.0\.1:5667"$/);
   });
 
   it('chooses the journal format under systemd, pretty on a terminal, JSON otherwise', () => {

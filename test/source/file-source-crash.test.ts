@@ -30,7 +30,7 @@ let dir: string;
 let cleanup: () => Promise<void>;
 const children: ChildProcessWithoutNullStreams[] = [];
 
-beforeAll(() => assertBuilt(['source', 'state']));
+beforeAll(() => { assertBuilt(['source', 'state']); });
 beforeEach(async () => {
   ({ dir, cleanup } = await tempDir('wrapwatch-crash-'));
 });

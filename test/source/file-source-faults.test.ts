@@ -127,7 +127,7 @@ describe('FileSource when the path stops being a readable file', () => {
 describe('FileSource and its handler', () => {
   it('reads nothing more while the handler has not finished with a batch (backpressure)', async () => {
     const path = join(dir, 'auth.log');
-    writeFileSync(path, `${'line of forty bytes of text.............\n'.repeat(1000)}`);
+    writeFileSync(path, 'line of forty bytes of text.............\n'.repeat(1000));
     const { source, sink } = fileSourceUnderTest(path, { chunkBytes: 4096 }, running);
     sink.hold();
     await source.start();

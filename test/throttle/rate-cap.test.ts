@@ -18,7 +18,7 @@ describe('the result cap', () => {
 
   it('keeps recent history across a resize', () => {
     const cap = new RateCap(3);
-    [0, 1, 2].forEach((t) => cap.record(t));
+    [0, 1, 2].forEach((t) => { cap.record(t); });
     cap.resize(2);
     expect(cap.allows(59_000)).toBe(false);
     cap.resize(5);

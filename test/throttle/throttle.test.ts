@@ -209,7 +209,7 @@ describe('stats and reconfiguration', () => {
   it('rejects an unusable configuration on reconfigure and keeps running with the old one', async () => {
     const h = await Harness.create();
     const bad = { ...(await config()), rule: [{ daemons: 'ALL', clients: '10.0.0.0/33', ignore: true }] };
-    expect(() => h.throttle.reconfigure(bad)).toThrow(ThrottleSettingsError);
+    expect(() => { h.throttle.reconfigure(bad); }).toThrow(ThrottleSettingsError);
     expect(h.offer({ address: '10.0.0.1' })[0]?.reason).toBe('first');
   });
 

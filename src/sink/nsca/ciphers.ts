@@ -178,7 +178,7 @@ const IMPLEMENTATIONS: Readonly<Record<number, MethodImplementation>> = {
     unavailable: () => null,
     create: (password, iv) => {
       const blowfish = new Blowfish(keyFrom(password, BLOWFISH_MAX_KEY_BYTES));
-      return new BlockCfb8Cipher(new Cfb8Encryptor((input, output) => blowfish.encryptBlock(input, output), ivFrom(iv, 8)));
+      return new BlockCfb8Cipher(new Cfb8Encryptor((input, output) => { blowfish.encryptBlock(input, output); }, ivFrom(iv, 8)));
     },
   },
   // libmcrypt's RIJNDAEL-128 has a 128-bit block but a 32-byte maximum key: always AES-256.

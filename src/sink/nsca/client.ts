@@ -154,7 +154,7 @@ export async function sendPrepared(results: readonly PreparedResult[], options: 
   const startedAt = performance.now();
   const session = new SocketSession((options.connect ?? connectTcp)(options.host, options.port));
   const socket = session.socket;
-  const abort = (): void => session.destroy();
+  const abort = (): void => { session.destroy(); };
   signal?.addEventListener('abort', abort);
   try {
     const step = async (condition: () => boolean, ms: number): Promise<boolean> => {

@@ -83,8 +83,9 @@ export class NscaTransport implements Transport<PreparedResult> {
   }
 
   /** Ends deliveries under way: they report nothing confirmed. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     for (const delivery of this.deliveries) delivery.abort();
+    return Promise.resolve();
   }
 
   private classify(err: NscaDeliveryError): DeliveryFailure {

@@ -29,7 +29,7 @@ export class SocketSession {
       this.bufferedBytes += chunk.length;
       this.wake();
     });
-    socket.on('end', () => this.noteHangup({ how: 'end' }));
+    socket.on('end', () => { this.noteHangup({ how: 'end' }); });
     socket.on('error', (error: Error) => {
       if (!this.connected) this.connectError ??= error;
       this.noteHangup({ how: 'error', error });
@@ -38,7 +38,7 @@ export class SocketSession {
       this.closed = true;
       this.noteHangup({ how: 'close' });
     });
-    socket.on('drain', () => this.wake());
+    socket.on('drain', () => { this.wake(); });
   }
 
   /**
@@ -80,7 +80,7 @@ export class SocketSession {
       const check = (): void => {
         if (condition()) finish(true);
       };
-      const timer = setTimeout(() => finish(condition()), timeoutMs);
+      const timer = setTimeout(() => { finish(condition()); }, timeoutMs);
       this.wakers.add(check);
     });
   }

@@ -115,8 +115,8 @@ describe('which methods this process supports', () => {
   });
 
   it('names an unimplemented method and lists the supported ones', () => {
-    expect(() => assertEncryptionMethod(9)).toThrow(UnsupportedEncryptionError);
-    expect(() => assertEncryptionMethod(9)).toThrow(/9 \(Twofish\) is not supported by wrapwatch; supported here: 0 \(none\), 1 \(XOR\), 2 \(DES\), 3 \(3DES\)/);
+    expect(() => { assertEncryptionMethod(9); }).toThrow(UnsupportedEncryptionError);
+    expect(() => { assertEncryptionMethod(9); }).toThrow(/9 \(Twofish\) is not supported by wrapwatch; supported here: 0 \(none\), 1 \(XOR\), 2 \(DES\), 3 \(3DES\)/);
     expect(() => createPacketCipher(15, 'pw', serverIv)).toThrow(/15 \(RIJNDAEL-192\)/);
   });
 
