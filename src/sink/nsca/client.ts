@@ -211,9 +211,9 @@ export async function sendPrepared(results: readonly PreparedResult[], options: 
         // server's own work.
         const packet = cipher.encrypt(packets.encode(result, init.timestamp));
         firstWriteAt ??= performance.now();
-        if (corked === 0) socket.cork();
+        if (corked === 0 && batch.length > 1) socket.cork();
         const room = socket.write(packet, onWritten);
-        if (++corked === PACKETS_PER_WRITE || !room) {
+        if (batch.length > 1 && (++corked === PACKETS_PER_WRITE || !room)) {
           socket.uncork();
           corked = 0;
         }
