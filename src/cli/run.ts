@@ -9,6 +9,8 @@ import { UnsupportedEncryptionError } from '../sink/nsca/errors.js';
 import { CheckpointError, CheckpointVersionError } from '../state/checkpoint-store.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { parseCommandLine } from './usage.js';
+import { ServiceStatus } from '../status/service-status.js';
+import { systemClock } from '../types.js';
 import { pino } from 'pino';
 
 const USAGE = `usage: wrapwatch run [--config FILE] [--dry-run]
@@ -70,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new NscaSink({ receiver: config.nsca, logger });
   const daemon = new Daemon({ config, logger, sink, readOnlyState: dryRun });
+  const service = new ServiceStatus({ config, configFile: file, env: process.env, logger, clock: systemClock, snapshot: () => daemon.snapshot(), sinkStats: () => sink.stats() });
 
   // The handlers go in before the start, which can take a while (checkpoint fsync, a large file
   // to open): a stop or reload sent meanwhile must not meet the default action, which for
@@ -82,13 +85,14 @@ export async function main(argv: string[]): Promise<number> {
 
   const drainAndExit = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping: delivering what is pending');
+    service.stopping();
     // Bounded: systemd's TimeoutStopSec (30 s) must not run out first.
     const drainMs = Math.min(20_000, config.nsca.timeout_seconds * 1000 + config.nsca.linger_ms + 1000);
     daemon.stop(drainMs).then(
-      () => finish(0),
+      () => service.stopped().then(() => finish(0)),
       (err: unknown) => {
         logger.error({ error: err instanceof Error ? err.message : String(err) }, 'error while stopping');
-        finish(1);
+        void service.stopped().then(() => finish(1));
       },
     );
   };
@@ -108,6 +112,7 @@ export async function main(argv: string[]): Promise<number> {
       reloadWhenStarted = true;
       return;
     }
+    service.reloading();
     loadChecked(file).then(
       (next) => {
         let needRestart: string[];
@@ -115,13 +120,16 @@ export async function main(argv: string[]): Promise<number> {
           needRestart = daemon.reconfigure(next);
         } catch (err) {
           logger.error({ file, error: err instanceof Error ? err.message : String(err) }, 'cannot apply the new configuration; keeping the running one');
+          service.reloaded(false);
           return;
         }
+        service.reloaded(true);
         logger.level = next.log.level;
         config = next;
         logger.info({ file, needRestart }, needRestart.length > 0 ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart` : 'configuration reloaded');
       },
       (err: unknown) => {
+        service.reloaded(false);
         if (err instanceof ConfigError) {
           for (const problem of err.problems) logger.error({ file, field: problem.path, problem: problem.message }, 'bad configuration field; keeping the running configuration');
         } else {
@@ -146,6 +154,7 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   started = true;
+  service.started();
   if (deferredStop !== null) drainAndExit(deferredStop);
   else if (reloadWhenStarted) reload();
   return finished;

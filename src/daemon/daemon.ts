@@ -8,6 +8,10 @@ import { Throttle } from '../throttle/throttle.js';
 import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type Seq, type SourceLine } from '../types.js';
 import { CommitTracker, oldestOf } from './commit-tracker.js';
 import { ParseCounters, statsFields } from './pipeline-stats.js';
+import type { PipelineSnapshot } from '../status/status-model.js';
+
+/** Sources listed as the busiest in `wrapwatch status`. */
+const BUSIEST_SHOWN = 5;
 
 /** What the daemon is built from; the CLI passes the real ones, tests may pass their own. */
 export interface DaemonDeps {
@@ -51,6 +55,9 @@ export class Daemon {
   private stopping = false;
   /** The sequence number most recently handed to a source (0: none yet). */
   private lastSeq: Seq = 0;
+  /** For `wrapwatch status`: when a checkpoint was last written, and why the last write failed. */
+  private lastCommitAt: number | null = null;
+  private lastCommitError: string | null = null;
 
   constructor(deps: DaemonDeps) {
     this.config = deps.config;
@@ -140,6 +147,21 @@ export class Daemon {
     });
   }
 
+  /** What `wrapwatch status` shows of the pipeline, at this moment. */
+  snapshot(): PipelineSnapshot {
+    return {
+      sources: this.sources.map((s) => {
+        const position = s.position();
+        return { id: s.id, kind: position?.kind ?? (s.id === 'journal' ? 'journal' : 'file'), offset: position?.kind === 'file' ? position.offset : null, bytesBehind: s.bytesBehind(), stats: s.stats() };
+      }),
+      throttle: this.throttle.stats(),
+      busiest: this.throttle.busiestSources(BUSIEST_SHOWN),
+      sink: this.sink.stats(),
+      checkpoint: { lastCommitAt: this.lastCommitAt, lastError: this.lastCommitError },
+      counters: this.stats(),
+    };
+  }
+
   private async handleBatch(lines: readonly SourceLine[]): Promise<void> {
     const lastBySource = new Map<string, SourceLine>();
     const alerts: Alert[] = [];
@@ -185,7 +207,10 @@ export class Daemon {
       if (positions.size === 0) return;
       try {
         await this.checkpoints.commit(positions);
+        this.lastCommitAt = this.clock.now();
+        this.lastCommitError = null;
       } catch (err) {
+        this.lastCommitError = err instanceof Error ? err.message : String(err);
         // The positions stay in memory and go out with the next commit; reading goes on.
         this.logger.error({ error: err instanceof Error ? err.message : String(err), directory: this.config.state.directory }, 'cannot write the checkpoint');
       }

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { Alert, Logger, ReceiverSettings, ResultSink, Seq, SinkStats } from '../types.js';
+import type { Alert, DeliveryErrorSummary, Logger, ReceiverSettings, ResultSink, Seq, SinkStats } from '../types.js';
 import { Backoff } from './backoff.js';
 import { OverflowSummaries } from './overflow-summaries.js';
 import { InvalidResultError, NscaClosedEarlyError, NscaDeliveryError, NscaRejectedError } from './nsca/errors.js';
@@ -81,6 +81,10 @@ export class NscaSink implements ResultSink {
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private receiver: SinkStats['receiver'] = 'unknown';
+  private receiverSince: number | null = null;
+  private lastDeliveryAt: number | null = null;
+  private lastError: DeliveryErrorSummary | null = null;
+  private readonly failuresByReason: Record<string, number> = {};
   private downSince = 0;
   /** The last failed attempt was hung up on (see onFailure); reset by a delivery. */
   private hungUpBefore = false;
@@ -170,7 +174,17 @@ export class NscaSink implements ResultSink {
   }
 
   stats(): SinkStats {
-    return { receiver: this.receiver, pending: this.pending.length + this.inFlightResults() + this.overflow.size, ...this.counts };
+    return {
+      receiver: this.receiver,
+      pending: this.pending.length + this.inFlightResults() + this.overflow.size,
+      ...this.counts,
+      transport: 'nsca',
+      endpoint: this.endpoint,
+      receiverSince: this.receiverSince,
+      lastDeliveryAt: this.lastDeliveryAt,
+      lastError: this.lastError,
+      failuresByReason: { ...this.failuresByReason },
+    };
   }
 
   private now(): number {
@@ -255,6 +269,8 @@ export class NscaSink implements ResultSink {
       );
     }
     this.queueSummaries();
+    this.lastDeliveryAt = this.now();
+    if (this.receiver !== 'up') this.receiverSince = this.lastDeliveryAt;
     this.receiver = 'up';
     this.hungUpBefore = false;
     this.outageWarned = false;
@@ -294,8 +310,11 @@ export class NscaSink implements ResultSink {
     } else {
       this.options.logger.debug({ ...fields, error: err.message }, 'NSCA receiver still unreachable');
     }
-    if (this.receiver !== 'down') this.downSince = this.now();
+    if (this.receiver !== 'down') this.downSince = this.receiverSince = this.now();
     this.receiver = 'down';
+    const reason = rejected ? 'rejected' : hungUp ? 'hung-up' : 'unreachable';
+    this.failuresByReason[reason] = (this.failuresByReason[reason] ?? 0) + 1;
+    this.lastError = { at: this.now(), reason, message: err.message };
     this.retryTimer = (this.options.setTimer ?? setTimeout)(() => {
       this.retryTimer = null;
       this.schedule();

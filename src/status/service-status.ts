@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import type { Config } from '../config/load.js';
+import type { Clock, Logger, SinkStats } from '../types.js';
+import { notifyEnvironment, SystemdNotifier } from './notify.js';
+import { StatusReporter } from './status-reporter.js';
+import type { PipelineSnapshot } from './status-model.js';
+import { summaryLine } from './status-model.js';
+import { packageVersion } from './version.js';
+
+/**
+ * `state.status_file`, or status.json in the directory systemd made for RuntimeDirectory=
+ * ($RUNTIME_DIRECTORY, the first if several), or none: a run outside systemd writes nothing
+ * unless asked to.
+ */
+export function resolveStatusFile(configured: string, env: NodeJS.ProcessEnv): string | null {
+  if (configured !== '') return configured;
+  const runtime = env.RUNTIME_DIRECTORY?.split(':')[0];
+  return runtime !== undefined && runtime !== '' ? join(runtime, 'status.json') : null;
+}
+
+export interface ServiceStatusDeps {
+  readonly config: Config;
+  readonly configFile: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly snapshot: () => PipelineSnapshot;
+  readonly sinkStats: () => SinkStats;
+}
+
+/**
+ * The daemon's life as the outside sees it: the status file and, under systemd (NOTIFY_SOCKET
+ * set), READY/RELOADING/STOPPING, the STATUS= line and watchdog pings. Outside systemd with no
+ * status file configured, every call here does nothing: no timer, no file, no child process.
+ */
+export class ServiceStatus {
+  private readonly reporter: StatusReporter | null;
+  private readonly notifier: SystemdNotifier | null;
+  private readonly clock: Clock;
+
+  constructor(deps: ServiceStatusDeps) {
+    this.clock = deps.clock;
+    const environment = notifyEnvironment(deps.env, process.pid);
+    this.notifier = environment === null ? null : new SystemdNotifier(environment, deps.logger);
+    const file = resolveStatusFile(deps.config.state.status_file, deps.env);
+    this.reporter =
+      file === null && this.notifier === null
+        ? null
+        : new StatusReporter({
+            file,
+            intervalMs: deps.config.state.status_interval_seconds * 1000,
+            notifier: this.notifier,
+            snapshot: deps.snapshot,
+            sinkStats: deps.sinkStats,
+            version: packageVersion(),
+            configFile: deps.configFile,
+            logger: deps.logger,
+            clock: deps.clock,
+          });
+  }
+
+  /** Sources open, checkpoints loaded: READY=1, then the watchdog and the periodic status. */
+  started(): void {
+    if (this.reporter === null) return;
+    void this.reporter.setState('running');
+    this.notifier?.ready(this.summary());
+    this.notifier?.startWatchdog();
+    this.reporter.start();
+  }
+
+  reloading(): void {
+    if (this.reporter === null) return;
+    void this.reporter.setState('reloading');
+    this.notifier?.reloading('reloading the configuration');
+  }
+
+  /** After a SIGHUP, applied or not: READY=1 again (systemd waits for it to end the reload). */
+  reloaded(applied: boolean): void {
+    if (this.reporter === null) return;
+    if (applied) this.reporter.configLoaded();
+    void this.reporter.setState('running');
+    this.notifier?.ready(this.summary());
+  }
+
+  stopping(): void {
+    if (this.reporter === null) return;
+    void this.reporter.setState('stopping');
+    this.notifier?.stopping(this.summary());
+  }
+
+  /** The last word: `stopped` in the status file, and every notification out (bounded wait). */
+  async stopped(): Promise<void> {
+    if (this.reporter === null) return;
+    this.reporter.stop();
+    this.notifier?.stopWatchdog();
+    await this.reporter.setState('stopped');
+    await this.notifier?.flush(3000);
+  }
+
+  private summary(): string {
+    return this.reporter === null ? '' : summaryLine(this.reporter.current(), this.clock.now());
+  }
+}
