@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -32,10 +35,33 @@ describe('systemd/wrapwatch.service', () => {
     expect(directives.some((d) => d.startsWith('PrivateUsers='))).toBe(false);
   });
 
-  it('limits the network to IP, to the receiver only', () => {
-    expect(has('RestrictAddressFamilies=AF_INET AF_INET6')).toBe(true);
+  it('limits the network to IP, to the receiver only (and AF_UNIX for systemd-notify)', () => {
+    expect(has('RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6')).toBe(true);
     expect(has('IPAddressDeny=any')).toBe(true);
     expect(directives.some((d) => d.startsWith('IPAddressAllow='))).toBe(true);
+  });
+
+  it('tells systemd when it is ready, what it is doing, and that its loop is alive', () => {
+    expect(has('Type=notify')).toBe(true);
+    // The messages come from a systemd-notify child, not from the main process.
+    expect(has('NotifyAccess=all')).toBe(true);
+    expect(directives.some((d) => /^WatchdogSec=\d+s$/.test(d))).toBe(true);
+    expect(has('RuntimeDirectory=wrapwatch')).toBe(true);
+    expect(has('RuntimeDirectoryMode=0755')).toBe(true);
+  });
+
+  it.skipIf(!ANALYZE)('passes systemd-analyze verify (ExecStart pointed at an executable that exists here)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-unit-'));
+    try {
+      const exe = join(dir, 'wrapwatch');
+      await writeFile(exe, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      const unit = join(dir, 'wrapwatch.service');
+      await writeFile(unit, text.replaceAll('/usr/bin/wrapwatch', exe));
+      const { stdout, stderr } = await promisify(execFile)(ANALYZE!, ['verify', unit]);
+      expect(`${stdout}${stderr}`).toBe('');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!ANALYZE)('scores an exposure of at most 1.5 in systemd-analyze security --offline', async () => {
