@@ -119,7 +119,8 @@ export class SystemdNotifier {
     if (status !== undefined) this.lastStatus = status;
     const last = this.queue[this.queue.length - 1];
     const isStateChange = (m: Map<string, string>) => STATE_KEYS.some((key) => m.has(key));
-    if (last !== undefined && !isStateChange(message) && !isStateChange(last)) {
+    // A newer STATUS or a ping may join any queued message; two state changes never merge.
+    if (last !== undefined && !isStateChange(message)) {
       for (const [key, value] of message) last.set(key, value);
     } else {
       this.queue.push(message);
