@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new NscaSink({ receiver: config.nsca, logger });
   const daemon = new Daemon({ config, logger, sink, readOnlyState: dryRun });
-  const service = new ServiceStatus({ config, configFile: file, env: process.env, logger, clock: systemClock, snapshot: () => daemon.snapshot(), sinkStats: () => sink.stats() });
+  const service = new ServiceStatus({ config, configFile: file, env: process.env, logger, clock: systemClock, snapshot: () => daemon.snapshot() });
 
   // The handlers go in before the start, which can take a while (checkpoint fsync, a large file
   // to open): a stop or reload sent meanwhile must not meet the default action, which for

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
-import type { Clock, Logger, SinkStats } from '../types.js';
+import type { Clock, Logger } from '../types.js';
 import { notifyEnvironment, SystemdNotifier } from './notify.js';
 import { StatusReporter } from './status-reporter.js';
+import type { DaemonState } from './status-document.js';
 import type { PipelineSnapshot } from './status-model.js';
 import { summaryLine } from './status-model.js';
 import { packageVersion } from './version.js';
@@ -25,7 +26,6 @@ export interface ServiceStatusDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly snapshot: () => PipelineSnapshot;
-  readonly sinkStats: () => SinkStats;
 }
 
 /**
@@ -51,7 +51,6 @@ export class ServiceStatus {
             intervalMs: deps.config.state.status_interval_seconds * 1000,
             notifier: this.notifier,
             snapshot: deps.snapshot,
-            sinkStats: deps.sinkStats,
             version: packageVersion(),
             configFile: deps.configFile,
             logger: deps.logger,
@@ -61,31 +60,23 @@ export class ServiceStatus {
 
   /** Sources open, checkpoints loaded: READY=1, then the watchdog and the periodic status. */
   started(): void {
-    if (this.reporter === null) return;
-    void this.reporter.setState('running');
-    this.notifier?.ready(this.summary());
+    this.enter('running', (summary) => this.notifier?.ready(summary));
     this.notifier?.startWatchdog();
-    this.reporter.start();
+    this.reporter?.start();
   }
 
   reloading(): void {
-    if (this.reporter === null) return;
-    void this.reporter.setState('reloading');
-    this.notifier?.reloading('reloading the configuration');
+    this.enter('reloading', (summary) => this.notifier?.reloading(summary));
   }
 
   /** After a SIGHUP, applied or not: READY=1 again (systemd waits for it to end the reload). */
   reloaded(applied: boolean): void {
-    if (this.reporter === null) return;
-    if (applied) this.reporter.configLoaded();
-    void this.reporter.setState('running');
-    this.notifier?.ready(this.summary());
+    if (applied) this.reporter?.configLoaded();
+    this.enter('running', (summary) => this.notifier?.ready(summary));
   }
 
   stopping(): void {
-    if (this.reporter === null) return;
-    void this.reporter.setState('stopping');
-    this.notifier?.stopping(this.summary());
+    this.enter('stopping', (summary) => this.notifier?.stopping(summary));
   }
 
   /** The last word: `stopped` in the status file, and every notification out (bounded wait). */
@@ -93,8 +84,20 @@ export class ServiceStatus {
     if (this.reporter === null) return;
     this.reporter.stop();
     this.notifier?.stopWatchdog();
-    await this.reporter.setState('stopped');
+    this.reporter.setState('stopped');
+    this.reporter.update();
     await this.notifier?.flush(3000);
+  }
+
+  /**
+   * A state change: the notification carrying it goes first, with the status line in the new
+   * state (so systemd gets one message, not a STATUS and then the change), then the file.
+   */
+  private enter(state: DaemonState, notify: (summary: string) => void): void {
+    if (this.reporter === null) return;
+    this.reporter.setState(state);
+    notify(this.summary());
+    this.reporter.update();
   }
 
   private summary(): string {

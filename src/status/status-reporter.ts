@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import type { Clock, Logger, SinkStats } from '../types.js';
+import { statSync } from 'node:fs';
+import type { Clock, Logger } from '../types.js';
 import { RecentTotals } from './recent-totals.js';
 import { ReceiverWatch } from './receiver-watch.js';
 import type { DaemonState, StatusDocument } from './status-document.js';
@@ -14,33 +14,28 @@ export interface StatusReporterOptions {
   readonly intervalMs: number;
   readonly notifier: SystemdNotifier | null;
   readonly snapshot: () => PipelineSnapshot;
-  /** The cheap part of the snapshot, looked at every second. */
-  readonly sinkStats: () => SinkStats;
   readonly version: string;
   readonly configFile: string;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly pid?: number;
-  /** A followed path's size (null: cannot be seen); fs.stat in production. */
-  readonly sizeOf?: (path: string) => Promise<number | null>;
+  /** A followed path's size (null: cannot be seen); statSync in production. */
+  readonly sizeOf?: (path: string) => number | null;
 }
 
-/** How often the reporter looks for a change worth writing at once (a receiver going down). */
-const LOOK_MS = 1000;
-
-async function fileSize(path: string): Promise<number | null> {
+function fileSize(path: string): number | null {
   try {
-    return (await stat(path)).size;
+    return statSync(path).size;
   } catch {
     return null;
   }
 }
 
 /**
- * Keeps the status file and systemd's STATUS= line current: rewritten every `intervalMs`, and
- * at once when the daemon's state, the receiver's state or whether results wait changes. Idle
- * cost: one cheap look a second and one small file write per interval; STATUS= is sent only
- * when its text changes.
+ * Keeps the status file and systemd's STATUS= line current: rewritten every `intervalMs` (so
+ * a receiver going down shows within one interval) and at once when the daemon's own state
+ * changes (start, reload, stop). All synchronous and small: one timer, one stat per followed
+ * file, one 2 KB write per interval; STATUS= is sent only when its text changes.
  */
 export class StatusReporter {
   private state: DaemonState = 'starting';
@@ -50,10 +45,6 @@ export class StatusReporter {
   private readonly refusals = new RecentTotals();
   private readonly results = new RecentTotals();
   private timer: NodeJS.Timeout | null = null;
-  private lastWriteAt = -Infinity;
-  private lastSignature = '';
-  private writing: Promise<void> | null = null;
-  private writeAgain = false;
   private writeFailing = false;
 
   constructor(private readonly options: StatusReporterOptions) {
@@ -65,15 +56,15 @@ export class StatusReporter {
     this.configLoadedAt = this.options.clock.now();
   }
 
-  /** A new daemon state is written (and shown to systemd) at once; resolves when written. */
-  setState(state: DaemonState): Promise<void> {
+  /** The daemon's state from now on; `update()` writes it. */
+  setState(state: DaemonState): void {
     this.state = state;
-    return this.update();
   }
 
   start(): void {
     if (this.timer !== null) return;
-    this.timer = setInterval(() => this.look(), LOOK_MS);
+    this.timer = setInterval(() => this.update(), this.options.intervalMs);
+    // The daemon's own handles keep it alive; this timer must not keep a stopping one.
     this.timer.unref();
   }
 
@@ -82,13 +73,14 @@ export class StatusReporter {
     this.timer = null;
   }
 
-  /** The document as it would be written now (also what `update()` writes). */
+  /** The document as it is now (also what `update()` writes). */
   current(): StatusDocument {
     const now = this.options.clock.now();
     const snapshot = this.options.snapshot();
     const refusals = typeof snapshot.counters.refusals === 'number' ? snapshot.counters.refusals : 0;
     this.refusals.record(now, refusals);
     this.results.record(now, snapshot.sink.sent);
+    const sizeOf = this.options.sizeOf ?? fileSize;
     return buildStatus({
       now,
       version: this.options.version,
@@ -98,55 +90,20 @@ export class StatusReporter {
       intervalSeconds: this.options.intervalMs / 1000,
       config: { file: this.options.configFile, loadedAt: this.configLoadedAt },
       pipeline: snapshot,
-      sizes: this.sizes,
+      sizes: new Map(snapshot.sources.map((s) => [s.id, s.kind === 'file' ? sizeOf(s.id) : null])),
       receiver: this.receiverWatch.observe(snapshot.sink, now),
       recent: { refusals: this.refusals.counts(now, refusals), results: this.results.counts(now, snapshot.sink.sent) },
     });
   }
 
-  /** Writes the file and sends STATUS= if it changed; concurrent calls are folded into one more write. */
-  update(): Promise<void> {
-    if (this.writing !== null) {
-      this.writeAgain = true;
-      return this.writing;
-    }
-    this.writing = this.writeLoop().finally(() => (this.writing = null));
-    return this.writing;
-  }
-
-  private sizes = new Map<string, number | null>();
-
-  private look(): void {
-    const sink = this.options.sinkStats();
-    const signature = `${this.state} ${sink.receiver} ${sink.pending > 0} ${this.configLoadedAt}`;
-    if (signature !== this.lastSignature || this.options.clock.now() - this.lastWriteAt >= this.options.intervalMs - LOOK_MS / 2) void this.update();
-  }
-
-  private async writeLoop(): Promise<void> {
-    do {
-      this.writeAgain = false;
-      await this.refreshSizes();
-      const doc = this.current();
-      const sink = doc.receiver;
-      this.lastSignature = `${doc.state} ${sink.state} ${doc.results.pending > 0} ${this.configLoadedAt}`;
-      this.lastWriteAt = this.options.clock.now();
-      this.options.notifier?.status(summaryLine(doc, this.lastWriteAt));
-      await this.write(doc);
-    } while (this.writeAgain);
-  }
-
-  private async refreshSizes(): Promise<void> {
-    const sizeOf = this.options.sizeOf ?? fileSize;
-    const next = new Map<string, number | null>();
-    for (const source of this.options.snapshot().sources) next.set(source.id, source.kind === 'file' ? await sizeOf(source.id) : null);
-    this.sizes = next;
-  }
-
-  private async write(doc: StatusDocument): Promise<void> {
+  /** Writes the file and sends STATUS= if its text changed. */
+  update(): void {
+    const doc = this.current();
+    this.options.notifier?.status(summaryLine(doc, this.options.clock.now()));
     const file = this.options.file;
     if (file === null) return;
     try {
-      await writeStatusFile(file, doc);
+      writeStatusFile(file, doc);
       if (this.writeFailing) this.options.logger.info({ file }, 'status file written again');
       this.writeFailing = false;
     } catch (err) {

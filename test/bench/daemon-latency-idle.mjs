@@ -102,12 +102,12 @@ export async function measureLatency({ samples = 200, rate = 5, isolated = 30, g
 
 /**
  * `systemd: true` runs the daemon as the unit does: NOTIFY_SOCKET (a python3 stand-in for PID 1's
- * socket), WatchdogSec=60s (a ping every 30 s, each a systemd-notify child) and the status file
+ * socket), WatchdogSec=120s (a ping every 60 s, each a systemd-notify child) and the status file
  * in RUNTIME_DIRECTORY (rewritten every 5 s); the CPU then includes the children's.
  */
 export async function measureIdle({ seconds = 60, settleSeconds = 5, systemd = false, progress = (s) => process.stderr.write(`${s}\n`) } = {}) {
   const fake = systemd ? await startFakeNotifySocket() : null;
-  const daemon = await startDaemon(fake === null ? {} : { env: { NOTIFY_SOCKET: fake.path, WATCHDOG_USEC: '60000000', RUNTIME_DIRECTORY: fake.dir } });
+  const daemon = await startDaemon(fake === null ? {} : { env: { NOTIFY_SOCKET: fake.path, WATCHDOG_USEC: '120000000', RUNTIME_DIRECTORY: fake.dir } });
   try {
     await sleep(settleSeconds * 1000);
     const before = procSample(daemon.pid);
@@ -117,7 +117,7 @@ export async function measureIdle({ seconds = 60, settleSeconds = 5, systemd = f
     const cpuSeconds = after.cpuSeconds - before.cpuSeconds + (systemd ? after.childCpuSeconds - before.childCpuSeconds : 0);
     const notifications = fake === null ? null : fake.messages() - messagesBefore;
     const result = { seconds, settleSeconds, systemd, notifications, cpuSeconds, cpuSecondsPerMinute: (cpuSeconds * 60) / seconds, rssKiB: after.rssKiB, peakRssKiB: after.peakRssKiB, startupCpuSeconds: before.cpuSeconds };
-    progress(`  idle${systemd ? ' (as under systemd: notify socket, watchdog 60 s, status file)' : ''}: ${cpuSeconds.toFixed(2)} CPU s over ${seconds} s${notifications === null ? '' : `, ${notifications} datagrams`} (start-up took ${before.cpuSeconds.toFixed(2)} CPU s), RSS ${(after.rssKiB / 1024).toFixed(1)} MiB`);
+    progress(`  idle${systemd ? ' (as under systemd: notify socket, watchdog 120 s, status file)' : ''}: ${cpuSeconds.toFixed(2)} CPU s over ${seconds} s${notifications === null ? '' : `, ${notifications} datagrams`} (start-up took ${before.cpuSeconds.toFixed(2)} CPU s), RSS ${(after.rssKiB / 1024).toFixed(1)} MiB`);
     return result;
   } finally {
     await daemon.stop();
