@@ -112,7 +112,7 @@ function receiverPhrase(doc: StatusDocument, now: number): string {
       // Minutes, not seconds: the line is re-sent only when it changes.
       const minutes = Math.floor((now - Date.parse(r.since)) / 60_000);
       const why = r.lastError === null ? '' : ` (${r.lastError.reason})`;
-      return `receiver ${oneLine(r.endpoint, 100)} down ${minutes < 1 ? 'for under a minute' : `for ${formatDuration(minutes * 60)}`}${why}`;
+      return `receiver${r.endpoint === '' ? '' : ` ${oneLine(r.endpoint, 100)}`} down ${minutes < 1 ? 'for under a minute' : `for ${formatDuration(minutes * 60)}`}${why}`;
     }
     default: {
       const unknownState: never = r.state;
