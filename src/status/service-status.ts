@@ -85,7 +85,8 @@ export class ServiceStatus {
     this.reporter.stop();
     this.notifier?.stopWatchdog();
     this.reporter.setState('stopped');
-    this.reporter.update();
+    // For the file only: systemd has STOPPING=1 and sees the exit itself.
+    this.reporter.update(false);
     await this.notifier?.flush(3000);
   }
 

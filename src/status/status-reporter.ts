@@ -96,10 +96,10 @@ export class StatusReporter {
     });
   }
 
-  /** Writes the file and sends STATUS= if its text changed. */
-  update(): void {
+  /** Writes the file and (unless `notify` is false) sends STATUS= if its text changed. */
+  update(notify = true): void {
     const doc = this.current();
-    this.options.notifier?.status(summaryLine(doc, this.options.clock.now()));
+    if (notify) this.options.notifier?.status(summaryLine(doc, this.options.clock.now()));
     const file = this.options.file;
     if (file === null) return;
     try {
