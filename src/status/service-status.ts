@@ -6,7 +6,7 @@ import { StatusReporter } from './status-reporter.js';
 import type { DaemonState } from './status-document.js';
 import type { PipelineSnapshot } from './status-model.js';
 import { summaryLine } from './status-model.js';
-import { packageVersion } from './version.js';
+import { wrapwatchVersion } from '../version.js';
 
 /**
  * `state.status_file`, or status.json in the directory systemd made for RuntimeDirectory=
@@ -51,7 +51,7 @@ export class ServiceStatus {
             intervalMs: deps.config.state.status_interval_seconds * 1000,
             notifier: this.notifier,
             snapshot: deps.snapshot,
-            version: packageVersion(),
+            version: wrapwatchVersion(),
             configFile: deps.configFile,
             logger: deps.logger,
             clock: deps.clock,
