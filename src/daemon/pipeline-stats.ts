@@ -59,6 +59,7 @@ export function statsFields(inputs: StatsInputs): Record<string, unknown> {
     journalRestarts: inputs.sources.reduce((sum, s) => sum + s.stats.restarts, 0),
     events: inputs.throttle.events,
     refusalsHeldBack: inputs.throttle.heldBack,
+    refusalsFoldedTotal: inputs.throttle.folded,
     resultsByReason: inputs.throttle.results,
     trackedSources: inputs.throttle.trackedKeys,
     otherSources: inputs.throttle.otherSources,

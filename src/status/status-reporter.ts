@@ -76,7 +76,10 @@ export class StatusReporter {
   /** The document as it is now (also what `update()` writes). */
   current(): StatusDocument {
     const now = this.options.clock.now();
-    const snapshot = this.options.snapshot();
+    const pipeline = this.options.snapshot();
+    const notify = this.options.notifier?.stats();
+    // The notifier's counts join the daemon's: what was sent to systemd, and what failed.
+    const snapshot = notify === undefined ? pipeline : { ...pipeline, counters: { ...pipeline.counters, systemdNotifications: notify.messages, systemdNotifyFailures: notify.failures } };
     const refusals = typeof snapshot.counters.refusals === 'number' ? snapshot.counters.refusals : 0;
     this.refusals.record(now, refusals);
     this.results.record(now, snapshot.sink.sent);

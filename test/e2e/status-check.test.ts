@@ -68,7 +68,7 @@ describe('wrapwatch status and check against a running daemon and a real nsca', 
     expect(doc.receiver.state).toBe('up');
     expect(doc.receiver.lastDeliveryAt).not.toBeNull();
     // Every counter is there, the ones never shown before included.
-    for (const key of ['storms', 'hostFallbacks', 'otherSources', 'dedupEvicted', 'resultsInvalid', 'refusalsDeduplicated']) expect(doc.counters).toHaveProperty(key);
+    for (const key of ['storms', 'hostFallbacks', 'otherSources', 'dedupEvicted', 'resultsInvalid', 'refusalsDeduplicated', 'refusalsFoldedTotal', 'refusalsHeldBack', 'truncations']) expect(doc.counters).toHaveProperty(key);
 
     // The receiver goes away; the next result cannot be delivered.
     await nsca.stop();

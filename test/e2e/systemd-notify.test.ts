@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendLines, createWorkspace, refusalLine, sleep, startDaemon, startReceiver, testConfig, useE2eLifecycle, writeConfig } from '../helpers/daemon-process.js';
@@ -68,6 +68,11 @@ describe('wrapwatch run under systemd (Type=notify), with a fake notification so
     expect(stopping.fields.STATUS).toMatch(/^stopping: following 1 log/);
     // No ping after STOPPING: the watchdog ends with the service.
     expect(socket.messages.filter((m) => m.at > stopping.at && 'WATCHDOG' in m.fields)).toEqual([]);
+    // The status file counts what was sent to systemd.
+    const final = JSON.parse(await readFile(join(runtimeDir, 'status.json'), 'utf8')) as { state: string; counters: Record<string, number> };
+    expect(final.state).toBe('stopped');
+    expect(final.counters.systemdNotifications).toBeGreaterThanOrEqual(8);
+    expect(final.counters.systemdNotifyFailures).toBe(0);
     // Every message came from the daemon's own children (systemd-notify) or itself, each with
     // a barrier that waited for the reply, which is what lets PID 1 attribute it to the unit.
     expect(socket.with('BARRIER').length).toBe(socket.messages.length / 2);
