@@ -3,8 +3,9 @@ import { DEFAULT_CRITICAL, DEFAULT_WARNING, evaluateCheck, METRICS, parseThresho
 import { oneLine } from '../status/format.js';
 import { readStatusFile } from '../status/status-file.js';
 import { statusFileFor } from '../status/status-file-option.js';
+import { wrapwatchVersion } from '../version.js';
 
-const USAGE = `usage: wrapwatch check [-w METRIC=RANGE,...] [-c METRIC=RANGE,...] [-f STATUS_FILE | --config FILE]
+const USAGE = `usage: wrapwatch check [-w METRIC=RANGE,...] [-c METRIC=RANGE,...] [-f STATUS_FILE | --config FILE] [-V]
 
 A Nagios/Icinga plugin (for NRPE or the Icinga agent) that checks wrapwatch itself from its
 status file: one line "WRAPWATCH <STATE> - text | perfdata", exit 0 OK, 1 WARNING,
@@ -32,7 +33,7 @@ const unknown = (text: string): number => {
 };
 
 export async function main(argv: string[]): Promise<number> {
-  let values: { warning?: string; critical?: string; 'status-file'?: string; config?: string; help?: boolean };
+  let values: { warning?: string; critical?: string; 'status-file'?: string; config?: string; help?: boolean; version?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -42,14 +43,20 @@ export async function main(argv: string[]): Promise<number> {
         'status-file': { type: 'string', short: 'f' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
       },
     }));
   } catch (err) {
     process.stderr.write(`${USAGE}\n`);
     return unknown(`bad arguments: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // -h and -V answer and exit UNKNOWN, as the Monitoring Plugins do: they are no check result.
   if (values.help === true) {
     process.stdout.write(`${USAGE}\n`);
+    return UNKNOWN;
+  }
+  if (values.version === true) {
+    process.stdout.write(`wrapwatch check ${wrapwatchVersion()}\n`);
     return UNKNOWN;
   }
   let warning: Thresholds;

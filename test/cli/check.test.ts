@@ -24,6 +24,12 @@ describe('wrapwatch check: what does not need a daemon', () => {
     expect(run.stdout.trimEnd().split('\n')).toHaveLength(1);
   });
 
+  it('-V prints the version (exit 3, as the Monitoring Plugins do)', async () => {
+    const run = await runCli(['check', '-V']);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/^wrapwatch check \d+\.\d+\.\d+\S*\n$/);
+  });
+
   it('CRITICAL (2) with no status file: not running', async () => {
     const run = await runCli(['check', '-f', join(dir, 'none.json')]);
     expect(run.code).toBe(2);
