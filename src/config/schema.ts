@@ -77,7 +77,7 @@ const stateSchema = z.strictObject({
    * RuntimeDirectory= ($RUNTIME_DIRECTORY, /run/wrapwatch), none outside systemd.
    */
   status_file: z.string().default(''),
-  /** The status file is rewritten this often (and at once on a state change). */
+  /** The status file is rewritten this often (and at once on a start, reload or stop). */
   status_interval_seconds: seconds(1, 60).default(5),
 });
 
