@@ -179,7 +179,9 @@ export interface SinkStats {
   /** The most recent failed delivery; null when none failed since the start. */
   readonly lastError?: DeliveryErrorSummary | null;
   /** `failures` by reason (a transport's FailureReason, e.g. `unreachable`). */
-  readonly failuresByReason?: Readonly<Record<string, number>>;
+  readonly failuresByReason?: Readonly<Partial<Record<string, number>>>;
+  /** Results the receiver answered it will never take; dropped. */
+  readonly refused?: number;
 }
 
 /** A failed delivery as status shows it. */

@@ -51,6 +51,8 @@ export function statsFields(inputs: StatsInputs): Record<string, unknown> {
     resultsPending: inputs.sink.pending,
     resultsOverflowed: inputs.sink.overflowed,
     deliveryFailures: inputs.sink.failures,
+    deliveryFailuresByReason: inputs.sink.failuresByReason,
+    resultsRefused: inputs.sink.refused ?? 0,
     bytesBehind: inputs.sources.reduce((sum, s) => sum + s.bytesBehind, 0),
     rotations: inputs.sources.reduce((sum, s) => sum + s.stats.rotations + s.stats.truncations, 0),
     // Everything else the stages count, so nothing counted goes unseen (issue 14).
@@ -68,6 +70,5 @@ export function statsFields(inputs: StatsInputs): Record<string, unknown> {
     hostFallbacks: inputs.throttle.hostFallbacks,
     storms: inputs.throttle.storms,
     resultsInvalid: inputs.sink.invalid,
-    ...(inputs.sink.failuresByReason !== undefined ? { deliveryFailuresByReason: inputs.sink.failuresByReason } : {}),
   };
 }

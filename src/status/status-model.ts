@@ -40,6 +40,13 @@ export interface StatusInputs {
   readonly recent: { readonly refusals: RecentCounts; readonly results: RecentCounts };
 }
 
+/** A partial record of counts as a plain one (reasons never seen are left out). */
+function countsOnly(partial: Readonly<Partial<Record<string, number>>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, n] of Object.entries(partial)) if (typeof n === 'number') out[key] = n;
+  return out;
+}
+
 export function buildStatus(inputs: StatusInputs): StatusDocument {
   const { pipeline, now } = inputs;
   const sink = pipeline.sink;
@@ -72,9 +79,9 @@ export function buildStatus(inputs: StatusInputs): StatusDocument {
       lastDeliveryAt: inputs.receiver.lastDeliveryAt === null ? null : iso(inputs.receiver.lastDeliveryAt),
       lastError: lastError === null ? null : { at: iso(lastError.at), reason: lastError.reason, message: oneLine(lastError.message, 300) },
       failures: sink.failures,
-      failuresByReason: { ...(sink.failuresByReason ?? {}) },
+      failuresByReason: countsOnly(sink.failuresByReason ?? {}),
     },
-    results: { pending: sink.pending, overflowed: sink.overflowed, sent: sink.sent, invalid: sink.invalid },
+    results: { pending: sink.pending, overflowed: sink.overflowed, sent: sink.sent, invalid: sink.invalid, refused: sink.refused ?? 0 },
     recent: { refusals: { ...inputs.recent.refusals }, results: { ...inputs.recent.results } },
     busiest: pipeline.busiest.map((b) => ({ ...b, windowEndsAt: iso(b.windowEndsAt) })),
     checkpoint: { lastCommitAt: pipeline.checkpoint.lastCommitAt === null ? null : iso(pipeline.checkpoint.lastCommitAt), lastError: pipeline.checkpoint.lastError },

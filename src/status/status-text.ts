@@ -44,7 +44,7 @@ export function statusText(doc: StatusDocument, live: Liveness, now: number): st
     `  last delivery ${ago(r.lastDeliveryAt, now)}`,
     `  last error ${r.lastError === null ? 'none' : `${ago(r.lastError.at, now)}: ${oneLine(r.lastError.reason)}: ${oneLine(r.lastError.message)}`}`,
     `  failures ${r.failures}${Object.keys(r.failuresByReason).length > 0 ? ` (${Object.entries(r.failuresByReason).map(([k, v]) => `${oneLine(k)} ${v}`).join(', ')})` : ''}`,
-    `results: ${doc.results.pending} pending, ${doc.results.overflowed} overflowed, ${doc.results.sent} sent, ${doc.results.invalid} invalid`,
+    `results: ${doc.results.pending} pending, ${doc.results.overflowed} overflowed, ${doc.results.sent} sent, ${doc.results.invalid} invalid, ${doc.results.refused} refused by the receiver`,
     '',
     '              1 min   5 min  15 min',
     `refusals  ${[doc.recent.refusals.m1, doc.recent.refusals.m5, doc.recent.refusals.m15].map((n) => String(n).padStart(8)).join('')}`,

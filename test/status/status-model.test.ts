@@ -22,7 +22,7 @@ describe('the status document', () => {
       config: { file: '/etc/wrapwatch/wrapwatch.toml' },
       sources: [{ id: '/var/log/auth.log', offset: 4000, size: 4096, bytesBehind: 96, lastRotationAt: '2026-11-30T09:59:00.000Z', rotations: 2 }],
       receiver: { transport: 'nsca', endpoint: '192.0.2.5:5667', state: 'up', since: '2026-11-30T09:00:00.000Z', lastDeliveryAt: '2026-11-30T09:59:40.000Z', lastError: null },
-      results: { pending: 0, overflowed: 0, sent: 3, invalid: 0 },
+      results: { pending: 0, overflowed: 0, sent: 3, invalid: 0, refused: 0 },
       recent: { refusals: { m1: 1, m5: 14, m15: 30 } },
       busiest: [{ address: '203.0.113.9', refusals: 12, windowEndsAt: '2026-11-30T10:02:00.000Z' }],
       checkpoint: { lastCommitAt: '2026-11-30T09:59:59.000Z', lastError: null },
