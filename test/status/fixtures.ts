@@ -26,7 +26,7 @@ export const throttleStats: ThrottleStats = {
   storms: 0,
 };
 
-export const sinkStats = (over: Partial<SinkStats> = {}): SinkStats => ({ receiver: 'up', pending: 0, sent: 3, overflowed: 0, invalid: 0, failures: 0, transport: 'nsca', endpoint: '192.0.2.5:5667', receiverSince: T0 - 3_600_000, lastDeliveryAt: T0 - 20_000, lastError: null, ...over });
+export const sinkStats = (over: Partial<SinkStats> = {}): SinkStats => ({ receiver: 'up', pending: 0, sent: 3, overflowed: 0, invalid: 0, failures: 0, failuresByReason: {}, refused: 0, transport: 'nsca', endpoint: '192.0.2.5:5667', receiverSince: T0 - 3_600_000, lastDeliveryAt: T0 - 20_000, lastError: null, ...over });
 
 export function snapshot(over: Partial<PipelineSnapshot> = {}): PipelineSnapshot {
   return {

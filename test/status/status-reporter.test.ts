@@ -27,7 +27,7 @@ describe('StatusReporter with an injected clock', () => {
     let now = T0;
     let refusals = 0;
     // A sink without its own times (optional SinkStats fields left out).
-    let sink: SinkStats = { receiver: 'unknown', pending: 0, sent: 0, overflowed: 0, invalid: 0, failures: 0 };
+    let sink: SinkStats = { receiver: 'unknown', pending: 0, sent: 0, overflowed: 0, invalid: 0, failures: 0, failuresByReason: {}, refused: 0 };
     const sent: string[][] = [];
     const notifier = new SystemdNotifier({ socket: '/s', watchdogIntervalMs: null }, quiet, async (a) => void sent.push([...a]));
     const file = join(dir, 'status.json');
