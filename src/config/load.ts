@@ -3,17 +3,20 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { z } from 'zod';
-import { configSchema, type ParsedConfig } from './schema.js';
+import { configSchema, SINK_SETTINGS_DEFAULTS, type ParsedConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { fieldLimitsOf } from '../sink/field-limits.js';
 import { throttleConfigProblems } from '../throttle/settings.js';
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
 /** The one validated, frozen configuration object every stage receives. */
 export type Config = DeepReadonly<
-  Omit<ParsedConfig, 'source' | 'nsca' | 'report'> & {
+  Omit<ParsedConfig, 'source' | 'output' | 'nsca' | 'report'> & {
     source: Omit<ParsedConfig['source'], 'path'> & { paths: string[] };
-    nsca: Omit<ParsedConfig['nsca'], 'password' | 'password_file' | 'password_credential'> & {
+    /** The transport, and the sink's settings resolved from [output] or (older configs) [nsca]. */
+    output: { type: ParsedConfig['output']['type'] } & SinkSettingsConfig;
+    nsca: Omit<ParsedConfig['nsca'], SinkSettingKey | 'password' | 'password_file' | 'password_credential'> & {
       password: string;
       /** Where the password came from, for the redacted print-out. */
       passwordSource: string;
@@ -21,6 +24,36 @@ export type Config = DeepReadonly<
     report: Omit<ParsedConfig['report'], 'host_name'> & { host_name: string };
   }
 >;
+
+type SinkSettingKey = keyof typeof SINK_SETTINGS_DEFAULTS;
+type SinkSettingsConfig = { [K in SinkSettingKey]: number };
+const SINK_SETTING_KEYS = Object.keys(SINK_SETTINGS_DEFAULTS) as SinkSettingKey[];
+
+/**
+ * The sink's settings from [output], or from [nsca] where configs written before [output] keep
+ * them (those behave as before); one key in both tables is an error naming both.
+ */
+function sinkSettingsFrom(data: ParsedConfig, problems: ConfigProblem[]): SinkSettingsConfig {
+  const settings: SinkSettingsConfig = { ...SINK_SETTINGS_DEFAULTS };
+  const origin: Partial<Record<SinkSettingKey, string>> = {};
+  for (const key of SINK_SETTING_KEYS) {
+    const fromOutput = data.output[key];
+    const fromNsca = data.nsca[key];
+    if (fromOutput !== undefined && fromNsca !== undefined) {
+      const message = `set in both output.${key} and nsca.${key}: keep only output.${key}`;
+      problems.push({ path: `output.${key}`, message }, { path: `nsca.${key}`, message });
+    }
+    const value = fromOutput ?? fromNsca;
+    if (value !== undefined) {
+      settings[key] = value;
+      origin[key] = fromOutput !== undefined ? 'output' : 'nsca';
+    }
+  }
+  if (settings.reconnect_max_seconds < settings.reconnect_min_seconds) {
+    problems.push({ path: `${origin.reconnect_max_seconds ?? origin.reconnect_min_seconds ?? 'output'}.reconnect_max_seconds`, message: 'must be at least reconnect_min_seconds' });
+  }
+  return settings;
+}
 
 export interface LoadOptions {
   /** For tests: the environment to read $CREDENTIALS_DIRECTORY from. */
@@ -79,9 +112,10 @@ function deepFreeze<T>(value: T): T {
 export async function configFromObject(doc: unknown, file: string, options: LoadOptions = {}): Promise<Config> {
   const parsed = configSchema.safeParse(doc);
   if (!parsed.success) throw new ConfigError(file, problemsFrom(parsed.error));
-  const { password, password_file, password_credential, ...nsca } = parsed.data.nsca;
-  // What the schema cannot see: hosts_access patterns, and names NSCA could not carry.
-  const problems: ConfigProblem[] = throttleConfigProblems(parsed.data);
+  const { password, password_file, password_credential, max_pending_results: _m, reconnect_min_seconds: _n, reconnect_max_seconds: _x, ...nsca } = parsed.data.nsca;
+  // What the schema cannot see: hosts_access patterns, and names the transport could not carry.
+  const problems: ConfigProblem[] = throttleConfigProblems(parsed.data, fieldLimitsOf(parsed.data.output.type));
+  const sinkSettings = sinkSettingsFrom(parsed.data, problems);
 
   let secret = password ?? '';
   let passwordSource = password !== undefined ? 'nsca.password' : 'none';
@@ -105,6 +139,7 @@ export async function configFromObject(doc: unknown, file: string, options: Load
   const config = {
     ...parsed.data,
     source: { ...source, paths: typeof path === 'string' ? [path] : path },
+    output: { type: parsed.data.output.type, ...sinkSettings },
     nsca: { ...nsca, password: secret, passwordSource },
     report: { ...parsed.data.report, host_name: parsed.data.report.host_name ?? options.hostname ?? hostname() },
   };

@@ -52,7 +52,7 @@ export function statsFields(inputs: StatsInputs): Record<string, unknown> {
     resultsOverflowed: inputs.sink.overflowed,
     deliveryFailures: inputs.sink.failures,
     deliveryFailuresByReason: inputs.sink.failuresByReason,
-    resultsRefused: inputs.sink.refused ?? 0,
+    resultsRefused: inputs.sink.refused,
     bytesBehind: inputs.sources.reduce((sum, s) => sum + s.bytesBehind, 0),
     rotations: inputs.sources.reduce((sum, s) => sum + s.stats.rotations + s.stats.truncations, 0),
     // Everything else the stages count, so nothing counted goes unseen (issue 14).
