@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assertTimeZone } from '../parse/time.js';
+import { OUTPUT_FIELDS } from '../throttle/output-fields.js';
 import { ENCRYPTION_METHODS } from '../sink/nsca/methods.js';
 
 /**
@@ -9,8 +10,7 @@ import { ENCRYPTION_METHODS } from '../sink/nsca/methods.js';
  */
 
 /** Fields `report.output` may use; anything else in braces is a config error. */
-export const OUTPUT_FIELDS = ['daemon', 'service', 'address', 'client', 'host', 'count', 'first', 'last'] as const;
-
+export { OUTPUT_FIELDS };
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
@@ -78,6 +78,11 @@ const stateSchema = z.strictObject({
   status_file: z.string().default(''),
   /** The status file is rewritten this often (and at once on a start, reload or stop). */
   status_interval_seconds: seconds(1, 60).default(5),
+  /**
+   * The whole stop (deliver what is pending, commit, exit) takes at most this long, whatever the
+   * receiver does; keep it below the unit's TimeoutStopSec (30 s) or systemd kills the process.
+   */
+  stop_timeout_seconds: seconds(1, 3600).default(20),
 });
 
 /**
@@ -140,7 +145,7 @@ const reportSchema = z.strictObject({
   host_name: template(['host']).optional(),
   service: nonEmpty.default('TCP Wrappers'),
   status: int(0, 3).default(2),
-  output: template(OUTPUT_FIELDS).default('Denied {daemon} from {address}'),
+  output: template(OUTPUT_FIELDS).default('Denied {daemon_service} from {address}'),
   /** Send an OK result when nothing was sent for this long (0: never). */
   heartbeat_seconds: seconds(0, 86_400).default(0),
 });

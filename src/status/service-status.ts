@@ -87,7 +87,8 @@ export class ServiceStatus {
     this.reporter.setState('stopped');
     // For the file only: systemd has STOPPING=1 and sees the exit itself.
     this.reporter.update(false);
-    await this.notifier?.flush(3000);
+    // Short: the whole stop is bounded by state.stop_timeout_seconds.
+    await this.notifier?.flush(1000);
   }
 
   /**

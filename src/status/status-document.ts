@@ -40,7 +40,7 @@ export const statusDocumentSchema = z.object({
   receiver: z.object({
     transport: z.string(),
     endpoint: z.string(),
-    state: z.enum(['unknown', 'up', 'down']),
+    state: z.enum(['unknown', 'up', 'down', 'none (dry run)']),
     /** Since when `state` holds (the start, while unknown). */
     since: time,
     lastDeliveryAt: time.nullable(),

@@ -115,6 +115,8 @@ function receiverPhrase(doc: StatusDocument, now: number): string {
       return 'receiver up';
     case 'unknown':
       return 'receiver not tried yet';
+    case 'none (dry run)':
+      return 'dry run, no receiver';
     case 'down': {
       // Minutes, not seconds: the line is re-sent only when it changes.
       const minutes = Math.floor((now - Date.parse(r.since)) / 60_000);
