@@ -57,5 +57,20 @@ export function statsFields(inputs: StatsInputs): Record<string, unknown> {
     resultsRefused: inputs.sink.refused,
     bytesBehind: inputs.sources.reduce((sum, s) => sum + s.bytesBehind, 0),
     rotations: inputs.sources.reduce((sum, s) => sum + s.stats.rotations + s.stats.truncations, 0),
+    // Everything else the stages count, so nothing counted goes unseen (issue 14).
+    bytesRead: inputs.sources.reduce((sum, s) => sum + s.stats.bytes, 0),
+    truncations: inputs.sources.reduce((sum, s) => sum + s.stats.truncations, 0),
+    journalRestarts: inputs.sources.reduce((sum, s) => sum + s.stats.restarts, 0),
+    events: inputs.throttle.events,
+    refusalsHeldBack: inputs.throttle.heldBack,
+    refusalsFoldedTotal: inputs.throttle.folded,
+    resultsByReason: inputs.throttle.results,
+    trackedSources: inputs.throttle.trackedKeys,
+    otherSources: inputs.throttle.otherSources,
+    dedupWaiting: inputs.throttle.dedupWaiting,
+    dedupEvicted: inputs.throttle.dedupEvicted,
+    hostFallbacks: inputs.throttle.hostFallbacks,
+    storms: inputs.throttle.storms,
+    resultsInvalid: inputs.sink.invalid,
   };
 }

@@ -34,6 +34,6 @@ export class DryRunSink implements ResultSink {
   async close(): Promise<void> {}
 
   stats(): SinkStats {
-    return { receiver: 'none (dry run)', pending: 0, sent: this.sent, overflowed: 0, invalid: 0, failures: 0, failuresByReason: {}, refused: 0 };
+    return { receiver: 'none (dry run)', pending: 0, sent: this.sent, overflowed: 0, invalid: 0, failures: 0, failuresByReason: {}, refused: 0, transport: 'dry-run', endpoint: 'stdout' };
   }
 }
