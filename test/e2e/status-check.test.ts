@@ -140,8 +140,9 @@ describe('wrapwatch status and check against a running daemon and a real nsca', 
     const peakAt = seen.indexOf(Math.max(...seen));
     // Written faster than read: the status saw bytes waiting, more than a chunk's worth ...
     expect(seen[peakAt], `bytesBehind samples: ${seen.join(' ')}`).toBeGreaterThan(chunk.length);
-    // ... and then fewer, down to none.
-    expect(seen.slice(peakAt).some((b) => b > 0 && b < (seen[peakAt] ?? 0)), `bytesBehind samples: ${seen.join(' ')}`).toBe(true);
+    // ... and then none: the backlog is read. (Whether a sample also lands while it is part-read
+    // depends on how many MB/s this machine reads against the 1 s status interval: not asserted.)
+    expect(Math.min(...seen.slice(peakAt)), `bytesBehind samples: ${seen.join(' ')}`).toBe(0);
     expect(seen[seen.length - 1]).toBe(0);
     // While behind, check warned (and only warned: the critical range is off) ...
     expect(warnings.length).toBeGreaterThan(0);
