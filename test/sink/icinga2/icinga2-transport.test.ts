@@ -1,0 +1,162 @@
+/**
+ * The Icinga 2 transport against the real Debian Icinga 2.13 (one daemon for this file: it is
+ * slow to start; started on 127.0.0.1 with its own config and certificates, stopped by pid).
+ * Results are read back through the API; every refusal has its own reason and message, and
+ * nothing Icinga did not confirm counts as delivered.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { Icinga2Transport, type Icinga2Settings } from '../../../src/sink/icinga2/icinga2-transport.js';
+import type { DeliveryReport } from '../../../src/sink/transport.js';
+import type { Logger, PassiveCheckResult } from '../../../src/types.js';
+import { API_USER, QUERY_ONLY_USER, startIcinga2, type Icinga2Server } from '../../helpers/icinga2-server.js';
+
+let icinga: Icinga2Server;
+const transports: Icinga2Transport[] = [];
+
+beforeAll(async () => {
+  icinga = await startIcinga2();
+}, 90_000);
+
+afterAll(async () => {
+  await icinga?.stop();
+});
+
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((t) => t.close()));
+});
+
+interface Logged {
+  readonly level: string;
+  readonly obj: object;
+  readonly msg: string | undefined;
+}
+
+function recordingLogger(into: Logged[]): Logger {
+  const at = (level: string) => (obj: object, msg?: string) => into.push({ level, obj, msg });
+  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), trace: at('trace'), fatal: at('fatal') } as unknown as Logger;
+}
+
+function transport(overrides: Partial<Icinga2Settings> = {}, logged: Logged[] = []): Icinga2Transport {
+  const settings: Icinga2Settings = { url: icinga.url, user: API_USER.user, password: API_USER.password, ca_file: icinga.caFile, server_name: icinga.serverName, timeout_seconds: 5, ...overrides };
+  const made = new Icinga2Transport({ settings, checkSource: 'wrapwatch-test', logger: recordingLogger(logged) });
+  transports.push(made);
+  return made;
+}
+
+function result(i: number, extra: Partial<PassiveCheckResult> = {}): PassiveCheckResult {
+  return { host: 'firestorm', service: 'TCP Wrappers', status: 2, output: `Denied sshd from 192.0.2.${i % 250} | refusals=${i} sources=1`, ...extra };
+}
+
+async function deliver(t: Icinga2Transport, results: readonly PassiveCheckResult[]): Promise<DeliveryReport> {
+  return t.deliver(results.map((r) => t.prepare(r)));
+}
+
+interface LastCheckResult {
+  readonly output: string;
+  readonly performance_data: readonly string[];
+  readonly check_source: string;
+  readonly state: number;
+}
+
+async function lastResult(): Promise<{ state: unknown; last: LastCheckResult }> {
+  const attrs = await icinga.service('firestorm', 'TCP Wrappers');
+  return { state: attrs.state, last: attrs.last_check_result as LastCheckResult };
+}
+
+describe('Icinga 2 transport against the real Icinga 2', () => {
+  test('a result is confirmed and reads back exactly: state, output, performance data, check source', async () => {
+    const t = transport();
+    const report = await deliver(t, [result(1, { status: 1, output: 'Denied in.telnetd from 2001:db8::1 (user@evil; "quoted") | refusals=7 sources=3' })]);
+    expect(report).toEqual({ confirmed: 1, refused: [], failure: null });
+    const { state, last } = await lastResult();
+    expect(state).toBe(1);
+    expect(last.output).toBe('Denied in.telnetd from 2001:db8::1 (user@evil; "quoted")');
+    expect(last.performance_data).toEqual(['refusals=7', 'sources=3']);
+    expect(last.check_source).toBe('wrapwatch-test');
+    expect(last.state).toBe(1);
+  });
+
+  test('a batch of 200 over kept-alive connections: all confirmed, the last one is what Icinga holds', async () => {
+    const t = transport();
+    const results = Array.from({ length: 200 }, (_, i) => result(i + 1));
+    const report = await deliver(t, results);
+    expect(report).toEqual({ confirmed: 200, refused: [], failure: null });
+    // Four requests in flight at once: the last to be processed is among the last four.
+    const { last } = await lastResult();
+    expect(results.slice(-4).map((r) => r.output.split(' | ')[0])).toContain(last.output);
+    expect(icinga.log()).toContain('process-check-result');
+  });
+
+  test('an output far beyond NSCA sizes goes through whole (Icinga has no 4,096-byte cap)', async () => {
+    const t = transport();
+    const long = `Denied sshd from ${'x'.repeat(20_000)} end`;
+    expect(t.limits.maxOutputBytes).toBeNull();
+    expect(await deliver(t, [result(1, { output: `${long} | refusals=1 sources=1` })])).toEqual({ confirmed: 1, refused: [], failure: null });
+    expect((await lastResult()).last.output).toBe(long);
+  });
+
+  test('unknown object: refused as unknown-object (confirmed, not retried), logged once per object with what to define', async () => {
+    const logged: Logged[] = [];
+    const t = transport({}, logged);
+    const report = await deliver(t, [result(1, { host: 'nohost' }), result(2), result(3, { host: 'nohost' }), result(4, { service: 'Other' })]);
+    expect(report.failure).toBeNull();
+    expect(report.confirmed).toBe(4);
+    expect(report.refused.map((r) => [r.index, r.reason])).toEqual([
+      [0, 'unknown-object'],
+      [2, 'unknown-object'],
+      [3, 'unknown-object'],
+    ]);
+    expect(report.refused[0]?.message).toContain('object Service "TCP Wrappers" { host_name = "nohost"');
+    const errors = logged.filter((l) => l.level === 'error');
+    expect(errors.map((l) => (l.obj as { object: string }).object)).toEqual(['nohost!TCP Wrappers', 'firestorm!Other']);
+    // The one known result among them did land.
+    expect((await lastResult()).last.output).toBe('Denied sshd from 192.0.2.2');
+  });
+
+  test('wrong password: rejected, naming the user; nothing confirmed', async () => {
+    const before = await lastResult();
+    const report = await deliver(transport({ password: 'wrong' }), [result(901)]);
+    expect(report.confirmed).toBe(0);
+    expect(report.failure?.reason).toBe('rejected');
+    expect(report.failure?.message).toContain('refused the credentials of user "wrapwatch" (401');
+    expect((await lastResult()).last.output).toBe(before.last.output);
+  });
+
+  test('user without the permission: unauthorized (Icinga says 404 "Missing permission"), not unknown-object', async () => {
+    const report = await deliver(transport({ user: QUERY_ONLY_USER.user, password: QUERY_ONLY_USER.password }), [result(902)]);
+    expect(report.confirmed).toBe(0);
+    expect(report.refused).toEqual([]);
+    expect(report.failure?.reason).toBe('unauthorized');
+    expect(report.failure?.message).toContain('lacks the permission actions/process-check-result');
+  });
+
+  test('certificate from another CA: untrusted, never sent', async () => {
+    const report = await deliver(transport({ ca_file: icinga.otherCaFile }), [result(903)]);
+    expect(report.confirmed).toBe(0);
+    expect(report.failure?.reason).toBe('untrusted');
+    expect(report.failure?.message).toContain('icinga2.ca_file');
+  });
+
+  test('certificate name that does not match: untrusted (the IP is not in the certificate)', async () => {
+    const report = await deliver(transport({ server_name: undefined }), [result(904)]);
+    expect(report.confirmed).toBe(0);
+    expect(report.failure?.reason).toBe('untrusted');
+    expect(report.failure?.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
+  });
+
+  test('nothing listening: unreachable', async () => {
+    const report = await deliver(transport({ url: 'https://127.0.0.1:1' }), [result(905)]);
+    expect(report.confirmed).toBe(0);
+    expect(report.failure?.reason).toBe('unreachable');
+    expect(report.failure?.message).toContain('ECONNREFUSED');
+  });
+
+  test('a host result goes to the host; a "!" in a host name is refused before sending', async () => {
+    const t = transport();
+    expect(await deliver(t, [{ host: 'firestorm', service: '', status: 1, output: 'host result | refusals=1 sources=1' }])).toEqual({ confirmed: 1, refused: [], failure: null });
+    expect(() => t.prepare(result(1, { host: 'fire!storm' }))).toThrow(/host contains "!"/);
+    expect(t.describe(result(5))).toBe(
+      `POST ${icinga.url}/v1/actions/process-check-result {"type":"Service","service":"firestorm!TCP Wrappers","exit_status":2,"plugin_output":"Denied sshd from 192.0.2.5","performance_data":["refusals=5","sources=1"],"check_source":"wrapwatch-test"}`,
+    );
+  });
+});
