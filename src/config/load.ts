@@ -6,12 +6,16 @@ import type { z } from 'zod';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { throttleConfigProblems } from '../throttle/settings.js';
+import { redactedPassword, resolvePassword, type ResolvedPassword } from './secrets.js';
+import type { Icinga2Table, NscaNgTable } from './transport-tables.js';
+
+type WithoutPasswords<T> = Omit<T, 'password' | 'password_file' | 'password_credential'> & ResolvedPassword;
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
 /** The one validated, frozen configuration object every stage receives. */
 export type Config = DeepReadonly<
-  Omit<ParsedConfig, 'source' | 'nsca' | 'report'> & {
+  Omit<ParsedConfig, 'source' | 'nsca' | 'report' | 'nsca_ng' | 'icinga2'> & {
     source: Omit<ParsedConfig['source'], 'path'> & { paths: string[] };
     nsca: Omit<ParsedConfig['nsca'], 'password' | 'password_file' | 'password_credential'> & {
       password: string;
@@ -19,6 +23,9 @@ export type Config = DeepReadonly<
       passwordSource: string;
     };
     report: Omit<ParsedConfig['report'], 'host_name'> & { host_name: string };
+    /** Present when the file has an [nsca_ng] table; `identity` defaults to the host name. */
+    nsca_ng?: WithoutPasswords<Omit<NscaNgTable, 'identity'>> & { identity: string };
+    icinga2?: WithoutPasswords<Icinga2Table>;
   }
 >;
 
@@ -99,14 +106,28 @@ export async function configFromObject(doc: unknown, file: string, options: Load
       passwordSource = `credential ${password_credential}`;
     }
   }
+  const secretOptions = { ...(options.env ? { env: options.env } : {}), ...(options.credentialsLater ? { credentialsLater: true } : {}) };
+  let nscaNg: Config['nsca_ng'];
+  if (parsed.data.nsca_ng) {
+    const { password: _p, password_file: _f, password_credential: _c, identity, ...rest } = parsed.data.nsca_ng;
+    nscaNg = { ...rest, identity: identity ?? options.hostname ?? hostname(), ...(await resolvePassword(parsed.data.nsca_ng, 'nsca_ng', secretOptions, problems)) };
+  }
+  let icinga2: Config['icinga2'];
+  if (parsed.data.icinga2) {
+    const { password: _p, password_file: _f, password_credential: _c, ...rest } = parsed.data.icinga2;
+    icinga2 = { ...rest, ...(await resolvePassword(parsed.data.icinga2, 'icinga2', secretOptions, problems)) };
+  }
   if (problems.length > 0) throw new ConfigError(file, problems);
 
   const { path, ...source } = parsed.data.source;
+  const { nsca_ng: _nscaNgTable, icinga2: _icinga2Table, ...data } = parsed.data;
   const config = {
-    ...parsed.data,
+    ...data,
     source: { ...source, paths: typeof path === 'string' ? [path] : path },
     nsca: { ...nsca, password: secret, passwordSource },
     report: { ...parsed.data.report, host_name: parsed.data.report.host_name ?? options.hostname ?? hostname() },
+    ...(nscaNg ? { nsca_ng: nscaNg } : {}),
+    ...(icinga2 ? { icinga2 } : {}),
   };
   return deepFreeze(config);
 }
@@ -134,5 +155,13 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
 export function redactedConfig(config: Config): Record<string, unknown> {
   const { password, passwordSource, ...nsca } = config.nsca;
   const shown = password !== '' ? `(redacted, from ${passwordSource})` : passwordSource.startsWith('systemd credential') ? `(${passwordSource})` : '(none)';
-  return { ...config, nsca: { ...nsca, password: shown } };
+  const redacted: Record<string, unknown> = { ...config, nsca: { ...nsca, password: shown } };
+  for (const table of ['nsca_ng', 'icinga2'] as const) {
+    const settings = config[table];
+    if (settings) {
+      const { password: _password, passwordSource: _source, ...rest } = settings;
+      redacted[table] = { ...rest, password: redactedPassword(settings) };
+    }
+  }
+  return redacted;
 }

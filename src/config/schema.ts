@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assertTimeZone } from '../parse/time.js';
+import { icinga2Schema, nscaNgSchema } from './transport-tables.js';
 
 /**
  * The whole configuration, validated in one place. Every table is strict: an unknown key
@@ -149,6 +150,9 @@ export const configSchema = z.strictObject({
   source: sourceSchema.prefault({}),
   state: stateSchema.prefault({}),
   nsca: nscaSchema.prefault({}),
+  /** Only when present: the transports other than NSCA have no defaults worth printing. */
+  nsca_ng: nscaNgSchema.optional(),
+  icinga2: icinga2Schema.optional(),
   report: reportSchema.prefault({}),
   throttle: throttleSchema.prefault({}),
   rule: z.array(ruleSchema).default([]),
