@@ -80,3 +80,21 @@ describe('[icinga2]', () => {
     expect(config.icinga2).toBeUndefined();
   });
 });
+
+describe('the commented examples in config/wrapwatch.toml', () => {
+  it('are valid tables once uncommented', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { parse } = await import('smol-toml');
+    const text = await readFile(new URL('../../config/wrapwatch.toml', import.meta.url), 'utf8');
+    for (const table of ['nsca_ng', 'icinga2'] as const) {
+      const start = text.indexOf(`# [${table}]`);
+      expect(start).toBeGreaterThanOrEqual(0);
+      const block = text.slice(start, text.indexOf('\n\n', start)).split('\n');
+      // Keep `# key = value` lines, drop prose and the password choices (files that do not exist here).
+      const lines = block.map((line) => line.replace(/^#\s?/, '')).filter((line) => /^\[|^[a-z_]+ = /.test(line) && !line.startsWith('password'));
+      const doc = parse(lines.join('\n')) as Record<string, unknown>;
+      const config = await configFromObject(doc, 'example.toml', { hostname: 'h' });
+      expect(config[table]).toBeDefined();
+    }
+  });
+});
