@@ -14,7 +14,7 @@
  * Self-contained (Node built-ins only): test/bench/ transpiles and imports it as well.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -43,6 +43,11 @@ export interface Icinga2Server {
   log(): string;
   /** An API call as `user` (default the wrapwatch user); the body is parsed JSON. */
   api(method: string, path: string, body?: unknown, user?: { user: string; password: string }): Promise<{ status: number; body: unknown }>;
+  /**
+   * Every service result Icinga processed, as its PerfdataWriter wrote them (rotated every
+   * second; what is still in the temp file is not seen yet): `host!service\tSTATE=n\tOUTPUT=…\tPERF=…`.
+   */
+  processedResults(): Promise<string[]>;
   /** The service's attributes (state, last_check_result…) as the API reports them. */
   service(host: string, service: string): Promise<Record<string, unknown>>;
   running(): boolean;
@@ -87,7 +92,8 @@ async function makeCertificates(certsDir: string): Promise<{ caFile: string; oth
   return { caFile: join(certsDir, 'ca.crt'), otherCaFile: join(certsDir, 'other-ca.crt') };
 }
 
-function icingaConfig(port: number, certsDir: string): string {
+// The certificates lie where ApiListener looks for them: DataDir/certs/<NodeName>.crt|key, ca.crt.
+function icingaConfig(port: number, perfdataDir: string): string {
   const str = (s: string) => JSON.stringify(s);
   return `// written by test/helpers/icinga2-server.ts
 const NodeName = ${str(NODE_NAME)}
@@ -99,9 +105,6 @@ object Zone ZoneName { endpoints = [ NodeName ] }
 object ApiListener "api" {
   bind_host = "127.0.0.1"
   bind_port = ${port}
-  cert_path = ${str(join(certsDir, `${NODE_NAME}.crt`))}
-  key_path = ${str(join(certsDir, `${NODE_NAME}.key`))}
-  ca_path = ${str(join(certsDir, 'ca.crt'))}
   accept_config = false
   accept_commands = false
 }
@@ -117,6 +120,17 @@ object ApiUser ${str(QUERY_ONLY_USER.user)} {
 }
 
 object CheckCommand "passive" { command = [ "/bin/true" ] }
+
+// Every check result Icinga processed, one line each: the API shows only the last one.
+object PerfdataWriter "every-result" {
+  service_temp_path = ${str(join(perfdataDir, 'service.tmp'))}
+  host_temp_path = ${str(join(perfdataDir, 'host.tmp'))}
+  service_perfdata_path = ${str(join(perfdataDir, 'service'))}
+  host_perfdata_path = ${str(join(perfdataDir, 'host'))}
+  service_format_template = "$host.name$!$service.name$\tSTATE=$service.state_id$\tOUTPUT=$service.output$\tPERF=$service.perfdata$"
+  host_format_template = "$host.name$\tSTATE=$host.state_id$\tOUTPUT=$host.output$\tPERF=$host.perfdata$"
+  rotation_interval = 1s
+}
 
 object Host "firestorm" {
   check_command = "passive"
@@ -219,16 +233,17 @@ export async function startIcinga2(options: Icinga2Options = {}): Promise<Icinga
     InitRunDir: join(dir, 'run'),
     ZonesDir: join(dir, 'etc', 'zones.d'),
   };
-  const certsDir = join(dir, 'certs');
+  const certsDir = join(paths.DataDir, 'certs');
+  const perfdataDir = join(dir, 'perfdata');
   const configFile = join(paths.ConfigDir, 'icinga2.conf');
   try {
     let port = previous?.port ?? 0;
     let ca = { caFile: join(certsDir, 'ca.crt'), otherCaFile: join(certsDir, 'other-ca.crt') };
     if (!previous) {
-      for (const path of Object.values(paths)) await mkdir(path, { recursive: true });
+      for (const path of [...Object.values(paths), perfdataDir]) await mkdir(path, { recursive: true });
       ca = await makeCertificates(certsDir);
       port = await freePort();
-      await writeFile(configFile, icingaConfig(port, certsDir));
+      await writeFile(configFile, icingaConfig(port, perfdataDir));
     }
     const caBytes = await readFile(ca.caFile);
     const group = spawnSync('id', ['-gn'], { encoding: 'utf8' }).stdout.trim();
@@ -278,6 +293,12 @@ export async function startIcinga2(options: Icinga2Options = {}): Promise<Icinga
       serverName: NODE_NAME,
       log: () => log,
       api,
+      async processedResults() {
+        const files = (await readdir(perfdataDir)).filter((f) => f.startsWith('service.') && f !== 'service.tmp').sort();
+        const lines: string[] = [];
+        for (const file of files) for (const line of (await readFile(join(perfdataDir, file), 'utf8')).split('\n')) if (line !== '') lines.push(line);
+        return lines;
+      },
       async service(host, service) {
         const answer = await api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${service}`)}`);
         const results = (answer.body as { results?: { attrs: Record<string, unknown> }[] }).results;
