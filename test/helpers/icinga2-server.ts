@@ -14,6 +14,7 @@
  * Self-contained (Node built-ins only): test/bench/ transpiles and imports it as well.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
@@ -50,6 +51,12 @@ export interface Icinga2Server {
   processedResults(): Promise<string[]>;
   /** The service's attributes (state, last_check_result…) as the API reports them. */
   service(host: string, service: string): Promise<Record<string, unknown>>;
+  /**
+   * SIGSTOP / SIGCONT to the worker: `icinga2 daemon` (our pid) is an umbrella process whose
+   * forked child does the work, so stopping the umbrella alone freezes nothing.
+   */
+  freeze(): void;
+  thaw(): void;
   running(): boolean;
   /** SIGTERM by pid (SIGKILL if it lingers); with `keepDir` the dir stays for a restart. */
   stop(options?: { keepDir?: boolean }): Promise<void>;
@@ -165,6 +172,14 @@ function killByPid(pid: number, signal: NodeJS.Signals): void {
     process.kill(pid, signal);
   } catch {
     // Already gone.
+  }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 
@@ -305,6 +320,12 @@ export async function startIcinga2(options: Icinga2Options = {}): Promise<Icinga
         const attrs = results?.[0]?.attrs;
         if (answer.status !== 200 || !attrs) throw new Error(`GET service ${host}!${service}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
         return attrs;
+      },
+      freeze: () => {
+        for (const worker of childPids(pid)) killByPid(worker, 'SIGSTOP');
+      },
+      thaw: () => {
+        for (const worker of childPids(pid)) killByPid(worker, 'SIGCONT');
       },
       running: () => !exited(child),
       stop(stopOptions = {}) {

@@ -172,4 +172,29 @@ describe('Icinga 2 transport against the real Icinga 2', () => {
       `POST ${icinga.url}/v1/actions/process-check-result {"type":"Service","service":"firestorm!TCP Wrappers","exit_status":2,"plugin_output":"Denied sshd from 192.0.2.5","performance_data":["refusals=5","sources=1"],"check_source":"wrapwatch-test"}`,
     );
   });
+
+  test('Icinga frozen (SIGSTOP): unconfirmed after the timeout, nothing counted; after SIGCONT it is delivered', async () => {
+    const t = transport({ timeout_seconds: 1 });
+    expect((await deliver(t, [result(905)])).confirmed).toBe(1);
+    icinga.freeze();
+    let frozen: DeliveryReport;
+    try {
+      frozen = await deliver(t, [result(906)]);
+    } finally {
+      icinga.thaw();
+    }
+    expect(frozen.confirmed).toBe(0);
+    expect(frozen.failure?.reason).toBe('unconfirmed');
+    expect(await deliver(t, [result(907)])).toEqual({ confirmed: 1, refused: [], failure: null });
+  });
+
+  // Last in the file: it restarts the shared daemon.
+  test('Icinga restarted while a kept-alive connection is idle: the next delivery goes through, no failure', async () => {
+    const t = transport();
+    expect((await deliver(t, [result(910)])).confirmed).toBe(1);
+    await icinga.stop({ keepDir: true });
+    icinga = await startIcinga2({ restartOf: icinga });
+    expect(await deliver(t, [result(911)])).toEqual({ confirmed: 1, refused: [], failure: null });
+    expect((await lastResult()).last.output).toBe('Denied sshd from 192.0.2.161');
+  }, 60_000);
 });

@@ -132,6 +132,25 @@ describe('NSCA-ng transport against the real nsca-ng server', () => {
     expect((await again.waitForLines(1)).map(withoutTimestamp)).toEqual(['PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.2 | refusals=2 sources=1']);
   });
 
+  test('server frozen (SIGSTOP) mid-session: unconfirmed within the timeout; after SIGCONT the result is delivered', async () => {
+    const srv = await server();
+    const t = transport(srv, { timeout_seconds: 1 });
+    expect((await deliver(t, [result(1)])).confirmed).toBe(1);
+    process.kill(srv.pid, 'SIGSTOP');
+    let frozen: DeliveryReport;
+    try {
+      frozen = await deliver(t, [result(2)]);
+    } finally {
+      process.kill(srv.pid, 'SIGCONT');
+    }
+    expect(frozen.confirmed).toBe(0);
+    expect(frozen.failure?.reason).toBe('unconfirmed');
+    expect(frozen.failure?.message).toContain('did not answer PUSH within the timeout');
+    expect(await deliver(t, [result(2)])).toEqual({ confirmed: 1, refused: [], failure: null });
+    const lines = (await srv.waitForLines(2)).map(withoutTimestamp);
+    expect(lines).toContain('PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.2 | refusals=2 sources=1');
+  });
+
   test('a name that would break the Nagios command is refused before anything is sent', () => {
     const t = new NscaNgTransport({ settings: { host: '127.0.0.1', port: 1, identity: 'x', password: 'y', timeout_seconds: 1 } });
     expect(() => t.prepare(result(1, { host: 'fire;storm' }))).toThrow(/host contains ";"/);
