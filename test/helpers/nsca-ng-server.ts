@@ -37,6 +37,8 @@ export interface NscaNgServerOptions {
   readonly timeoutSeconds?: number;
   /** Megabytes queued while nothing reads the FIFO before it throws the queue away; default 1024. */
   readonly maxQueueMegabytes?: number;
+  /** Commands longer than this are refused ("FAIL PUSH data size too large"); default 16384. */
+  readonly maxCommandSize?: number;
   /** Listen on this port (a receiver restarted where clients expect it); default a free one. */
   readonly port?: number;
   /** Start without a reader on the FIFO (Nagios down); default false. */
@@ -232,6 +234,7 @@ export async function startNscaNgServer(options: NscaNgServerOptions = {}): Prom
         `temp_directory = ${quote(spillDir)}`,
         `timeout = ${(options.timeoutSeconds ?? 60).toFixed(1)}`,
         `max_queue_size = ${options.maxQueueMegabytes ?? 1024}`,
+        `max_command_size = ${options.maxCommandSize ?? 16384}`,
         'log_level = 3',
         ...identities.flatMap((id) => [
           `authorize ${quote(id.identity)} {`,

@@ -73,18 +73,23 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
     let confirmed = 0;
     let failure: DeliveryFailure | null = null;
     try {
+      // Each command's bytes are made one step ahead, so the next PUSH can ride with them.
+      let bytes: Buffer | null = null;
       for (let index = 0; ; index++) {
-        if (index >= items.length && index < MAX_RESULTS_PER_DELIVERY) items.push(...(hooks?.stream?.take() ?? []));
+        if (index + 1 >= items.length && items.length < MAX_RESULTS_PER_DELIVERY) items.push(...(hooks?.stream?.take() ?? []));
         const command = items[index];
         if (command === undefined) break;
-        const reply = await this.push(command);
+        const current: Buffer = bytes ?? commandBytes(command, this.epochSeconds());
+        const following = items[index + 1];
+        bytes = following === undefined ? null : commandBytes(following, this.epochSeconds());
+        const reply = await this.push(current, bytes);
         if (reply.kind === 'okay') {
           confirmed++;
           continue;
         }
         if (reply.kind === 'fail' && /too large/i.test(reply.message)) {
           // The server's max_command_size is below ours: this one can never go; the rest can.
-          refused.push({ index, reason: 'too-large', message: `NSCA-ng server ${this.endpoint} refused a ${commandBytes(command, 0).length}-byte command (FAIL ${reply.message}): raise max_command_size in its nsca-ng.cfg` });
+          refused.push({ index, reason: 'too-large', message: `NSCA-ng server ${this.endpoint} refused a ${current.length}-byte command (FAIL ${reply.message}): raise max_command_size in its nsca-ng.cfg` });
           confirmed++;
           continue;
         }
@@ -122,22 +127,32 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
    * be gone (the server's idle BAIL crossed our PUSH, or it restarted while we were idle) is
    * replaced once, transparently: nothing had been confirmed on it for this command.
    */
-  private async push(command: NscaNgCommand): Promise<Reply> {
+  private async push(bytes: Buffer, next: Buffer | null): Promise<Reply> {
     let fresh = false;
     if (this.session === null || !this.session.alive) {
       this.dropSession();
-      this.session = await NscaNgSession.open({ ...this.target(), password: this.options.settings.password, timeoutMs: this.timeoutMs() });
+      this.session = await this.openSession();
       fresh = true;
     }
     try {
-      const reply = await this.session.push(commandBytes(command, this.epochSeconds()));
-      if (reply.kind !== 'bail' || fresh) return reply;
+      const reply = await this.session.push(bytes, next?.length);
+      if (reply.kind !== 'bail' || fresh) return this.settle(reply);
     } catch (error) {
       if (fresh || !(error instanceof NscaNgSessionError) || (error.reason !== 'hung-up' && error.reason !== 'server-error')) throw error;
     }
     this.dropSession();
-    this.session = await NscaNgSession.open({ ...this.target(), password: this.options.settings.password, timeoutMs: this.timeoutMs() });
-    return this.session.push(commandBytes(command, this.epochSeconds()));
+    this.session = await this.openSession();
+    return this.settle(await this.session.push(bytes, next?.length));
+  }
+
+  /** A session left unusable by a refusal is replaced before the next result. */
+  private settle(reply: Reply): Reply {
+    if (this.session !== null && !this.session.alive) this.dropSession();
+    return reply;
+  }
+
+  private openSession(): Promise<NscaNgSession> {
+    return NscaNgSession.open({ ...this.target(), password: this.options.settings.password, timeoutMs: this.timeoutMs() });
   }
 
   private target() {

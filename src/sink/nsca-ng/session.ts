@@ -8,9 +8,12 @@ import { classifySessionError, NscaNgSessionError, type NscaNgTarget } from './e
  * The server may send `BAIL …` at any time (it does after `timeout` seconds of silence,
  * default 60) and then closes.
  *
- * Strictly one request at a time: measured against nsca-ng 1.6, a second request that arrives
- * in the same read as the first is not looked at until the client sends more (the session
- * stalls until the idle timeout), so nothing is pipelined.
+ * Requests go one at a time, with one exception. Measured against nsca-ng 1.6: command bytes
+ * that arrive in the same read as their PUSH line are not looked at until the client sends
+ * more (the session stalls until the idle timeout), but a PUSH line that follows command bytes
+ * in one write is read at once. So a command is written together with the next result's PUSH,
+ * and one round trip (two replies: the command's verdict, then the next PUSH's) carries each
+ * result instead of two.
  *
  * TLS 1.2, not 1.3: with 1.3 the server's reply to MOIN takes ~43 ms (measured), with 1.2 ~1 ms.
  */
@@ -31,6 +34,9 @@ export class NscaNgSession {
   private waiter: (() => void) | null = null;
   private ended: Error | 'end' | null = null;
   private secure = false;
+  /** A PUSH already sent ahead for the next command, with the server's answer to it. */
+  private announced: { readonly length: number; readonly reply: Reply } | null = null;
+  private unusable = false;
   private timer: NodeJS.Timeout | null = null;
   private timedOut = false;
   /** The server sent BAIL (and will close): the session cannot carry more. */
@@ -90,21 +96,42 @@ export class NscaNgSession {
   }
 
   get alive(): boolean {
-    return this.ended === null && this.bail === null;
+    return this.ended === null && this.bail === null && !this.unusable;
   }
 
-  /** Pushes one command: `PUSH n` → `OKAY`, then the bytes → the server's verdict. */
-  async push(command: Buffer): Promise<Reply> {
-    const first = await this.request(`PUSH ${command.length}`, 'PUSH');
-    const verdict = parseReply(first);
-    if (verdict.kind !== 'okay') return verdict;
-    this.socket.write(command);
-    return parseReply(await this.next('command'));
+  /**
+   * Pushes one command and returns the server's verdict on it. `nextLength`: the size of the
+   * command the next call will push; its PUSH goes out with this command's bytes, and the next
+   * call then writes only its bytes. After a verdict other than OKAY the session is left
+   * unusable (the server may be waiting for the announced bytes): open a new one.
+   */
+  async push(command: Buffer, nextLength?: number): Promise<Reply> {
+    if (this.announced === null) {
+      const verdict = parseReply(await this.request(`PUSH ${command.length}`, 'PUSH'));
+      if (verdict.kind !== 'okay') return verdict;
+    } else if (this.announced.length !== command.length) {
+      throw new Error(`bug: PUSH announced ${this.announced.length} bytes, the command has ${command.length}`);
+    } else if (this.announced.reply.kind !== 'okay') {
+      const refused = this.announced.reply;
+      this.announced = null;
+      return refused;
+    }
+    this.announced = null;
+    this.socket.write(nextLength === undefined ? command : Buffer.concat([command, Buffer.from(`PUSH ${nextLength}\r\n`, 'latin1')]));
+    const verdict = parseReply(await this.next('command'));
+    if (nextLength !== undefined) {
+      if (verdict.kind !== 'okay') {
+        this.unusable = true;
+        return verdict;
+      }
+      this.announced = { length: nextLength, reply: parseReply(await this.next('PUSH')) };
+    }
+    return verdict;
   }
 
   /** Ends the session politely; errors are ignored (the results were already confirmed). */
   async quit(): Promise<void> {
-    if (this.alive) {
+    if (this.alive && this.announced === null) {
       try {
         await this.request('QUIT', 'QUIT');
       } catch {

@@ -106,6 +106,24 @@ describe('NSCA-ng transport against the real nsca-ng server', () => {
     expect((await srv.waitForLines(1)).map(withoutTimestamp)).toEqual(['PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.1 | refusals=1 sources=1']);
     await new Promise((r) => setTimeout(r, 200));
     expect(srv.lines()).toHaveLength(1);
+    // The refused session is replaced: the next delivery goes through.
+    expect(await deliver(t, [result(3)])).toEqual({ confirmed: 1, refused: [], failure: null });
+    expect(await srv.waitForLines(2)).toHaveLength(2);
+  });
+
+  test('a command above the server\'s max_command_size: refused as too-large and counted, the others delivered', async () => {
+    const srv = await server({ maxCommandSize: 300 });
+    const t = transport(srv);
+    const report = await deliver(t, [result(1), result(2, { output: `${'x'.repeat(400)} | refusals=2 sources=1` }), result(3), result(4)]);
+    expect(report.failure).toBeNull();
+    expect(report.confirmed).toBe(4);
+    expect(report.refused.map((r) => [r.index, r.reason])).toEqual([[1, 'too-large']]);
+    expect(report.refused[0]?.message).toContain('raise max_command_size');
+    expect((await srv.waitForLines(3)).map((l) => withoutTimestamp(l).split(';')[4])).toEqual([
+      'Denied sshd from 192.0.2.1 | refusals=1 sources=1',
+      'Denied sshd from 192.0.2.3 | refusals=3 sources=1',
+      'Denied sshd from 192.0.2.4 | refusals=4 sources=1',
+    ]);
   });
 
   test('the server ends an idle session (BAIL Connection timed out): the next delivery reconnects, no failure', async () => {
