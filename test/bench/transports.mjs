@@ -147,5 +147,7 @@ out.summary = {
   nscaNgWrapwatch: { confirmed: summary(out.nscaNg.wrapwatch, 'untilConfirmed'), read: summary(out.nscaNg.wrapwatch, 'untilRead') },
   nscaNgSendNsca: { confirmed: summary(out.nscaNg.sendNsca, 'untilConfirmed'), read: summary(out.nscaNg.sendNsca, 'untilRead') },
   icinga2Wrapwatch: { confirmed: summary(out.icinga2, 'untilConfirmed') },
+  // Run by run (the two ran back to back in each run): wrapwatch's time over send_nsca's.
+  nscaNgRatioMedian: median(out.nscaNg.wrapwatch.map((w, i) => w.untilConfirmed / out.nscaNg.sendNsca[i].untilConfirmed)),
 };
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
