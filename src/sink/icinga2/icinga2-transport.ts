@@ -75,6 +75,9 @@ export class Icinga2Transport implements Transport<Icinga2CheckResult> {
     const outcomes: (CallOutcome | undefined)[] = [];
     let next = 0;
     let stop = false;
+    // Results for one object go one after another, in order: Icinga stamps each with the time it
+    // processes it, so two in flight for the same service could leave the older one as its state.
+    const lastForObject = new Map<string, Promise<unknown>>();
     const worker = async (): Promise<void> => {
       for (;;) {
         if (next >= items.length && next < MAX_RESULTS_PER_DELIVERY && !stop) items.push(...(hooks?.stream?.take() ?? []));
@@ -82,7 +85,15 @@ export class Icinga2Transport implements Transport<Icinga2CheckResult> {
         const item = items[index];
         if (stop || item === undefined) return;
         next++;
-        const outcome = await client.post(item.body, { url: this.endpoint, user: this.options.settings.user, objectName: item.objectName, objectKind: item.kind });
+        const before = lastForObject.get(item.objectName);
+        const call = (async () => {
+          if (before) await before;
+          if (stop) return undefined;
+          return client.post(item.body, { url: this.endpoint, user: this.options.settings.user, objectName: item.objectName, objectKind: item.kind });
+        })();
+        lastForObject.set(item.objectName, call);
+        const outcome = await call;
+        if (outcome === undefined) return;
         outcomes[index] = outcome;
         // Results after a failure would only be sent again: stop taking more.
         if (outcome.kind === 'failed') stop = true;
