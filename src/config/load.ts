@@ -6,10 +6,8 @@ import type { z } from 'zod';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { throttleConfigProblems } from '../throttle/settings.js';
-import { redactedPassword, resolvePassword, type ResolvedPassword } from './secrets.js';
-import type { Icinga2Table, NscaNgTable } from './transport-tables.js';
-
-type WithoutPasswords<T> = Omit<T, 'password' | 'password_file' | 'password_credential'> & ResolvedPassword;
+import { redactedPassword } from './secrets.js';
+import { resolveTransportTables, type Icinga2Config, type NscaNgConfig } from './transport-settings.js';
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
@@ -23,9 +21,9 @@ export type Config = DeepReadonly<
       passwordSource: string;
     };
     report: Omit<ParsedConfig['report'], 'host_name'> & { host_name: string };
-    /** Present when the file has an [nsca_ng] table; `identity` defaults to the host name. */
-    nsca_ng?: WithoutPasswords<Omit<NscaNgTable, 'identity'>> & { identity: string };
-    icinga2?: WithoutPasswords<Icinga2Table>;
+    /** Present when the file has the table (or, for [nsca_ng], its transport is selected). */
+    nsca_ng?: NscaNgConfig;
+    icinga2?: Icinga2Config;
   }
 >;
 
@@ -106,17 +104,12 @@ export async function configFromObject(doc: unknown, file: string, options: Load
       passwordSource = `credential ${password_credential}`;
     }
   }
-  const secretOptions = { ...(options.env ? { env: options.env } : {}), ...(options.credentialsLater ? { credentialsLater: true } : {}) };
-  let nscaNg: Config['nsca_ng'];
-  if (parsed.data.nsca_ng) {
-    const { password: _p, password_file: _f, password_credential: _c, identity, ...rest } = parsed.data.nsca_ng;
-    nscaNg = { ...rest, identity: identity ?? options.hostname ?? hostname(), ...(await resolvePassword(parsed.data.nsca_ng, 'nsca_ng', secretOptions, problems)) };
-  }
-  let icinga2: Config['icinga2'];
-  if (parsed.data.icinga2) {
-    const { password: _p, password_file: _f, password_credential: _c, ...rest } = parsed.data.icinga2;
-    icinga2 = { ...rest, ...(await resolvePassword(parsed.data.icinga2, 'icinga2', secretOptions, problems)) };
-  }
+  const transportTables = await resolveTransportTables(
+    parsed.data,
+    'nsca',
+    { ...(options.env ? { env: options.env } : {}), ...(options.credentialsLater ? { credentialsLater: true } : {}), ...(options.hostname ? { hostname: options.hostname } : {}) },
+    problems,
+  );
   if (problems.length > 0) throw new ConfigError(file, problems);
 
   const { path, ...source } = parsed.data.source;
@@ -126,8 +119,7 @@ export async function configFromObject(doc: unknown, file: string, options: Load
     source: { ...source, paths: typeof path === 'string' ? [path] : path },
     nsca: { ...nsca, password: secret, passwordSource },
     report: { ...parsed.data.report, host_name: parsed.data.report.host_name ?? options.hostname ?? hostname() },
-    ...(nscaNg ? { nsca_ng: nscaNg } : {}),
-    ...(icinga2 ? { icinga2 } : {}),
+    ...transportTables,
   };
   return deepFreeze(config);
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import type { Logger, PassiveCheckResult } from '../../types.js';
+import type { PassiveCheckResult } from '../../types.js';
 import type { DeliveryFailure, DeliveryHooks, DeliveryReport, RefusedResult, Transport } from '../transport.js';
 import { Icinga2ApiClient } from './api-client.js';
 import { checkResultBody, ICINGA2_LIMITS, prepareIcinga2CheckResult, type Icinga2CheckResult } from './check-result.js';
@@ -19,8 +19,6 @@ export interface Icinga2Settings {
 
 export interface Icinga2TransportOptions {
   readonly settings: Icinga2Settings;
-  /** Logs each unknown object once, with what to define. */
-  readonly logger?: Logger;
   /** `check_source` of every result; default this machine's host name. */
   readonly checkSource?: string;
   /** Reads ca_file (tests may inject). */
@@ -35,7 +33,8 @@ const MAX_RESULTS_PER_DELIVERY = 1000;
  * Delivers results through Icinga 2's REST API, one `process-check-result` each. A result
  * counts as delivered only on HTTP 200 with a per-result code 200: Icinga answers after its core
  * processed the result. A result for an object Icinga does not have is dropped and counted
- * (`unknown-object`), never retried: no later attempt would find the object either.
+ * (`unknown-object`), never retried: no later attempt would find the object either. The sink
+ * logs such a refusal once per object, with the message saying what to define.
  */
 export class Icinga2Transport implements Transport<Icinga2CheckResult> {
   readonly type = 'icinga2';
@@ -45,7 +44,6 @@ export class Icinga2Transport implements Transport<Icinga2CheckResult> {
   private readonly serverName: string;
   private readonly checkSource: string;
   private client: Icinga2ApiClient | null = null;
-  private readonly warnedObjects = new Set<string>();
 
   constructor(private readonly options: Icinga2TransportOptions) {
     this.url = new URL(options.settings.url);
@@ -123,7 +121,6 @@ export class Icinga2Transport implements Transport<Icinga2CheckResult> {
       }
       if (outcome.kind === 'refused') {
         refused.push({ index, reason: outcome.reason, message: outcome.message });
-        this.warnOnce(items[index]?.objectName ?? '', outcome.message);
       }
       confirmed++;
     }
@@ -131,12 +128,6 @@ export class Icinga2Transport implements Transport<Icinga2CheckResult> {
     failure ??= outcomes.find((o): o is Extract<CallOutcome, { kind: 'failed' }> => o?.kind === 'failed')?.failure ?? null;
     if (failure === null && confirmed < items.length) failure = { reason: 'unconfirmed', message: `Icinga 2 API ${this.endpoint} left results unanswered; held and sent again` };
     return { confirmed, refused, failure };
-  }
-
-  private warnOnce(objectName: string, message: string): void {
-    if (this.warnedObjects.has(objectName)) return;
-    this.warnedObjects.add(objectName);
-    this.options.logger?.error({ receiver: this.endpoint, object: objectName }, message);
   }
 
   private async ensureClient(): Promise<Icinga2ApiClient> {
