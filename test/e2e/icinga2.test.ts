@@ -24,7 +24,7 @@ afterAll(async () => {
 
 function icingaConfig(ws: Workspace, icinga2: Record<string, unknown> = {}, overrides: ConfigTables = {}): ConfigTables {
   return testConfig(ws, null, {
-    output: { type: 'icinga2', reconnect_min_seconds: 0.05, reconnect_max_seconds: 0.3 },
+    output: { type: 'icinga2' },
     icinga2: { url: icinga.url, user: API_USER.user, password: API_USER.password, ca_file: icinga.caFile, server_name: icinga.serverName, timeout_seconds: 2, ...icinga2 },
     // The Icinga objects of the test config: host firestorm, service TCP Wrappers.
     report: { host_name: 'firestorm' },
@@ -87,7 +87,7 @@ describe('wrapwatch run with the Icinga 2 API', () => {
     const ws = await createWorkspace();
     await writeFile(ws.logFile, '');
     const nscaNg = testConfig(ws, null, {
-      output: { type: 'nsca-ng', reconnect_min_seconds: 0.05, reconnect_max_seconds: 0.3 },
+      output: { type: 'nsca-ng' },
       nsca_ng: { host: '127.0.0.1', port: 9, identity: DEFAULT_IDENTITY.identity, password: DEFAULT_IDENTITY.password, timeout_seconds: 1 },
       report: { host_name: 'firestorm' },
     });

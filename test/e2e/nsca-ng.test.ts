@@ -24,7 +24,7 @@ async function server(options: NscaNgServerOptions = {}): Promise<NscaNgServer> 
 
 function ngConfig(ws: Workspace, port: number, nscaNg: Record<string, unknown> = {}, overrides: ConfigTables = {}): ConfigTables {
   return testConfig(ws, null, {
-    output: { type: 'nsca-ng', reconnect_min_seconds: 0.05, reconnect_max_seconds: 0.3 },
+    output: { type: 'nsca-ng' },
     nsca_ng: { host: '127.0.0.1', port, identity: DEFAULT_IDENTITY.identity, password: DEFAULT_IDENTITY.password, timeout_seconds: 2, ...nscaNg },
     ...overrides,
   });
