@@ -80,6 +80,13 @@ describe('wrapwatch run with the Icinga 2 API', () => {
       const stats = await daemon.waitForLog((r) => r.msg === 'stats' && ((r.fields[c.statsKey] as Record<string, number> | undefined)?.[c.reason] ?? 0) >= 1);
       // Nothing counted as sent that Icinga did not take.
       expect(stats.fields.resultsSent).toBe(0);
+      if (c.reason === 'unknown-object') {
+        // Dropped and counted, not retried; logged once per object, however many results.
+        await appendLines(ws.logFile, [refusalLine('198.51.100.67', { pid: 67 })]);
+        await daemon.waitForLog((r) => r.msg === 'stats' && (r.fields.resultsRefusedByReason as Record<string, number>)['unknown-object'] === 2);
+        expect(daemon.records().filter((r) => r.level >= 50)).toHaveLength(1);
+        expect(stats.fields.resultsPending).toBe(0);
+      }
       daemon.signal('SIGTERM');
       await daemon.waitForExit(15_000);
     }
@@ -149,6 +156,8 @@ describe('wrapwatch run with the Icinga 2 API', () => {
       () => `every address processed by Icinga; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(', ')}`,
     );
     expect(seen.size).toBe(1000);
+    // Icinga was down before the first of them: none can have been taken twice.
+    expect([...seen.values()].filter((n) => n > 1)).toEqual([]);
     daemon.signal('SIGTERM');
     expect(await daemon.waitForExit(15_000)).toEqual({ code: 0, signal: null });
   }, 120_000);
