@@ -3,6 +3,7 @@
  * wrapwatch's command line: one sub-command per module, loaded on demand so that
  * `wrapwatch parse` does not pay for the NSCA client or the file watcher.
  */
+import { wrapwatchVersion } from '../version.js';
 import { usageError } from './usage.js';
 
 type Command = { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> };
@@ -21,13 +22,17 @@ ${Object.entries(commands)
   .map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`)
   .join('\n')}
 
-Run "wrapwatch <command> --help" for a command's options.`;
+Run "wrapwatch <command> --help" for a command's options; "wrapwatch --version" (-V) prints the version.`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`wrapwatch ${wrapwatchVersion()}\n`);
+    return 0;
   }
   const command = commands[name];
   if (!command) return usageError(`unknown command "${name}"`, USAGE);
