@@ -14,7 +14,7 @@
  * Self-contained (Node built-ins only): test/bench/ transpiles and imports it as well.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
@@ -175,12 +175,25 @@ function killByPid(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Every descendant of `pid` (the children of each of its threads, recursively). */
 function childPids(pid: number): number[] {
+  const found: number[] = [];
+  let tasks: string[] = [];
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return [];
+    return found;
   }
+  for (const task of tasks) {
+    try {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)) {
+        found.push(child, ...childPids(child));
+      }
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return found;
 }
 
 function exited(child: ChildProcess): boolean {
@@ -322,7 +335,9 @@ export async function startIcinga2(options: Icinga2Options = {}): Promise<Icinga
         return attrs;
       },
       freeze: () => {
-        for (const worker of childPids(pid)) killByPid(worker, 'SIGSTOP');
+        const workers = childPids(pid);
+        if (workers.length === 0) throw new Error(`icinga2 (pid ${pid}) has no worker process to freeze`);
+        for (const worker of workers) killByPid(worker, 'SIGSTOP');
       },
       thaw: () => {
         for (const worker of childPids(pid)) killByPid(worker, 'SIGCONT');
