@@ -55,7 +55,7 @@ export interface Icinga2Server {
    * SIGSTOP / SIGCONT to the worker: `icinga2 daemon` (our pid) is an umbrella process whose
    * forked child does the work, so stopping the umbrella alone freezes nothing.
    */
-  freeze(): void;
+  freeze(): Promise<void>;
   thaw(): void;
   running(): boolean;
   /** SIGTERM by pid (SIGKILL if it lingers); with `keepDir` the dir stays for a restart. */
@@ -172,6 +172,16 @@ function killByPid(pid: number, signal: NodeJS.Signals): void {
     process.kill(pid, signal);
   } catch {
     // Already gone.
+  }
+}
+
+/** Whether the process is stopped (state T in /proc/PID/stat), or gone. */
+function isStopped(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+  } catch {
+    return true;
   }
 }
 
@@ -334,10 +344,13 @@ export async function startIcinga2(options: Icinga2Options = {}): Promise<Icinga
         if (answer.status !== 200 || !attrs) throw new Error(`GET service ${host}!${service}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
         return attrs;
       },
-      freeze: () => {
+      async freeze() {
         const workers = childPids(pid);
         if (workers.length === 0) throw new Error(`icinga2 (pid ${pid}) has no worker process to freeze`);
         for (const worker of workers) killByPid(worker, 'SIGSTOP');
+        // kill() returns before a running process has stopped: wait until each one has.
+        const until = Date.now() + 5000;
+        while (!workers.every(isStopped) && Date.now() < until) await sleep(5);
       },
       thaw: () => {
         for (const worker of childPids(pid)) killByPid(worker, 'SIGCONT');

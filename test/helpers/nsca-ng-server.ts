@@ -12,7 +12,7 @@
  * Self-contained (Node built-ins only): test/bench/ transpiles and imports it as well.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { connect, createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,9 @@ export interface NscaNgServer {
   closeReader(): void;
   /** Open the FIFO again and read on. */
   openReader(): void;
+  /** SIGSTOP, resolved once the process has really stopped (kill() returns before). */
+  freeze(): Promise<void>;
+  thaw(): void;
   running(): boolean;
   /** SIGTERM by pid (SIGKILL if it lingers). With `keepDir` the dir stays for a restart. Idempotent. */
   stop(options?: { keepDir?: boolean }): Promise<void>;
@@ -108,6 +111,16 @@ function listens(port: number, timeoutMs: number): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/** Whether the process is stopped (state T in /proc/PID/stat), or gone. */
+function isStopped(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+  } catch {
+    return true;
+  }
 }
 
 function exited(child: ChildProcess): boolean {
@@ -322,6 +335,12 @@ function makeServer(running: Running): NscaNgServer {
     resumeReader: () => reader.resume(),
     closeReader: () => reader.close(),
     openReader: () => reader.open(),
+    async freeze() {
+      killByPid(pid, 'SIGSTOP');
+      const until = Date.now() + 5000;
+      while (!isStopped(pid) && Date.now() < until) await sleep(5);
+    },
+    thaw: () => killByPid(pid, 'SIGCONT'),
     running: () => !exited(child),
     stop(stopOptions = {}) {
       stopped ??= (async () => {

@@ -163,7 +163,7 @@ describe('Icinga 2 transport against the real Icinga 2', () => {
   test('Icinga frozen (SIGSTOP): unconfirmed after the timeout, nothing counted; after SIGCONT it is delivered', async () => {
     const t = transport({ timeout_seconds: 1 });
     expect((await deliver(t, [result(905)])).confirmed).toBe(1);
-    icinga.freeze();
+    await icinga.freeze();
     let frozen: DeliveryReport;
     try {
       frozen = await deliver(t, [result(906)]);

@@ -154,12 +154,12 @@ describe('NSCA-ng transport against the real nsca-ng server', () => {
     const srv = await server();
     const t = transport(srv, { timeout_seconds: 1 });
     expect((await deliver(t, [result(1)])).confirmed).toBe(1);
-    process.kill(srv.pid, 'SIGSTOP');
+    await srv.freeze();
     let frozen: DeliveryReport;
     try {
       frozen = await deliver(t, [result(2)]);
     } finally {
-      process.kill(srv.pid, 'SIGCONT');
+      srv.thaw();
     }
     expect(frozen.confirmed).toBe(0);
     expect(frozen.failure?.reason).toBe('unconfirmed');
