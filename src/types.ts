@@ -1,3 +1,5 @@
+import type { FailureReason, Transport } from './sink/transport.js';
+
 /**
  * The values that pass between wrapwatch's stages, in pipeline order:
  *
@@ -156,9 +158,9 @@ export interface Logger {
 export interface SinkStats {
   /** `up` after a delivery worked, `down` after one failed, `unknown` before the first try. */
   readonly receiver: 'unknown' | 'up' | 'down';
-  /** Results waiting (or being sent); at most `nsca.max_pending_results`. */
+  /** Results waiting (or being sent); at most `output.max_pending_results`. */
   readonly pending: number;
-  /** Results delivered (written, and not rejected within the linger time). */
+  /** Results delivered: the receiver proved it consumed them (see sink/transport.ts). */
   readonly sent: number;
   /** Results folded into an overflow summary because the buffer was full. */
   readonly overflowed: number;
@@ -166,6 +168,12 @@ export interface SinkStats {
   readonly invalid: number;
   /** Delivery attempts that failed. */
   readonly failures: number;
+  /** The same, by why they failed. */
+  readonly failuresByReason: Readonly<Partial<Record<FailureReason, number>>>;
+  /** Results the receiver answered it will never take (e.g. no such object); dropped. */
+  readonly refused: number;
+  /** The same, by the transport's reason (`unknown-object`, `too-large`, `bad-request`). */
+  readonly refusedByReason: Readonly<Record<string, number>>;
 }
 
 /**
@@ -175,8 +183,8 @@ export interface SinkStats {
  */
 export interface ResultSink {
   submit(alerts: readonly Alert[]): void;
-  /** SIGHUP: deliver to this receiver from now on; what is held is kept and goes there. */
-  retarget(settings: ReceiverSettings): void;
+  /** SIGHUP: deliver this way from now on; what is held is kept and goes there. */
+  retarget(target: SinkTarget): void;
   /** Lowest `oldestSeq` among results not yet delivered; null when everything is delivered. */
   oldestPendingSeq(): Seq | null;
   /** Waits until everything is delivered or `timeoutMs` passes; true when nothing is left. */
@@ -186,17 +194,21 @@ export interface ResultSink {
   stats(): SinkStats;
 }
 
-/** The receiver settings a sink is built from; a reload may hand it new ones. */
-export interface ReceiverSettings {
-  readonly host: string;
-  readonly port: number;
-  readonly encryption: number;
-  readonly password: string;
-  readonly timeout_seconds: number;
-  readonly linger_ms: number;
+/** How the sink holds results and retries, whatever the transport (`[output]`). */
+export interface SinkSettings {
   readonly max_pending_results: number;
   readonly reconnect_min_seconds: number;
   readonly reconnect_max_seconds: number;
+}
+
+/**
+ * Where and how a sink delivers: a transport (its prepared type hidden: the sink hands each
+ * transport only what that transport prepared) and the sink's own settings. A reload may hand
+ * the sink a new one.
+ */
+export interface SinkTarget {
+  readonly transport: Transport<unknown>;
+  readonly settings: SinkSettings;
 }
 
 /** Injectable time, so throttle windows and timeouts are tested without sleeping. */

@@ -3,7 +3,8 @@ import { loadConfig, type Config } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { chooseLogFormat, createLogger } from '../log/logger.js';
 import { DryRunSink } from '../sink/dry-run-sink.js';
-import { NscaSink } from '../sink/nsca-sink.js';
+import { createSinkTarget } from '../sink/create-transport.js';
+import { DeliveringSink } from '../sink/delivering-sink.js';
 import { assertEncryptionMethod } from '../sink/nsca/ciphers.js';
 import { UnsupportedEncryptionError } from '../sink/nsca/errors.js';
 import { CheckpointError, CheckpointVersionError } from '../state/checkpoint-store.js';
@@ -68,8 +69,9 @@ export async function main(argv: string[]): Promise<number> {
     format: chooseLogFormat(process.env, dryRun ? process.stderr.isTTY === true : process.stdout.isTTY === true),
     destination: pino.destination({ dest: dryRun ? 2 : 1, sync: true }),
   });
-  const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new NscaSink({ receiver: config.nsca, logger });
-  const daemon = new Daemon({ config, logger, sink, readOnlyState: dryRun });
+  const target = createSinkTarget(config);
+  const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text), (result) => target.transport.describe(result)) : new DeliveringSink({ target, logger });
+  const daemon = new Daemon({ config, logger, sink, sinkTarget: createSinkTarget, readOnlyState: dryRun });
 
   // The handlers go in before the start, which can take a while (checkpoint fsync, a large file
   // to open): a stop or reload sent meanwhile must not meet the default action, which for

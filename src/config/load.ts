@@ -3,8 +3,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { z } from 'zod';
-import { configSchema, type ParsedConfig } from './schema.js';
+import { configSchema, SINK_SETTINGS_DEFAULTS, type ParsedConfig } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
+import { fieldLimitsOf } from '../sink/field-limits.js';
 import { throttleConfigProblems } from '../throttle/settings.js';
 import { redactedPassword } from './secrets.js';
 import { resolveTransportTables, type Icinga2Config, type NscaNgConfig } from './transport-settings.js';
@@ -13,9 +14,11 @@ type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T ex
 
 /** The one validated, frozen configuration object every stage receives. */
 export type Config = DeepReadonly<
-  Omit<ParsedConfig, 'source' | 'nsca' | 'report' | 'nsca_ng' | 'icinga2'> & {
+  Omit<ParsedConfig, 'source' | 'output' | 'nsca' | 'report' | 'nsca_ng' | 'icinga2'> & {
     source: Omit<ParsedConfig['source'], 'path'> & { paths: string[] };
-    nsca: Omit<ParsedConfig['nsca'], 'password' | 'password_file' | 'password_credential'> & {
+    /** The transport, and the sink's settings resolved from [output] or (older configs) [nsca]. */
+    output: { type: ParsedConfig['output']['type'] } & SinkSettingsConfig;
+    nsca: Omit<ParsedConfig['nsca'], SinkSettingKey | 'password' | 'password_file' | 'password_credential'> & {
       password: string;
       /** Where the password came from, for the redacted print-out. */
       passwordSource: string;
@@ -26,6 +29,36 @@ export type Config = DeepReadonly<
     icinga2?: Icinga2Config;
   }
 >;
+
+type SinkSettingKey = keyof typeof SINK_SETTINGS_DEFAULTS;
+type SinkSettingsConfig = { [K in SinkSettingKey]: number };
+const SINK_SETTING_KEYS = Object.keys(SINK_SETTINGS_DEFAULTS) as SinkSettingKey[];
+
+/**
+ * The sink's settings from [output], or from [nsca] where configs written before [output] keep
+ * them (those behave as before); one key in both tables is an error naming both.
+ */
+function sinkSettingsFrom(data: ParsedConfig, problems: ConfigProblem[]): SinkSettingsConfig {
+  const settings: SinkSettingsConfig = { ...SINK_SETTINGS_DEFAULTS };
+  const origin: Partial<Record<SinkSettingKey, string>> = {};
+  for (const key of SINK_SETTING_KEYS) {
+    const fromOutput = data.output[key];
+    const fromNsca = data.nsca[key];
+    if (fromOutput !== undefined && fromNsca !== undefined) {
+      const message = `set in both output.${key} and nsca.${key}: keep only output.${key}`;
+      problems.push({ path: `output.${key}`, message }, { path: `nsca.${key}`, message });
+    }
+    const value = fromOutput ?? fromNsca;
+    if (value !== undefined) {
+      settings[key] = value;
+      origin[key] = fromOutput !== undefined ? 'output' : 'nsca';
+    }
+  }
+  if (settings.reconnect_max_seconds < settings.reconnect_min_seconds) {
+    problems.push({ path: `${origin.reconnect_max_seconds ?? origin.reconnect_min_seconds ?? 'output'}.reconnect_max_seconds`, message: 'must be at least reconnect_min_seconds' });
+  }
+  return settings;
+}
 
 export interface LoadOptions {
   /** For tests: the environment to read $CREDENTIALS_DIRECTORY from. */
@@ -84,9 +117,10 @@ function deepFreeze<T>(value: T): T {
 export async function configFromObject(doc: unknown, file: string, options: LoadOptions = {}): Promise<Config> {
   const parsed = configSchema.safeParse(doc);
   if (!parsed.success) throw new ConfigError(file, problemsFrom(parsed.error));
-  const { password, password_file, password_credential, ...nsca } = parsed.data.nsca;
-  // What the schema cannot see: hosts_access patterns, and names NSCA could not carry.
-  const problems: ConfigProblem[] = throttleConfigProblems(parsed.data);
+  const { password, password_file, password_credential, max_pending_results: _m, reconnect_min_seconds: _n, reconnect_max_seconds: _x, ...nsca } = parsed.data.nsca;
+  // What the schema cannot see: hosts_access patterns, and names the transport could not carry.
+  const problems: ConfigProblem[] = throttleConfigProblems(parsed.data, fieldLimitsOf(parsed.data.output.type));
+  const sinkSettings = sinkSettingsFrom(parsed.data, problems);
 
   let secret = password ?? '';
   let passwordSource = password !== undefined ? 'nsca.password' : 'none';
@@ -106,7 +140,7 @@ export async function configFromObject(doc: unknown, file: string, options: Load
   }
   const transportTables = await resolveTransportTables(
     parsed.data,
-    'nsca',
+    parsed.data.output.type,
     { ...(options.env ? { env: options.env } : {}), ...(options.credentialsLater ? { credentialsLater: true } : {}), ...(options.hostname ? { hostname: options.hostname } : {}) },
     problems,
   );
@@ -117,6 +151,7 @@ export async function configFromObject(doc: unknown, file: string, options: Load
   const config = {
     ...data,
     source: { ...source, paths: typeof path === 'string' ? [path] : path },
+    output: { type: parsed.data.output.type, ...sinkSettings },
     nsca: { ...nsca, password: secret, passwordSource },
     report: { ...parsed.data.report, host_name: parsed.data.report.host_name ?? options.hostname ?? hostname() },
     ...transportTables,

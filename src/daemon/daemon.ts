@@ -4,8 +4,9 @@ import { systemTimeZone } from '../parse/time.js';
 import { createSources } from '../source/create-sources.js';
 import { createSeqCounter, type LineSource } from '../source/line-source.js';
 import { CheckpointStore } from '../state/checkpoint-store.js';
+import { fieldLimitsOf } from '../sink/field-limits.js';
 import { Throttle } from '../throttle/throttle.js';
-import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type Seq, type SourceLine } from '../types.js';
+import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type Seq, type SinkTarget, type SourceLine } from '../types.js';
 import { wrapwatchVersion } from '../version.js';
 import { CommitTracker, oldestOf } from './commit-tracker.js';
 import { ParseCounters, statsFields } from './pipeline-stats.js';
@@ -16,6 +17,8 @@ export interface DaemonDeps {
   readonly logger: Logger;
   /** Where results go: the NSCA sink, or the dry-run printer. */
   readonly sink: ResultSink;
+  /** Where a reload that changes [output] or the receiver's settings points the sink. */
+  readonly sinkTarget: (config: Config) => SinkTarget;
   /**
    * Resume from the checkpoints but never write them (`--dry-run`): a trial run must not make
    * the real service skip the lines it read.
@@ -38,6 +41,7 @@ export class Daemon {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly sink: ResultSink;
+  private readonly sinkTarget: (config: Config) => SinkTarget;
   private readonly parser: LineParser;
   private readonly throttle: Throttle;
   private readonly checkpoints: CheckpointStore;
@@ -58,8 +62,12 @@ export class Daemon {
     this.logger = deps.logger;
     this.clock = deps.clock ?? systemClock;
     this.sink = deps.sink;
+    this.sinkTarget = deps.sinkTarget;
     this.parser = new LineParser({ timeZone: this.config.source.timezone ?? systemTimeZone(), now: () => this.clock.now() });
-    this.throttle = new Throttle(this.config, this.clock, { fallbackHost: this.config.report.host_name.includes('{') ? undefined : this.config.report.host_name });
+    this.throttle = new Throttle(this.config, this.clock, {
+      fallbackHost: this.config.report.host_name.includes('{') ? undefined : this.config.report.host_name,
+      limits: fieldLimitsOf(this.config.output.type),
+    });
     this.checkpoints = new CheckpointStore({ directory: this.config.state.directory, logger: this.logger, clock: this.clock, readOnly: deps.readOnlyState ?? false });
   }
 
@@ -124,8 +132,9 @@ export class Daemon {
    * being followed and checkpoints in use); the returned section names need a restart.
    */
   reconfigure(config: Config): string[] {
-    this.throttle.reconfigure(config);
-    if (JSON.stringify(config.nsca) !== JSON.stringify(this.config.nsca)) this.sink.retarget(config.nsca);
+    this.throttle.reconfigure(config, fieldLimitsOf(config.output.type));
+    const receiverOf = (c: Config) => JSON.stringify([c.output, c.nsca, c.nsca_ng, c.icinga2]);
+    if (receiverOf(config) !== receiverOf(this.config)) this.sink.retarget(this.sinkTarget(config));
     const needRestart = (['source', 'state'] as const).filter((section) => JSON.stringify(config[section]) !== JSON.stringify(this.config[section]));
     this.config = config;
     this.scheduleTick();

@@ -1,5 +1,5 @@
 import { formatWithOffset, type TimeZoneResolver } from '../parse/time.js';
-import { MAX_OUTPUT_BYTES } from '../sink/nsca/fields.js';
+import type { FieldLimits } from '../sink/transport.js';
 import { sanitizeField, truncateUtf8 } from './sanitize.js';
 import type { SourceEntry } from './source-table.js';
 import type { Span } from './span.js';
@@ -35,10 +35,10 @@ function timeRange(span: Span, zone: TimeZoneResolver): string {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** Appends the perfdata, cutting the text (never the perfdata) to fit NSCA's output field. */
-export function withPerfdata(body: string, refusals: number, sources: number): string {
+/** Appends the perfdata, cutting the text (never the perfdata) to fit the transport's output field. */
+export function withPerfdata(body: string, refusals: number, sources: number, limits: Pick<FieldLimits, 'maxOutputBytes'>): string {
   const perfdata = ` | refusals=${refusals} sources=${sources}`;
-  return truncateUtf8(body, MAX_OUTPUT_BYTES - perfdata.length) + perfdata;
+  return limits.maxOutputBytes === null ? body + perfdata : truncateUtf8(body, limits.maxOutputBytes - perfdata.length) + perfdata;
 }
 
 function render(output: CompiledTemplate, entry: SourceEntry, count: number, span: Span, zone: TimeZoneResolver): string {

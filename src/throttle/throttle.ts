@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { parseAddress, prefixKey } from '../parse/address.js';
+import type { FieldLimits } from '../sink/transport.js';
 import type { Alert, Clock, Seq, SequencedEvent } from '../types.js';
 import { XinetdPairs } from './dedup.js';
 import { HeartbeatSchedule } from './heartbeat.js';
@@ -55,6 +56,8 @@ import { StormState, sweepPending } from './storm.js';
 export interface ThrottleOptions {
   /** Nagios host for a result whose `{host}` gives no usable host name. Default: this machine's name. */
   readonly fallbackHost?: string;
+  /** What the transport's results may carry (its FieldLimits): names are checked and output cut to these. */
+  readonly limits: FieldLimits;
 }
 
 export interface ThrottleStats {
@@ -113,10 +116,10 @@ export class Throttle {
   private readonly results: Record<Alert['reason'], number> = { first: 0, 'follow-up': 0, storm: 0, overflow: 0, heartbeat: 0 };
 
   /** Throws ConfigError when the configuration did not go through the loader's checks. */
-  constructor(config: ThrottleConfigView, clock: Clock, options: ThrottleOptions = {}) {
-    this.settings = compileThrottleSettings(config);
+  constructor(config: ThrottleConfigView, clock: Clock, options: ThrottleOptions) {
+    this.settings = compileThrottleSettings(config, options.limits);
     this.clock = clock;
-    this.destinations = new DestinationResolver(nagiosHostName(options.fallbackHost ?? hostname()) ?? 'localhost');
+    this.destinations = new DestinationResolver(nagiosHostName(options.fallbackHost ?? hostname(), options.limits) ?? 'localhost', options.limits);
     this.cap = new RateCap(this.settings.maxResultsPerMinute);
     this.pairs = new XinetdPairs(dedupCapacity(this.settings));
     this.heartbeats = new HeartbeatSchedule(this.settings.heartbeatMs);
@@ -186,10 +189,10 @@ export class Throttle {
    * length they opened with), folded refusals, the cap's recent history and any storm are kept.
    * Throws ConfigError and changes nothing when the configuration cannot be used.
    */
-  reconfigure(config: ThrottleConfigView): void {
-    const next = compileThrottleSettings(config);
+  reconfigure(config: ThrottleConfigView, limits: FieldLimits = this.settings.limits): void {
+    const next = compileThrottleSettings(config, limits);
     this.settings = next;
-    this.destinations.clear();
+    this.destinations.clear(limits);
     this.cap.resize(next.maxResultsPerMinute);
     this.pairs.resize(dedupCapacity(next));
     this.heartbeats.setInterval(next.heartbeatMs);
@@ -398,7 +401,7 @@ export class Throttle {
       host: destination.host,
       service: destination.service,
       status: destination.status,
-      output: withPerfdata(result.output, refusals, sources),
+      output: withPerfdata(result.output, refusals, sources, this.settings.limits),
       refusals,
       sources,
       oldestSeq: result.oldestSeq,

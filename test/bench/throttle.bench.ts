@@ -1,3 +1,4 @@
+import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 /**
  * The aggregator: Throttle.offer per refusal event (dedup, rules, per-source windows, the
  * result cap and storm folding), on an injected clock that advances 1 ms per event.
@@ -16,7 +17,7 @@ const START = Date.UTC(2026, 10, 21, 15, 0, 0);
 async function makeThrottle(doc: Record<string, unknown>): Promise<{ throttle: Throttle; clock: Clock & { ms: number } }> {
   const clock = { ms: START, now(): number { return this.ms; } };
   const config = await configFromObject({ source: { timezone: 'UTC' }, report: { host_name: 'monitor' }, ...doc }, 'bench.toml', { hostname: 'monitor' });
-  return { throttle: new Throttle(config, clock, { fallbackHost: 'monitor' }), clock };
+  return { throttle: new Throttle(config, clock, { fallbackHost: 'monitor', limits: NSCA_FIELD_LIMITS }), clock };
 }
 
 function event(n: number, time: number): RefusalEvent {

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 const dist = resolve(process.env.WRAPWATCH_DIST ?? new URL('../../dist', import.meta.url).pathname);
 const { configFromObject } = await import(pathToFileURL(`${dist}/config/load.js`).href);
 const { Throttle } = await import(pathToFileURL(`${dist}/throttle/throttle.js`).href);
+const { NSCA_FIELD_LIMITS } = await import(pathToFileURL(`${dist}/sink/nsca/fields.js`).href);
 
 const gc = globalThis.gc;
 if (typeof gc !== 'function') process.stderr.write('note: run with node --expose-gc for heap figures\n');
@@ -71,7 +72,7 @@ function* distinctStream(count) {
 
 async function run(name, doc, stream) {
   clock.ms = START;
-  const throttle = new Throttle(await config(doc), clock, { fallbackHost: 'monitor' });
+  const throttle = new Throttle(await config(doc), clock, { fallbackHost: 'monitor', limits: NSCA_FIELD_LIMITS });
   let events = 0;
   let results = 0;
   let seq = 0;

@@ -29,6 +29,26 @@ describe('the configuration', () => {
     }).toThrow(TypeError);
   });
 
+  it('[output]: type nsca by default; the sink settings come from [output], or from [nsca] as configs before [output] have them', async () => {
+    const defaults = await configFromObject({}, 'empty.toml');
+    expect(defaults.output).toEqual({ type: 'nsca', max_pending_results: 10_000, reconnect_min_seconds: 1, reconnect_max_seconds: 60 });
+    expect(defaults.nsca).not.toHaveProperty('max_pending_results');
+    const old = await configFromObject({ nsca: { max_pending_results: 5, reconnect_min_seconds: 0.5, reconnect_max_seconds: 2 } }, 'old.toml');
+    expect(old.output).toEqual({ type: 'nsca', max_pending_results: 5, reconnect_min_seconds: 0.5, reconnect_max_seconds: 2 });
+    const mixed = await configFromObject({ output: { type: 'nsca', max_pending_results: 7 }, nsca: { reconnect_max_seconds: 9 } }, 'new.toml');
+    expect(mixed.output).toEqual({ type: 'nsca', max_pending_results: 7, reconnect_min_seconds: 1, reconnect_max_seconds: 9 });
+  });
+
+  it('[output]: a sink setting in both [output] and [nsca] is an error naming both; unknown types and keys are errors', async () => {
+    expect(await problemsOf({ output: { max_pending_results: 5 }, nsca: { max_pending_results: 6 } })).toEqual([
+      'output.max_pending_results: set in both output.max_pending_results and nsca.max_pending_results: keep only output.max_pending_results',
+      'nsca.max_pending_results: set in both output.max_pending_results and nsca.max_pending_results: keep only output.max_pending_results',
+    ]);
+    expect(await problemsOf({ output: { reconnect_min_seconds: 10 }, nsca: { reconnect_max_seconds: 5 } })).toEqual(['nsca.reconnect_max_seconds: must be at least reconnect_min_seconds']);
+    expect(await problemsOf({ output: { type: 'carrier-pigeon' } })).toEqual([expect.stringMatching(/^output\.type: /)]);
+    expect(await problemsOf({ output: { typo: 1 } })).toEqual([expect.stringMatching(/^output\.typo: unknown key/)]);
+  });
+
   it('takes a list of paths, each its own source', async () => {
     const config = await configFromObject({ source: { path: ['/var/log/auth.log', '/var/log/syslog'] } }, 't.toml');
     expect(config.source.paths).toEqual(['/var/log/auth.log', '/var/log/syslog']);

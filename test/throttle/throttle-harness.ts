@@ -1,5 +1,9 @@
 import { configFromObject, type Config } from '../../src/config/load.js';
+import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 import { Throttle, type ThrottleOptions } from '../../src/throttle/throttle.js';
+
+/** The throttle's options; the limits default to NSCA's, the transport of these tests. */
+type HarnessOptions = Omit<ThrottleOptions, 'limits'> & Partial<Pick<ThrottleOptions, 'limits'>>;
 import type { Alert, Clock, RefusalEvent } from '../../src/types.js';
 
 /** A clock the test moves by hand. */
@@ -51,12 +55,12 @@ export class Harness {
   seq = 0;
   offeredRefusals = 0;
 
-  constructor(cfg: Config, options: ThrottleOptions = { fallbackHost: 'wrapwatch-fallback' }, clock = new FakeClock()) {
+  constructor(cfg: Config, options: HarnessOptions = { fallbackHost: 'wrapwatch-fallback' }, clock = new FakeClock()) {
     this.clock = clock;
-    this.throttle = new Throttle(cfg, clock, options);
+    this.throttle = new Throttle(cfg, clock, { limits: NSCA_FIELD_LIMITS, ...options });
   }
 
-  static async create(doc: Record<string, unknown> = {}, options?: ThrottleOptions): Promise<Harness> {
+  static async create(doc: Record<string, unknown> = {}, options?: HarnessOptions): Promise<Harness> {
     return new Harness(await config(doc), options);
   }
 

@@ -1,3 +1,4 @@
+import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/load.js';
@@ -88,7 +89,7 @@ function checkAlert(alert: Alert, seqBefore: number | null, lastSeq: number): vo
 
 function play(run: Run): { throttle: Throttle; timeline: (Alert & { at: number })[]; offered: number; reconfigured: boolean } {
   const clock = new FakeClock();
-  const throttle = new Throttle(configs[run.shape]!, clock, { fallbackHost: 'fallback' });
+  const throttle = new Throttle(configs[run.shape]!, clock, { fallbackHost: 'fallback', limits: NSCA_FIELD_LIMITS });
   const timeline: (Alert & { at: number })[] = [];
   let seq = 0;
   let offered = 0;

@@ -1,3 +1,4 @@
+import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { Throttle } from '../../src/throttle/throttle.js';
@@ -214,7 +215,7 @@ describe('stats and reconfiguration', () => {
 
   it('refuses to start on a configuration that bypassed the loader checks', async () => {
     const bad = { ...(await config()), report: { ...(await config()).report, output: 'Denied {nope}' } };
-    expect(() => new Throttle(bad, new FakeClock())).toThrow(/report\.output: unknown field \{nope\}/);
+    expect(() => new Throttle(bad, new FakeClock(), { limits: NSCA_FIELD_LIMITS })).toThrow(/report\.output: unknown field \{nope\}/);
   });
 
   it('every result carries perfdata matching its refusals and sources', async () => {

@@ -1,5 +1,5 @@
 import type { PassiveCheckResult } from '../../types.js';
-import { InvalidResultError } from '../nsca/errors.js';
+import { InvalidResultError } from '../errors.js';
 import type { FieldLimits } from '../transport.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { PassiveCheckResult } from '../../types.js';
 import { commandFileLine } from '../command-line.js';
-import { InvalidResultError } from '../nsca/errors.js';
+import { InvalidResultError } from '../errors.js';
 import type { FieldLimits } from '../transport.js';
 
 /**
