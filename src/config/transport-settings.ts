@@ -1,3 +1,4 @@
+import { access, constants } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { ConfigProblem } from './errors.js';
 import { resolvePassword, type ResolvedPassword, type SecretOptions } from './secrets.js';
@@ -48,7 +49,15 @@ export async function resolveTransportTables(
   if (tables.icinga2) {
     const { password: _p, password_file: _f, password_credential: _c, ...rest } = tables.icinga2;
     const resolved = await resolvePassword(tables.icinga2, 'icinga2', options, problems);
-    if (selected === 'icinga2') needsPassword(resolved, 'icinga2', problems);
+    if (selected === 'icinga2') {
+      needsPassword(resolved, 'icinga2', problems);
+      // Found now rather than as an "untrusted" delivery failure at the first result.
+      try {
+        await access(tables.icinga2.ca_file, constants.R_OK);
+      } catch (err) {
+        problems.push({ path: 'icinga2.ca_file', message: `cannot read ${tables.icinga2.ca_file}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (copy Icinga's ca.crt there)` });
+      }
+    }
     out.icinga2 = { ...rest, ...resolved };
   } else if (selected === 'icinga2') {
     problems.push({ path: 'icinga2', message: '[output] type = "icinga2" needs an [icinga2] table with url, user, ca_file and a password (see config/wrapwatch.toml)' });

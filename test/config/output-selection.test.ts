@@ -12,7 +12,8 @@ const problemsOf = async (doc: unknown) => {
   return [];
 };
 
-const icinga = { url: 'https://icinga.example:5665', user: 'wrapwatch', password: 'pw', ca_file: '/etc/wrapwatch/icinga-ca.crt' };
+// Any readable file stands in for the CA here; the transport tests use a real one.
+const icinga = { url: 'https://icinga.example:5665', user: 'wrapwatch', password: 'pw', ca_file: new URL('../../config/wrapwatch.toml', import.meta.url).pathname };
 
 describe('[output] type selects the transport; its table must be usable', () => {
   it('type = "icinga2" without an [icinga2] table: says what the table needs', async () => {
@@ -26,6 +27,12 @@ describe('[output] type selects the transport; its table must be usable', () => 
     const config = await configFromObject({ output: { type: 'nsca-ng' }, nsca_ng: { password: 'k' } }, 't.toml', { hostname: 'web01' });
     expect(config.output.type).toBe('nsca-ng');
     expect(config.nsca_ng).toMatchObject({ host: '127.0.0.1', port: 5668, identity: 'web01' });
+  });
+
+  it('type = "icinga2": a ca_file that cannot be read is a config error, not a delivery failure later', async () => {
+    expect(await problemsOf({ output: { type: 'icinga2' }, icinga2: { ...icinga, ca_file: '/nonexistent/ca.crt' } })).toEqual([
+      "icinga2.ca_file: cannot read /nonexistent/ca.crt: ENOENT (copy Icinga's ca.crt there)",
+    ]);
   });
 
   it('a table of a transport that is not selected is accepted if well-formed, refused if malformed', async () => {
