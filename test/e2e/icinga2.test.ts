@@ -130,6 +130,37 @@ describe('wrapwatch run with the Icinga 2 API', () => {
     expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
   });
 
+  // These two restart the shared Icinga; they come last.
+  it('1,000 sources while Icinga is stopped: every one processed once it is started again, none counted sent before', async () => {
+    const ws = await createWorkspace();
+    await writeFile(ws.logFile, '');
+    await writeConfig(ws.configFile, icingaConfig(ws, {}, { throttle: { window_seconds: 0.2, max_results_per_minute: 100_000 }, log: { stats_interval_seconds: 0.2 } }));
+    const daemon = startDaemon({ configFile: ws.configFile });
+    await daemon.started();
+    await icinga.stop({ keepDir: true });
+    const outage = (i: number) => `10.41.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+    for (let i = 0; i < 1000; i += 100) await appendLines(ws.logFile, Array.from({ length: 100 }, (_, j) => refusalLine(outage(i + j), { pid: 1000 + i + j })));
+    const held = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 1000);
+    expect(held.fields.resultsSent).toBe(0);
+    const returned = daemon.mark();
+    icinga = await startIcinga2({ restartOf: icinga });
+    let missing: string[] = [];
+    const seen = await eventually(
+      async () => {
+        const now = await processedAddresses('10.41.');
+        missing = Array.from({ length: 1000 }, (_, i) => outage(i)).filter((a) => !now.has(a));
+        return missing.length === 0 ? now : undefined;
+      },
+      60_000,
+      () => `every address processed by Icinga; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(', ')}`,
+    );
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    const after = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 0, { after: returned, timeoutMs: 30_000 });
+    expect(after.fields.resultsSent).toBe(1000);
+    daemon.signal('SIGTERM');
+    expect(await daemon.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+  }, 120_000);
+
   // Last: it restarts the shared Icinga.
   it('1,000 sources during an outage and a SIGKILL in the middle: every one processed once Icinga is back', async () => {
     const ws = await createWorkspace();

@@ -80,6 +80,27 @@ describe('wrapwatch run with NSCA-ng', () => {
     expect(srv.lines()).toHaveLength(2);
   });
 
+  it('1,000 sources while the server is stopped: every one delivered once it is started again, none counted sent before', async () => {
+    const first = await server();
+    const ws = await createWorkspace();
+    await writeFile(ws.logFile, '');
+    await writeConfig(ws.configFile, ngConfig(ws, first.port, {}, { throttle: { window_seconds: 0.2, max_results_per_minute: 100_000 }, log: { stats_interval_seconds: 0.2 } }));
+    const daemon = startDaemon({ configFile: ws.configFile });
+    await daemon.started();
+    await first.stop();
+    for (let i = 0; i < 1000; i += 100) await appendLines(ws.logFile, Array.from({ length: 100 }, (_, j) => refusalLine(address(i + j), { pid: 1000 + i + j })));
+    const held = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 1000);
+    expect(held.fields.resultsSent).toBe(0);
+    const returned = daemon.mark();
+    const second = await server({ port: first.port });
+    const seen = await everyAddress(() => [second], 1000);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    const after = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 0, { after: returned, timeoutMs: 30_000 });
+    expect(after.fields.resultsSent).toBe(1000);
+    daemon.signal('SIGTERM');
+    expect(await daemon.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+  }, 90_000);
+
   it('1,000 sources during an outage and a SIGKILL in the middle: every one delivered once the server is back', async () => {
     const first = await server();
     const ws = await createWorkspace();
