@@ -44,6 +44,8 @@ const MAX_DELIVERIES = 2;
  *   logged, and its batch treated as unconfirmed: the sink goes on, nothing is lost.
  * - Each kind of failure is warned about once per outage; wrong credentials are errors each time,
  *   since only the operator can fix them.
+ * - A result the receiver refuses for good (Icinga 2: no such object) is dropped, counted by its
+ *   reason, and logged once per reason, host and service (with what to define), not per result.
  */
 export class DeliveringSink implements ResultSink {
   private readonly queue = new PQueue({ concurrency: MAX_DELIVERIES });
