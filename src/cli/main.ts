@@ -13,6 +13,7 @@ const commands: Record<string, Command> = {
   run: { summary: 'run the daemon: follow the log and report refusals over NSCA', load: () => import('./run.js') },
   'check-config': { summary: 'validate a config file and print the effective settings', load: () => import('./check-config.js') },
   send: { summary: 'send passive check results like send_nsca', load: () => import('./send.js') },
+  'log-pretty': { summary: "print wrapwatch's JSON log (stdin) readably, attacker text escaped", load: () => import('./log-pretty.js') },
 };
 
 const USAGE = `usage: wrapwatch <command> [options]

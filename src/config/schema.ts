@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { assertTimeZone } from '../parse/time.js';
 import { icinga2Schema, nscaNgSchema } from './transport-tables.js';
+import { OUTPUT_FIELDS } from '../throttle/output-fields.js';
 import { ENCRYPTION_METHODS } from '../sink/nsca/methods.js';
 
 /**
@@ -10,8 +11,7 @@ import { ENCRYPTION_METHODS } from '../sink/nsca/methods.js';
  */
 
 /** Fields `report.output` may use; anything else in braces is a config error. */
-export const OUTPUT_FIELDS = ['daemon', 'service', 'address', 'client', 'host', 'count', 'first', 'last'] as const;
-
+export { OUTPUT_FIELDS };
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
@@ -72,6 +72,11 @@ const stateSchema = z.strictObject({
   directory: nonEmpty.default('/var/lib/wrapwatch'),
   /** Delivered positions are written to disk at most this often (each write is fsynced). */
   commit_interval_seconds: seconds(0, 3600).default(1),
+  /**
+   * The whole stop (deliver what is pending, commit, exit) takes at most this long, whatever the
+   * receiver does; keep it below the unit's TimeoutStopSec (30 s) or systemd kills the process.
+   */
+  stop_timeout_seconds: seconds(1, 3600).default(20),
 });
 
 /**
@@ -134,7 +139,7 @@ const reportSchema = z.strictObject({
   host_name: template(['host']).optional(),
   service: nonEmpty.default('TCP Wrappers'),
   status: int(0, 3).default(2),
-  output: template(OUTPUT_FIELDS).default('Denied {daemon} from {address}'),
+  output: template(OUTPUT_FIELDS).default('Denied {daemon_service} from {address}'),
   /** Send an OK result when nothing was sent for this long (0: never). */
   heartbeat_seconds: seconds(0, 86_400).default(0),
 });

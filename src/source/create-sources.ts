@@ -12,6 +12,11 @@ export interface SourceDeps {
   readonly checkpoints: ReadonlyMap<string, SourcePosition>;
   readonly onLines: LineHandler;
   readonly clock?: Clock;
+  /**
+   * Replaces `source.start_at` for sources without a checkpoint: "beginning" after the
+   * checkpoint file was found corrupt, when "end" could skip lines written while stopped.
+   */
+  readonly startAtOverride?: 'beginning';
 }
 
 /** One source per configured path (each with its own checkpoint), or the journal source. */
@@ -23,7 +28,7 @@ export function createSources(config: Config, deps: SourceDeps): LineSource[] {
         journalctl: source.journal.journalctl,
         files: source.journal.files,
         directory: source.journal.directory,
-        startAt: source.start_at,
+        startAt: deps.startAtOverride ?? source.start_at,
         maxLineBytes: source.max_line_bytes,
         rejectForged: source.journal.reject_forged,
         resumeFrom: deps.checkpoints.get(JOURNAL_SOURCE_ID) ?? null,
@@ -38,7 +43,7 @@ export function createSources(config: Config, deps: SourceDeps): LineSource[] {
     (path) =>
       new FileSource({
         path,
-        startAt: source.start_at,
+        startAt: deps.startAtOverride ?? source.start_at,
         maxLineBytes: source.max_line_bytes,
         rotationGraceMs: source.rotation_grace_seconds * 1000,
         pollIntervalMs: source.poll_interval_ms,

@@ -1,4 +1,4 @@
-import type { ConfigProblem } from '../config/errors.js';
+import type { SettingProblem } from './settings-error.js';
 import { parseAddress, type ParsedAddress } from '../parse/address.js';
 import type { RefusalEvent } from '../types.js';
 import { clientHostName } from './client-name.js';
@@ -44,7 +44,7 @@ export interface RouteDefaults {
 }
 
 /** Compiles a `host_name` template, adding problems under `path`. */
-export function compileHostNameTemplate(text: string, path: string, problems: ConfigProblem[], limits: FieldLimits): CompiledTemplate | null {
+export function compileHostNameTemplate(text: string, path: string, problems: SettingProblem[], limits: FieldLimits): CompiledTemplate | null {
   const compiled = compileTemplate(text, ['host']);
   if (isTemplateProblems(compiled)) {
     for (const p of compiled) problems.push({ path, message: p.message });
@@ -61,13 +61,13 @@ export function compileHostNameTemplate(text: string, path: string, problems: Co
   return compiled;
 }
 
-export function checkService(text: string, path: string, problems: ConfigProblem[], limits: FieldLimits): void {
+export function checkService(text: string, path: string, problems: SettingProblem[], limits: FieldLimits): void {
   const problem = serviceProblem(text, limits);
   if (problem !== null) problems.push({ path, message: problem });
 }
 
 /** Compiles `[[rule]]` in order, adding every problem (by field path) instead of stopping at the first. */
-export function compileRules(rules: readonly RuleView[], defaults: RouteDefaults, problems: ConfigProblem[], limits: FieldLimits): CompiledRule[] {
+export function compileRules(rules: readonly RuleView[], defaults: RouteDefaults, problems: SettingProblem[], limits: FieldLimits): CompiledRule[] {
   const compiled: CompiledRule[] = [];
   rules.forEach((rule, index) => {
     const path = `rule[${index}]`;
@@ -92,7 +92,7 @@ export function compileRules(rules: readonly RuleView[], defaults: RouteDefaults
   return compiled;
 }
 
-function compilePatterns<S>(compile: () => Matcher<S>, path: string, problems: ConfigProblem[]): Matcher<S> | null {
+function compilePatterns<S>(compile: () => Matcher<S>, path: string, problems: SettingProblem[]): Matcher<S> | null {
   try {
     return compile();
   } catch (err) {

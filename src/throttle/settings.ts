@@ -1,5 +1,5 @@
-import { ConfigError, type ConfigProblem } from '../config/errors.js';
-import { OUTPUT_FIELDS } from '../config/schema.js';
+import { ThrottleSettingsError, type SettingProblem } from './settings-error.js';
+import { OUTPUT_FIELDS } from './output-fields.js';
 import { systemTimeZone, TimeZoneResolver } from '../parse/time.js';
 import type { FieldLimits } from '../sink/transport.js';
 import { checkService, compileHostNameTemplate, compileRules, type CompiledRule, type Route, type RuleView } from './rules.js';
@@ -51,7 +51,7 @@ export interface ThrottleConfigView {
 /** Stands in while a broken `report.host_name` is reported, so rules are still checked. */
 const placeholderHost: CompiledTemplate = { source: 'localhost', fields: new Set(), literal: 'localhost', render: () => 'localhost', renderRaw: () => 'localhost' };
 
-function compile(config: ThrottleConfigView, limits: FieldLimits, problems: ConfigProblem[]): ThrottleSettings | null {
+function compile(config: ThrottleConfigView, limits: FieldLimits, problems: SettingProblem[]): ThrottleSettings | null {
   const output = compileTemplate(config.report.output, OUTPUT_FIELDS);
   if (isTemplateProblems(output)) for (const p of output) problems.push({ path: 'report.output', message: p.message });
   // Before the loader has filled in the machine's name, any valid name stands in for it.
@@ -82,16 +82,38 @@ function compile(config: ThrottleConfigView, limits: FieldLimits, problems: Conf
  * a result, host and service names the transport (`limits`) cannot carry. The config loader adds
  * these to its list.
  */
-export function throttleConfigProblems(config: ThrottleConfigView, limits: FieldLimits): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+export function throttleConfigProblems(config: ThrottleConfigView, limits: FieldLimits): SettingProblem[] {
+  const problems: SettingProblem[] = [];
   compile(config, limits, problems);
   return problems;
 }
 
-/** Compiles the settings; throws ConfigError (sysexits EX_CONFIG) listing every problem. */
-export function compileThrottleSettings(config: ThrottleConfigView, limits: FieldLimits): ThrottleSettings {
-  const problems: ConfigProblem[] = [];
+/** The settings, or every problem that keeps them from being built (the config compile step's view). */
+export function tryCompileThrottleSettings(
+  config: ThrottleConfigView,
+  limits: FieldLimits,
+): { readonly settings: ThrottleSettings } | { readonly problems: readonly SettingProblem[] } {
+  const problems: SettingProblem[] = [];
   const settings = compile(config, limits, problems);
-  if (settings === null) throw new ConfigError('(throttle configuration)', problems);
+  return settings === null ? { problems } : { settings };
+}
+
+/** Settings the config compile step already built, handed to the throttle as they are. */
+export interface PrecompiledThrottle {
+  readonly compiled: ThrottleSettings;
+}
+
+/** What the throttle is built from: compiled settings, or a configuration it compiles itself (tests). */
+export type ThrottleInput = ThrottleConfigView | PrecompiledThrottle;
+
+export function settingsOf(input: ThrottleInput, limits: FieldLimits): ThrottleSettings {
+  return 'compiled' in input ? input.compiled : compileThrottleSettings(input, limits);
+}
+
+/** Compiles the settings; throws ThrottleSettingsError listing every problem. */
+export function compileThrottleSettings(config: ThrottleConfigView, limits: FieldLimits): ThrottleSettings {
+  const problems: SettingProblem[] = [];
+  const settings = compile(config, limits, problems);
+  if (settings === null) throw new ThrottleSettingsError(problems);
   return settings;
 }

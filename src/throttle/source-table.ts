@@ -20,9 +20,9 @@ export interface SourceEntry {
   readonly daemon: string;
   /** The event's service, or the daemon when it logs none. */
   readonly service: string;
-  /** The address, or `prefix/len` for an IPv6 group. */
+  /** The address, `prefix/len` for an IPv6 group, or a non-address key (see peer.ts). */
   readonly addressKey: string;
-  /** What {address} prints: the address, or the group once several of its addresses were seen. */
+  /** What {address} prints: the peer's text, or the group once several of its addresses were seen. */
   address: string;
   /** The latest logged client text. */
   client: string | null;
@@ -90,14 +90,14 @@ export class SourceTable {
   }
 
   /** Folds refusals into an entry, to be reported when its window closes (or in a storm summary). */
-  addPending(entry: SourceEntry, seq: Seq, event: RefusalEvent, count: number): void {
+  addPending(entry: SourceEntry, seq: Seq, event: RefusalEvent, count: number, peerText: string): void {
     if (seq < this.lastSeq) this.seqAscending = false;
     this.lastSeq = seq;
     if (entry.pending === 0) this.pendingOrder.set(entry.key, entry);
     entry.pending += count;
     this.pendingRefusals += count;
     extendSpan(entry.span, seq, event);
-    if (event.address !== entry.address) entry.address = entry.addressKey;
+    if (peerText !== entry.address) entry.address = entry.addressKey;
     entry.client = event.client;
   }
 

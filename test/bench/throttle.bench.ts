@@ -23,7 +23,7 @@ async function makeThrottle(doc: Record<string, unknown>): Promise<{ throttle: T
 function event(n: number, time: number): RefusalEvent {
   const v6 = n % 5 === 4;
   const address = v6 ? `2001:db8:${(n >> 8).toString(16)}:${(n & 255).toString(16)}::1` : `198.18.${(n >> 8) & 255}.${n & 255}`;
-  return { kind: 'libwrap', time: new Date(time), utcOffsetMinutes: 0, host: 'gate', daemon: 'sshd', pid: 4242, service: 'sshd', address, family: v6 ? 6 : 4, client: null, count: 1 };
+  return { kind: 'libwrap', time: new Date(time), utcOffsetMinutes: 0, host: 'gate', daemon: 'sshd', pid: 4242, service: 'sshd', peer: { kind: 'client-address', address, family: v6 ? 6 : 4 }, client: null, count: 1 };
 }
 
 const RULES = [

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
-import { configFromObject, redactedConfig } from '../../src/config/load.js';
+import { effectiveConfigToml } from '../../src/config/effective.js';
+import { configFromObject } from '../../src/config/load.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -25,7 +26,7 @@ const icinga = { url: 'https://icinga.example:5665', user: 'wrapwatch', password
 describe('[nsca_ng]', () => {
   it('has the defaults of NSCA-ng: port 5668, identity the host name', async () => {
     const config = await configFromObject({ nsca_ng: { password: 'k' } }, 't.toml', { hostname: 'firestorm' });
-    expect(config.nsca_ng).toEqual({ host: '127.0.0.1', port: 5668, identity: 'firestorm', timeout_seconds: 10, password: 'k', passwordSource: 'nsca_ng.password' });
+    expect(config.nsca_ng).toEqual({ host: '127.0.0.1', port: 5668, identity: 'firestorm', timeout_seconds: 10, password: 'k', passwordFrom: { kind: 'inline' } });
   });
 
   it('reads the key from a file, and check-config never prints it', async () => {
@@ -34,9 +35,9 @@ describe('[nsca_ng]', () => {
     await writeFile(join(dir, 'key'), 'secret-key\n');
     const config = await configFromObject({ nsca_ng: { identity: 'web01', password_file: join(dir, 'key') } }, 't.toml');
     expect(config.nsca_ng?.password).toBe('secret-key');
-    const shown = JSON.stringify(redactedConfig(config));
+    const shown = effectiveConfigToml(config);
     expect(shown).not.toContain('secret-key');
-    expect(shown).toContain(`(redacted, from ${join(dir, 'key')})`);
+    expect(shown).toContain(`password_file = "${join(dir, 'key')}"`);
   });
 
   it('refuses typos, two password sources, and an identity with spaces', async () => {
@@ -52,8 +53,10 @@ describe('[nsca_ng]', () => {
 describe('[icinga2]', () => {
   it('takes url, user, password, ca_file and server_name; the password is redacted in check-config', async () => {
     const config = await configFromObject({ icinga2: { ...icinga, server_name: 'icinga-master' } }, 't.toml');
-    expect(config.icinga2).toEqual({ url: icinga.url, user: 'wrapwatch', ca_file: icinga.ca_file, server_name: 'icinga-master', timeout_seconds: 10, password: 'pw', passwordSource: 'icinga2.password' });
-    expect(JSON.stringify(redactedConfig(config))).not.toContain('"pw"');
+    expect(config.icinga2).toEqual({ url: icinga.url, user: 'wrapwatch', ca_file: icinga.ca_file, server_name: 'icinga-master', timeout_seconds: 10, password: 'pw', passwordFrom: { kind: 'inline' } });
+    const shown = effectiveConfigToml(config);
+    expect(shown).not.toContain('"pw"');
+    expect(shown).toContain('# [icinga2] password is set in the file and left out here (redacted)');
   });
 
   it('names what is missing or wrong: plain http, a path, credentials in the URL, no ca_file', async () => {
