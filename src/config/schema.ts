@@ -73,6 +73,13 @@ const stateSchema = z.strictObject({
   /** Delivered positions are written to disk at most this often (each write is fsynced). */
   commit_interval_seconds: seconds(0, 3600).default(1),
   /**
+   * What `wrapwatch status` and `check` read. "" (default): status.json in systemd's
+   * RuntimeDirectory= ($RUNTIME_DIRECTORY, /run/wrapwatch), none outside systemd.
+   */
+  status_file: z.string().default(''),
+  /** The status file is rewritten this often (and at once on a start, reload or stop). */
+  status_interval_seconds: seconds(1, 60).default(5),
+  /**
    * The whole stop (deliver what is pending, commit, exit) takes at most this long, whatever the
    * receiver does; keep it below the unit's TimeoutStopSec (30 s) or systemd kills the process.
    */

@@ -11,6 +11,10 @@ import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type
 import { wrapwatchVersion } from '../version.js';
 import { CommitTracker, oldestOf } from './commit-tracker.js';
 import { ParseCounters, statsFields } from './pipeline-stats.js';
+import type { PipelineSnapshot } from '../status/status-model.js';
+
+/** Sources listed as the busiest in `wrapwatch status`. */
+const BUSIEST_SHOWN = 5;
 
 /** What the daemon is built from; the CLI passes the real ones, tests may pass their own. */
 export interface DaemonDeps {
@@ -62,6 +66,9 @@ export class Daemon {
   private stopping = false;
   /** The sequence number most recently handed to a source (0: none yet). */
   private lastSeq: Seq = 0;
+  /** For `wrapwatch status`: when a checkpoint was last written, and why the last write failed. */
+  private lastCommitAt: number | null = null;
+  private lastCommitError: string | null = null;
 
   constructor(deps: DaemonDeps) {
     this.config = deps.config;
@@ -176,6 +183,21 @@ export class Daemon {
     });
   }
 
+  /** What `wrapwatch status` shows of the pipeline, at this moment. */
+  snapshot(): PipelineSnapshot {
+    return {
+      sources: this.sources.map((s) => {
+        const position = s.position();
+        return { id: s.id, kind: position?.kind ?? (s.id === 'journal' ? 'journal' : 'file'), offset: position?.kind === 'file' ? position.offset : null, bytesBehind: s.bytesBehind(), stats: s.stats() };
+      }),
+      throttle: this.throttle.stats(),
+      busiest: this.throttle.busiestSources(BUSIEST_SHOWN),
+      sink: this.sink.stats(),
+      checkpoint: { lastCommitAt: this.lastCommitAt, lastError: this.lastCommitError },
+      counters: this.stats(),
+    };
+  }
+
   private async handleBatch(lines: readonly SourceLine[]): Promise<void> {
     const lastBySource = new Map<string, SourceLine>();
     const alerts: Alert[] = [];
@@ -222,6 +244,8 @@ export class Daemon {
       if (positions.size === 0 && this.checkpointFailuresInARow === 0) return;
       try {
         await this.checkpoints.commit(positions);
+        this.lastCommitAt = this.clock.now();
+        this.lastCommitError = null;
         if (this.checkpointFailuresInARow > 0) {
           this.logger.info({ directory: this.config.state.directory, failedWrites: this.checkpointFailuresInARow }, 'checkpoints are written again');
           this.checkpointFailuresInARow = 0;
@@ -229,6 +253,7 @@ export class Daemon {
       } catch (err) {
         // Nothing is lost: the positions stay in memory and go out with the next commit, and
         // what a restart would re-read is at worst reported twice. Every failure is counted.
+        this.lastCommitError = err instanceof Error ? err.message : String(err);
         this.checkpointWriteFailures++;
         this.checkpointFailuresInARow++;
         // Retried every commit interval: the 1st, 10th, 100th... failure in a row is an error, the rest debug.

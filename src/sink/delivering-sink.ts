@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { Alert, Logger, ResultSink, Seq, SinkSettings, SinkStats, SinkTarget } from '../types.js';
+import type { Alert, DeliveryErrorSummary, Logger, ResultSink, Seq, SinkSettings, SinkStats, SinkTarget } from '../types.js';
 import { Backoff } from './backoff.js';
 import { InvalidResultError } from './errors.js';
 import { failureHeadline, failureLevel, transportLabel } from './failure-log.js';
@@ -67,6 +67,10 @@ export class DeliveringSink implements ResultSink {
   private closed = false;
   private receiver: SinkStats['receiver'] = 'unknown';
   private downSince = 0;
+  /** For `wrapwatch status`: since when `receiver` holds, the last confirmed delivery, the last failure. */
+  private receiverSince: number | null = null;
+  private lastDeliveryAt: number | null = null;
+  private lastError: DeliveryErrorSummary | null = null;
   /** Failure kinds already warned about in this outage. */
   private readonly warned = new Set<FailureReason>();
   /** Results folded into the summaries since they were last queued (overflow.size counts summaries). */
@@ -152,6 +156,11 @@ export class DeliveringSink implements ResultSink {
       ...this.counts,
       failuresByReason: { ...this.failuresByReason },
       refusedByReason: { ...this.refusedByReason },
+      transport: this.transport.type,
+      endpoint: this.transport.endpoint,
+      receiverSince: this.receiverSince,
+      lastDeliveryAt: this.lastDeliveryAt,
+      lastError: this.lastError,
     };
   }
 
@@ -307,6 +316,8 @@ export class DeliveringSink implements ResultSink {
       );
     }
     this.queueSummaries();
+    this.lastDeliveryAt = this.now();
+    if (this.receiver !== 'up') this.receiverSince = this.lastDeliveryAt;
     this.receiver = 'up';
     this.warned.clear();
     this.backoff.reset();
@@ -344,8 +355,9 @@ export class DeliveringSink implements ResultSink {
       this.warned.add(failure.reason);
       this.options.logger.warn(fields, headline);
     } else this.options.logger.debug(fields, headline);
-    if (this.receiver !== 'down') this.downSince = this.now();
+    if (this.receiver !== 'down') this.downSince = this.receiverSince = this.now();
     this.receiver = 'down';
+    this.lastError = { at: this.now(), reason: failure.reason, message: failure.message };
     this.clearRetry();
     this.retryTimer = (this.options.setTimer ?? setTimeout)(() => {
       this.retryTimer = null;

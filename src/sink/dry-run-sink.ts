@@ -45,6 +45,6 @@ export class DryRunSink implements ResultSink {
   async close(): Promise<void> {}
 
   stats(): SinkStats {
-    return { receiver: 'none (dry run)', pending: 0, sent: this.sent, overflowed: 0, invalid: this.invalid, failures: 0, failuresByReason: {}, refused: 0, refusedByReason: {} };
+    return { receiver: 'none (dry run)', pending: 0, sent: this.sent, overflowed: 0, invalid: this.invalid, failures: 0, failuresByReason: {}, refused: 0, refusedByReason: {}, transport: 'dry-run', endpoint: 'stdout' };
   }
 }
