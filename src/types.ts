@@ -209,6 +209,8 @@ export interface SinkStats {
   readonly failuresByReason: Readonly<Partial<Record<FailureReason, number>>>;
   /** Results the receiver answered it will never take (e.g. no such object); dropped. */
   readonly refused: number;
+  /** The same, by the transport's reason (`unknown-object`, `too-large`, `bad-request`). */
+  readonly refusedByReason?: Readonly<Record<string, number>>;
   // What `wrapwatch status` and `check` show of the receiver. Optional: a sink that leaves them
   // out is still shown, with up/down times the status reporter saw itself (to its interval).
   /** The transport's name (`nsca`, `nsca-ng`, `icinga2`). */

@@ -80,12 +80,15 @@ export async function main(argv: string[]): Promise<number> {
     format: chooseLogFormat(process.env, dryRun ? process.stderr.isTTY === true : process.stdout.isTTY === true),
     destination: pino.destination({ dest: dryRun ? 2 : 1, sync: true }),
   });
-  const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new DeliveringSink({ target: createSinkTarget(config), logger });
+  const target = createSinkTarget(config);
+  const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text), (result) => target.transport.describe(result)) : new DeliveringSink({ target, logger });
   for (const warning of warnings) logger.warn({ file }, warning);
   if (dryRun) {
     logger.info(
       { file },
-      'DRY RUN: results are printed on stdout as the lines nsca would write to the Nagios command file; nothing is sent and no checkpoint is written',
+      config.output.type === 'icinga2'
+        ? 'DRY RUN: results are printed on stdout as the Icinga 2 API requests (JSON bodies) wrapwatch would send; nothing is sent and no checkpoint is written'
+        : 'DRY RUN: results are printed on stdout as the lines nsca would write to the Nagios command file; nothing is sent and no checkpoint is written',
     );
   }
   if (config.source.type === 'file') {

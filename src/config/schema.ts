@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assertTimeZone } from '../parse/time.js';
+import { icinga2Schema, nscaNgSchema } from './transport-tables.js';
 import { OUTPUT_FIELDS } from '../throttle/output-fields.js';
 import { ENCRYPTION_METHODS } from '../sink/nsca/methods.js';
 
@@ -133,7 +134,7 @@ const nscaSchema = z
   });
 
 /** Ways of reaching the receiver; `[output] type` picks one (see sink/create-transport.ts). */
-export const OUTPUT_TYPES = ['nsca'] as const;
+export const OUTPUT_TYPES = ['nsca', 'nsca-ng', 'icinga2'] as const;
 
 const outputSchema = z.strictObject({
   type: z.enum(OUTPUT_TYPES).default('nsca'),
@@ -181,6 +182,9 @@ export const configSchema = z.strictObject({
   state: stateSchema.prefault({}),
   output: outputSchema.prefault({}),
   nsca: nscaSchema.prefault({}),
+  /** Only when present: the transports other than NSCA have no defaults worth printing. */
+  nsca_ng: nscaNgSchema.optional(),
+  icinga2: icinga2Schema.optional(),
   report: reportSchema.prefault({}),
   throttle: throttleSchema.prefault({}),
   rule: z.array(ruleSchema).default([]),

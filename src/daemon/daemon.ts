@@ -158,7 +158,7 @@ export class Daemon {
    */
   reconfigure(config: Config, throttleSettings?: ThrottleSettings): string[] {
     this.throttle.reconfigure(throttleSettings ? { compiled: throttleSettings } : config, fieldLimitsOf(config.output.type));
-    const receiverOf = (c: Config) => JSON.stringify([c.output, c.nsca]);
+    const receiverOf = (c: Config) => JSON.stringify([c.output, c.nsca, c.nsca_ng, c.icinga2]);
     if (receiverOf(config) !== receiverOf(this.config)) this.sink.retarget(this.sinkTarget(config));
     const needRestart = (['source', 'state'] as const).filter((section) => JSON.stringify(config[section]) !== JSON.stringify(this.config[section]));
     this.config = config;

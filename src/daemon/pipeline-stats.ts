@@ -53,6 +53,7 @@ export function statsFields(inputs: StatsInputs): Record<string, unknown> {
     resultsPending: inputs.sink.pending,
     resultsOverflowed: inputs.sink.overflowed,
     deliveryFailures: inputs.sink.failures,
+    resultsRefusedByReason: inputs.sink.refusedByReason ?? {},
     deliveryFailuresByReason: inputs.sink.failuresByReason,
     resultsRefused: inputs.sink.refused,
     bytesBehind: inputs.sources.reduce((sum, s) => sum + s.bytesBehind, 0),

@@ -44,6 +44,8 @@ const MAX_DELIVERIES = 2;
  *   logged, and its batch treated as unconfirmed: the sink goes on, nothing is lost.
  * - Each kind of failure is warned about once per outage; wrong credentials are errors each time,
  *   since only the operator can fix them.
+ * - A result the receiver refuses for good (Icinga 2: no such object) is dropped, counted by its
+ *   reason, and logged once per reason, host and service (with what to define), not per result.
  */
 export class DeliveringSink implements ResultSink {
   private readonly queue = new PQueue({ concurrency: MAX_DELIVERIES });
@@ -75,6 +77,9 @@ export class DeliveringSink implements ResultSink {
   private foldedResults = 0;
   private readonly counts = { sent: 0, overflowed: 0, invalid: 0, failures: 0, refused: 0 };
   private readonly failuresByReason: Partial<Record<FailureReason, number>> = {};
+  private readonly refusedByReason: Record<string, number> = {};
+  /** reason + host + service of refusals already logged; bounded, since host names come from logs. */
+  private readonly refusalsLogged = new Set<string>();
 
   constructor(private readonly options: DeliveringSinkOptions) {
     this.transport = options.target.transport;
@@ -150,6 +155,7 @@ export class DeliveringSink implements ResultSink {
       pending: this.pending.length + this.inFlightResults() + this.overflow.size,
       ...this.counts,
       failuresByReason: { ...this.failuresByReason },
+      refusedByReason: { ...this.refusedByReason },
       transport: this.transport.type,
       endpoint: this.transport.endpoint,
       receiverSince: this.receiverSince,
@@ -281,7 +287,12 @@ export class DeliveringSink implements ResultSink {
       const entry = r.index < confirmed ? batch[r.index] : undefined;
       if (entry === undefined) continue;
       refused++;
-      this.options.logger.warn({ receiver: this.transport.endpoint, reason: r.reason, host: entry.alert.host, service: entry.alert.service, refusals: entry.alert.refusals, problem: r.message }, `${this.label} receiver refused a result for good; it was dropped`);
+      this.refusedByReason[r.reason] = (this.refusedByReason[r.reason] ?? 0) + 1;
+      const key = JSON.stringify([r.reason, entry.alert.host, entry.alert.service]);
+      if (this.refusalsLogged.has(key)) continue;
+      if (this.refusalsLogged.size >= 1000) this.refusalsLogged.clear();
+      this.refusalsLogged.add(key);
+      this.options.logger.error({ receiver: this.transport.endpoint, reason: r.reason, host: entry.alert.host, service: entry.alert.service, refusals: entry.alert.refusals, problem: r.message }, `${this.label} receiver refused a result for good; it was dropped (logged once per host and service; counted in stats resultsRefusedByReason)`);
     }
     this.counts.refused += refused;
     this.counts.sent += confirmed - refused;
