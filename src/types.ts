@@ -209,6 +209,30 @@ export interface SinkStats {
   readonly failuresByReason: Readonly<Partial<Record<FailureReason, number>>>;
   /** Results the receiver answered it will never take (e.g. no such object); dropped. */
   readonly refused: number;
+  /** The same, by the transport's reason (`unknown-object`, `too-large`, `bad-request`). */
+  readonly refusedByReason?: Readonly<Record<string, number>>;
+  // What `wrapwatch status` and `check` show of the receiver. Optional: a sink that leaves them
+  // out is still shown, with up/down times the status reporter saw itself (to its interval).
+  /** The transport's name (`nsca`, `nsca-ng`, `icinga2`). */
+  readonly transport?: string;
+  /** Where results go: host:port or URL. */
+  readonly endpoint?: string;
+  /** When `receiver` last changed (epoch ms); null while it is `unknown`. */
+  readonly receiverSince?: number | null;
+  /** When results were last confirmed delivered (epoch ms); null before the first. */
+  readonly lastDeliveryAt?: number | null;
+  /** The most recent failed delivery; null when none failed since the start. */
+  readonly lastError?: DeliveryErrorSummary | null;
+}
+
+/** A failed delivery as status shows it. */
+export interface DeliveryErrorSummary {
+  /** Epoch ms. */
+  readonly at: number;
+  /** Why, as a stats key (`unreachable`, `hung-up`, `rejected`, ...). */
+  readonly reason: string;
+  /** The sentence logged for it. */
+  readonly message: string;
 }
 
 /**

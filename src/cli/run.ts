@@ -10,6 +10,8 @@ import { CheckpointError, CheckpointVersionError } from '../state/checkpoint-sto
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { missingLogHint } from './platform-logs.js';
 import { parseCommandLine } from './usage.js';
+import { ServiceStatus } from '../status/service-status.js';
+import { systemClock } from '../types.js';
 import { pino } from 'pino';
 
 const USAGE = `usage: wrapwatch run [--config FILE] [--dry-run]
@@ -75,15 +77,18 @@ export async function main(argv: string[]): Promise<number> {
   // In a dry run stdout carries the results, so the log moves to stderr.
   const logger = createLogger({
     level: config.log.level,
-    format: chooseLogFormat(process.env, dryRun ? process.stderr.isTTY : process.stdout.isTTY),
+    format: chooseLogFormat(process.env, dryRun ? process.stderr.isTTY === true : process.stdout.isTTY === true),
     destination: pino.destination({ dest: dryRun ? 2 : 1, sync: true }),
   });
-  const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new DeliveringSink({ target: createSinkTarget(config), logger });
+  const target = createSinkTarget(config);
+  const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text), (result) => target.transport.describe(result)) : new DeliveringSink({ target, logger });
   for (const warning of warnings) logger.warn({ file }, warning);
   if (dryRun) {
     logger.info(
       { file },
-      'DRY RUN: results are printed on stdout as the lines nsca would write to the Nagios command file; nothing is sent and no checkpoint is written',
+      config.output.type === 'icinga2'
+        ? 'DRY RUN: results are printed on stdout as the Icinga 2 API requests (JSON bodies) wrapwatch would send; nothing is sent and no checkpoint is written'
+        : 'DRY RUN: results are printed on stdout as the lines nsca would write to the Nagios command file; nothing is sent and no checkpoint is written',
     );
   }
   if (config.source.type === 'file') {
@@ -91,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     if (hint !== null) logger.warn({ file, paths: config.source.paths }, hint);
   }
   const daemon = new Daemon({ config, throttleSettings, logger, sink, sinkTarget: createSinkTarget, readOnlyState: dryRun });
+  const service = new ServiceStatus({ config, configFile: file, env: process.env, logger, clock: systemClock, snapshot: () => daemon.snapshot() });
 
   // The handlers go in before the start, which can take a while (checkpoint fsync, a large file
   // to open): a stop or reload sent meanwhile must not meet the default action, which for
@@ -119,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   const drainAndExit = (signal: NodeJS.Signals) => {
     logger.info({ signal, stopTimeoutSeconds: config.state.stop_timeout_seconds }, 'stopping: delivering what is pending');
+    service.stopping();
     const budgetMs = config.state.stop_timeout_seconds * 1000;
     const drainMs = Math.max(0, Math.min(budgetMs - 2 * STOP_RESERVE_MS, config.nsca.timeout_seconds * 1000 + config.nsca.linger_ms + 1000));
     const done = (code: number) => {
@@ -128,10 +135,10 @@ export async function main(argv: string[]): Promise<number> {
       setTimeout(() => process.exit(code), 200).unref();
     };
     daemon.stop(drainMs, STOP_RESERVE_MS).then(
-      () => { done(0); },
+      () => service.stopped().then(() => done(0)),
       (err: unknown) => {
         logger.error({ error: err instanceof Error ? err.message : String(err) }, 'error while stopping');
-        done(1);
+        void service.stopped().then(() => done(1));
       },
     );
   };
@@ -152,6 +159,7 @@ export async function main(argv: string[]): Promise<number> {
       reloadWhenStarted = true;
       return;
     }
+    service.reloading();
     loadCompiledConfig(file).then(
       ({ config: next, warnings: nextWarnings, throttle: nextThrottle }) => {
         for (const warning of nextWarnings) logger.warn({ file }, warning);
@@ -160,13 +168,16 @@ export async function main(argv: string[]): Promise<number> {
           needRestart = daemon.reconfigure(next, nextThrottle);
         } catch (err) {
           logger.error({ file, error: err instanceof Error ? err.message : String(err) }, 'cannot apply the new configuration; keeping the running one');
+          service.reloaded(false);
           return;
         }
+        service.reloaded(true);
         logger.level = next.log.level;
         config = next;
         logger.info({ file, needRestart }, needRestart.length > 0 ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart` : 'configuration reloaded');
       },
       (err: unknown) => {
+        service.reloaded(false);
         if (err instanceof ConfigError) {
           for (const problem of err.problems) logger.error({ file, field: problem.path, problem: problem.message }, 'bad configuration field; keeping the running configuration');
         } else {
@@ -191,6 +202,7 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   started = true;
+  service.started();
   if (deferredStop !== null) drainAndExit(deferredStop);
   else if (reloadWhenStarted) reload();
   return finished;

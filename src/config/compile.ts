@@ -7,6 +7,7 @@ import { ConfigError, type ConfigProblem } from './errors.js';
 import { resolvePassword, type PasswordSource } from './password.js';
 import { configSchema, SINK_SETTINGS_DEFAULTS, type ParsedConfig } from './schema.js';
 import { fieldLimitsOf } from '../sink/field-limits.js';
+import { resolveTransportTables, type Icinga2Config, type NscaNgConfig } from './transport-settings.js';
 
 /**
  * THE compile step: schema-checked document -> the runtime configuration. `run`, `check-config`
@@ -28,7 +29,7 @@ const SINK_SETTING_KEYS = Object.keys(SINK_SETTINGS_DEFAULTS) as SinkSettingKey[
 
 /** The one validated, frozen configuration object every stage receives. */
 export type Config = DeepReadonly<
-  Omit<ParsedConfig, 'source' | 'output' | 'nsca' | 'report'> & {
+  Omit<ParsedConfig, 'source' | 'output' | 'nsca' | 'report' | 'nsca_ng' | 'icinga2'> & {
     source: Omit<ParsedConfig['source'], 'path'> & { paths: string[] };
     /** The transport, and the sink's settings resolved from [output] or (older configs) [nsca]. */
     output: { type: ParsedConfig['output']['type'] } & SinkSettingsConfig;
@@ -38,6 +39,9 @@ export type Config = DeepReadonly<
       passwordFrom: PasswordSource;
     };
     report: Omit<ParsedConfig['report'], 'host_name'> & { host_name: string };
+    /** Present when the file has the table (or, for [nsca_ng], its transport is selected). */
+    nsca_ng?: NscaNgConfig;
+    icinga2?: Icinga2Config;
   }
 >;
 
@@ -155,10 +159,13 @@ export async function compileConfig(doc: unknown, file: string, options: Compile
   const { password, password_file, password_credential, max_pending_results: _m, reconnect_min_seconds: _n, reconnect_max_seconds: _x, ...nsca } = parsed.data.nsca;
   const secret = await resolvePassword({ password, password_file, password_credential }, options.env ?? process.env, problems, warnings);
   const sinkSettings = sinkSettingsFrom(parsed.data, problems);
+  const transportTables = await resolveTransportTables(parsed.data, parsed.data.output.type, { env: options.env ?? process.env, hostname: options.hostname }, problems, warnings);
 
   const { path, ...source } = parsed.data.source;
+  const { nsca_ng: _nscaNgTable, icinga2: _icinga2Table, ...data } = parsed.data;
   const config: Config = deepFreeze({
-    ...parsed.data,
+    ...data,
+    ...transportTables,
     source: { ...source, paths: typeof path === 'string' ? [path] : path },
     output: { type: parsed.data.output.type, ...sinkSettings },
     nsca: { ...nsca, password: secret.password, passwordFrom: secret.source },

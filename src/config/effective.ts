@@ -1,5 +1,6 @@
 import { stringify } from 'smol-toml';
 import type { Config } from './compile.js';
+import type { PasswordSource } from './password.js';
 
 /**
  * The effective configuration as TOML that loads back: schema keys (`source.path`, the password
@@ -7,29 +8,38 @@ import type { Config } from './compile.js';
  * a comment says so, and the file printed then loads with no password.
  */
 export function effectiveConfigToml(config: Config): string {
-  const { password: _secret, passwordFrom, ...nsca } = config.nsca;
   const { paths, ...source } = config.source;
   const notes: string[] = [];
-  const passwordKeys: Record<string, string> = {};
-  switch (passwordFrom.kind) {
-    case 'none':
-      break;
-    case 'inline':
-      notes.push('# [nsca] password is set in the file and left out here (redacted): add it back, or better, use password_file.');
-      break;
-    case 'file':
-      passwordKeys.password_file = passwordFrom.path;
-      break;
-    case 'credential':
-      passwordKeys.password_credential = passwordFrom.name;
-      break;
-    default: {
-      const unknown: never = passwordFrom;
-      throw new Error(`unknown password source ${JSON.stringify(unknown)}`);
+  const withPasswordKeys = <T extends { password: string; passwordFrom: PasswordSource }>(table: string, settings: T) => {
+    const { password: _secret, passwordFrom, ...rest } = settings;
+    const passwordKeys: Record<string, string> = {};
+    switch (passwordFrom.kind) {
+      case 'none':
+        break;
+      case 'inline':
+        notes.push(`# [${table}] password is set in the file and left out here (redacted): add it back, or better, use password_file.`);
+        break;
+      case 'file':
+        passwordKeys.password_file = passwordFrom.path;
+        break;
+      case 'credential':
+        passwordKeys.password_credential = passwordFrom.name;
+        break;
+      default: {
+        const unknown: never = passwordFrom;
+        throw new Error(`unknown password source ${JSON.stringify(unknown)}`);
+      }
     }
-  }
-  const doc = { ...config, source: { ...source, path: paths.length === 1 ? paths[0] : paths }, nsca: { ...nsca, ...passwordKeys } };
-  return `${notes.map((n) => `${n}\n`).join('')}${stringify(sortedKeys(doc))}\n`;
+    return { ...rest, ...passwordKeys };
+  };
+  const doc = {
+    ...config,
+    source: { ...source, path: paths.length === 1 ? paths[0] : paths },
+    nsca: withPasswordKeys('nsca', config.nsca),
+    ...(config.nsca_ng ? { nsca_ng: withPasswordKeys('nsca_ng', config.nsca_ng) } : {}),
+    ...(config.icinga2 ? { icinga2: withPasswordKeys('icinga2', config.icinga2) } : {}),
+  };
+  return `${notes.map((n) => `${n}\n`).join('')}${stringify(sortedKeys(doc) as Record<string, unknown>)}\n`;
 }
 
 /** Keys in a fixed (alphabetical) order, so printing a printed config gives the same text. */

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigProblem } from './errors.js';
 
-/** Where the NSCA password comes from, kept so the effective config prints it back. */
+/** Where a password ([nsca], [nsca_ng], [icinga2]) comes from, kept so the effective config prints it back. */
 export type PasswordSource =
   | { readonly kind: 'none' }
   | { readonly kind: 'inline' }
@@ -33,11 +33,11 @@ async function readSecret(file: string, field: string, problems: ConfigProblem[]
 }
 
 /** Like ssh with a private key: a secret others can read is worth a loud warning. */
-async function permissionWarning(file: string): Promise<string | null> {
+async function permissionWarning(file: string, table: string): Promise<string | null> {
   try {
     const mode = (await stat(file)).mode & 0o777;
     if ((mode & 0o004) === 0) return null;
-    return `nsca.password_file: permissions ${mode.toString(8).padStart(4, '0')} for ${file} are too open: every local user can read the NSCA password; run chmod 0640 (owner root, group of the service) or chmod 0600`;
+    return `${table}.password_file: permissions ${mode.toString(8).padStart(4, '0')} for ${file} are too open: every local user can read the ${table === 'nsca' ? 'NSCA' : `[${table}]`} password; run chmod 0640 (owner root, group of the service) or chmod 0600`;
   } catch {
     return null; // unreadable files are reported as a problem by readSecret
   }
@@ -49,11 +49,11 @@ async function permissionWarning(file: string): Promise<string | null> {
  * ExecReload=): outside systemd the problem says how to provide it, the same for `run`,
  * `check-config` and a reload.
  */
-export async function resolvePassword(keys: PasswordKeys, env: NodeJS.ProcessEnv, problems: ConfigProblem[], warnings: string[]): Promise<ResolvedPassword> {
+export async function resolvePassword(keys: PasswordKeys, env: NodeJS.ProcessEnv, problems: ConfigProblem[], warnings: string[], table = 'nsca'): Promise<ResolvedPassword> {
   if (keys.password_file !== undefined) {
-    const warning = await permissionWarning(keys.password_file);
+    const warning = await permissionWarning(keys.password_file, table);
     if (warning !== null) warnings.push(warning);
-    const password = (await readSecret(keys.password_file, 'nsca.password_file', problems)) ?? '';
+    const password = (await readSecret(keys.password_file, `${table}.password_file`, problems)) ?? '';
     return { password, source: { kind: 'file', path: keys.password_file } };
   }
   if (keys.password_credential !== undefined) {
@@ -61,14 +61,14 @@ export async function resolvePassword(keys: PasswordKeys, env: NodeJS.ProcessEnv
     const dir = env.CREDENTIALS_DIRECTORY;
     if (!dir) {
       problems.push({
-        path: 'nsca.password_credential',
+        path: `${table}.password_credential`,
         message:
           `the credential "${name}" is read from $CREDENTIALS_DIRECTORY, which systemd sets for the service (LoadCredential=${name}:/etc/wrapwatch/${name}); ` +
           `outside systemd point it at the directory holding the file, e.g. CREDENTIALS_DIRECTORY=/etc/wrapwatch wrapwatch check-config ..., or use password_file`,
       });
       return { password: '', source: { kind: 'credential', name } };
     }
-    const password = (await readSecret(join(dir, name), 'nsca.password_credential', problems)) ?? '';
+    const password = (await readSecret(join(dir, name), `${table}.password_credential`, problems)) ?? '';
     return { password, source: { kind: 'credential', name } };
   }
   if (keys.password !== undefined) return { password: keys.password, source: { kind: 'inline' } };

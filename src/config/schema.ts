@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assertTimeZone } from '../parse/time.js';
+import { icinga2Schema, nscaNgSchema } from './transport-tables.js';
 import { OUTPUT_FIELDS } from '../throttle/output-fields.js';
 import { ENCRYPTION_METHODS } from '../sink/nsca/methods.js';
 
@@ -72,6 +73,13 @@ const stateSchema = z.strictObject({
   /** Delivered positions are written to disk at most this often (each write is fsynced). */
   commit_interval_seconds: seconds(0, 3600).default(1),
   /**
+   * What `wrapwatch status` and `check` read. "" (default): status.json in systemd's
+   * RuntimeDirectory= ($RUNTIME_DIRECTORY, /run/wrapwatch), none outside systemd.
+   */
+  status_file: z.string().default(''),
+  /** The status file is rewritten this often (and at once on a start, reload or stop). */
+  status_interval_seconds: seconds(1, 60).default(5),
+  /**
    * The whole stop (deliver what is pending, commit, exit) takes at most this long, whatever the
    * receiver does; keep it below the unit's TimeoutStopSec (30 s) or systemd kills the process.
    */
@@ -126,7 +134,7 @@ const nscaSchema = z
   });
 
 /** Ways of reaching the receiver; `[output] type` picks one (see sink/create-transport.ts). */
-export const OUTPUT_TYPES = ['nsca'] as const;
+export const OUTPUT_TYPES = ['nsca', 'nsca-ng', 'icinga2'] as const;
 
 const outputSchema = z.strictObject({
   type: z.enum(OUTPUT_TYPES).default('nsca'),
@@ -174,6 +182,9 @@ export const configSchema = z.strictObject({
   state: stateSchema.prefault({}),
   output: outputSchema.prefault({}),
   nsca: nscaSchema.prefault({}),
+  /** Only when present: the transports other than NSCA have no defaults worth printing. */
+  nsca_ng: nscaNgSchema.optional(),
+  icinga2: icinga2Schema.optional(),
   report: reportSchema.prefault({}),
   throttle: throttleSchema.prefault({}),
   rule: z.array(ruleSchema).default([]),

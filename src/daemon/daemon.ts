@@ -11,6 +11,10 @@ import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type
 import { wrapwatchVersion } from '../version.js';
 import { CommitTracker, oldestOf } from './commit-tracker.js';
 import { ParseCounters, statsFields } from './pipeline-stats.js';
+import type { PipelineSnapshot } from '../status/status-model.js';
+
+/** Sources listed as the busiest in `wrapwatch status`. */
+const BUSIEST_SHOWN = 5;
 
 /** What the daemon is built from; the CLI passes the real ones, tests may pass their own. */
 export interface DaemonDeps {
@@ -62,6 +66,9 @@ export class Daemon {
   private stopping = false;
   /** The sequence number most recently handed to a source (0: none yet). */
   private lastSeq: Seq = 0;
+  /** For `wrapwatch status`: when a checkpoint was last written, and why the last write failed. */
+  private lastCommitAt: number | null = null;
+  private lastCommitError: string | null = null;
 
   constructor(deps: DaemonDeps) {
     this.config = deps.config;
@@ -136,7 +143,7 @@ export class Daemon {
     let closeTimer: NodeJS.Timeout | undefined;
     const closed = await Promise.race([
       this.sink.close().then(() => true),
-      new Promise<boolean>((resolve) => (closeTimer = setTimeout(() => { resolve(false); }, Math.max(0, closeMs)))),
+      new Promise<boolean>((resolve) => (closeTimer = setTimeout(() => resolve(false), Math.max(0, closeMs)))),
     ]);
     clearTimeout(closeTimer);
     if (!closed) this.logger.warn({ waitedMs: closeMs }, 'a delivery attempt was still in flight at the stop deadline; abandoning it');
@@ -151,7 +158,7 @@ export class Daemon {
    */
   reconfigure(config: Config, throttleSettings?: ThrottleSettings): string[] {
     this.throttle.reconfigure(throttleSettings ? { compiled: throttleSettings } : config, fieldLimitsOf(config.output.type));
-    const receiverOf = (c: Config) => JSON.stringify([c.output, c.nsca]);
+    const receiverOf = (c: Config) => JSON.stringify([c.output, c.nsca, c.nsca_ng, c.icinga2]);
     if (receiverOf(config) !== receiverOf(this.config)) this.sink.retarget(this.sinkTarget(config));
     const needRestart = (['source', 'state'] as const).filter((section) => JSON.stringify(config[section]) !== JSON.stringify(this.config[section]));
     this.config = config;
@@ -176,7 +183,22 @@ export class Daemon {
     });
   }
 
-  private handleBatch(lines: readonly SourceLine[]): Promise<void> {
+  /** What `wrapwatch status` shows of the pipeline, at this moment. */
+  snapshot(): PipelineSnapshot {
+    return {
+      sources: this.sources.map((s) => {
+        const position = s.position();
+        return { id: s.id, kind: position?.kind ?? (s.id === 'journal' ? 'journal' : 'file'), offset: position?.kind === 'file' ? position.offset : null, bytesBehind: s.bytesBehind(), stats: s.stats() };
+      }),
+      throttle: this.throttle.stats(),
+      busiest: this.throttle.busiestSources(BUSIEST_SHOWN),
+      sink: this.sink.stats(),
+      checkpoint: { lastCommitAt: this.lastCommitAt, lastError: this.lastCommitError },
+      counters: this.stats(),
+    };
+  }
+
+  private async handleBatch(lines: readonly SourceLine[]): Promise<void> {
     const lastBySource = new Map<string, SourceLine>();
     const alerts: Alert[] = [];
     for (const line of lines) {
@@ -197,7 +219,6 @@ export class Daemon {
     for (const line of lastBySource.values()) this.tracker.note(line.seq, line.sourceId, line.position);
     this.scheduleTick();
     this.armCommit();
-    return Promise.resolve();
   }
 
   /** One timer for the throttle's next deadline (windows, storm summaries, heartbeats). */
@@ -223,6 +244,8 @@ export class Daemon {
       if (positions.size === 0 && this.checkpointFailuresInARow === 0) return;
       try {
         await this.checkpoints.commit(positions);
+        this.lastCommitAt = this.clock.now();
+        this.lastCommitError = null;
         if (this.checkpointFailuresInARow > 0) {
           this.logger.info({ directory: this.config.state.directory, failedWrites: this.checkpointFailuresInARow }, 'checkpoints are written again');
           this.checkpointFailuresInARow = 0;
@@ -230,6 +253,7 @@ export class Daemon {
       } catch (err) {
         // Nothing is lost: the positions stay in memory and go out with the next commit, and
         // what a restart would re-read is at worst reported twice. Every failure is counted.
+        this.lastCommitError = err instanceof Error ? err.message : String(err);
         this.checkpointWriteFailures++;
         this.checkpointFailuresInARow++;
         // Retried every commit interval: the 1st, 10th, 100th... failure in a row is an error, the rest debug.
@@ -252,7 +276,7 @@ export class Daemon {
     if (this.commitTimer !== null || this.stopping || (this.tracker.size === 0 && this.checkpointFailuresInARow === 0)) return;
     this.commitTimer = setTimeout(() => {
       this.commitTimer = null;
-      void this.commit().then(() => { this.armCommit(); });
+      void this.commit().then(() => this.armCommit());
     }, Math.max(100, this.config.state.commit_interval_seconds * 1000));
   }
 
@@ -265,7 +289,7 @@ export class Daemon {
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
     this.statsTimer = null;
     const seconds = this.config.log.stats_interval_seconds;
-    if (seconds > 0 && !this.stopping) this.statsTimer = setInterval(() => { this.logger.info(this.stats(), 'stats'); }, seconds * 1000);
+    if (seconds > 0 && !this.stopping) this.statsTimer = setInterval(() => this.logger.info(this.stats(), 'stats'), seconds * 1000);
   }
 
   private clearTimers(): void {

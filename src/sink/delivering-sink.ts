@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { Alert, Logger, ResultSink, Seq, SinkSettings, SinkStats, SinkTarget } from '../types.js';
+import type { Alert, DeliveryErrorSummary, Logger, ResultSink, Seq, SinkSettings, SinkStats, SinkTarget } from '../types.js';
 import { Backoff } from './backoff.js';
 import { InvalidResultError } from './errors.js';
 import { failureHeadline, failureLevel, transportLabel } from './failure-log.js';
@@ -44,6 +44,8 @@ const MAX_DELIVERIES = 2;
  *   logged, and its batch treated as unconfirmed: the sink goes on, nothing is lost.
  * - Each kind of failure is warned about once per outage; wrong credentials are errors each time,
  *   since only the operator can fix them.
+ * - A result the receiver refuses for good (Icinga 2: no such object) is dropped, counted by its
+ *   reason, and logged once per reason, host and service (with what to define), not per result.
  */
 export class DeliveringSink implements ResultSink {
   private readonly queue = new PQueue({ concurrency: MAX_DELIVERIES });
@@ -65,12 +67,19 @@ export class DeliveringSink implements ResultSink {
   private closed = false;
   private receiver: SinkStats['receiver'] = 'unknown';
   private downSince = 0;
+  /** For `wrapwatch status`: since when `receiver` holds, the last confirmed delivery, the last failure. */
+  private receiverSince: number | null = null;
+  private lastDeliveryAt: number | null = null;
+  private lastError: DeliveryErrorSummary | null = null;
   /** Failure kinds already warned about in this outage. */
   private readonly warned = new Set<FailureReason>();
   /** Results folded into the summaries since they were last queued (overflow.size counts summaries). */
   private foldedResults = 0;
   private readonly counts = { sent: 0, overflowed: 0, invalid: 0, failures: 0, refused: 0 };
   private readonly failuresByReason: Partial<Record<FailureReason, number>> = {};
+  private readonly refusedByReason: Record<string, number> = {};
+  /** reason + host + service of refusals already logged; bounded, since host names come from logs. */
+  private readonly refusalsLogged = new Set<string>();
 
   constructor(private readonly options: DeliveringSinkOptions) {
     this.transport = options.target.transport;
@@ -146,6 +155,12 @@ export class DeliveringSink implements ResultSink {
       pending: this.pending.length + this.inFlightResults() + this.overflow.size,
       ...this.counts,
       failuresByReason: { ...this.failuresByReason },
+      refusedByReason: { ...this.refusedByReason },
+      transport: this.transport.type,
+      endpoint: this.transport.endpoint,
+      receiverSince: this.receiverSince,
+      lastDeliveryAt: this.lastDeliveryAt,
+      lastError: this.lastError,
     };
   }
 
@@ -272,7 +287,12 @@ export class DeliveringSink implements ResultSink {
       const entry = r.index < confirmed ? batch[r.index] : undefined;
       if (entry === undefined) continue;
       refused++;
-      this.options.logger.warn({ receiver: this.transport.endpoint, reason: r.reason, host: entry.alert.host, service: entry.alert.service, refusals: entry.alert.refusals, problem: r.message }, `${this.label} receiver refused a result for good; it was dropped`);
+      this.refusedByReason[r.reason] = (this.refusedByReason[r.reason] ?? 0) + 1;
+      const key = JSON.stringify([r.reason, entry.alert.host, entry.alert.service]);
+      if (this.refusalsLogged.has(key)) continue;
+      if (this.refusalsLogged.size >= 1000) this.refusalsLogged.clear();
+      this.refusalsLogged.add(key);
+      this.options.logger.error({ receiver: this.transport.endpoint, reason: r.reason, host: entry.alert.host, service: entry.alert.service, refusals: entry.alert.refusals, problem: r.message }, `${this.label} receiver refused a result for good; it was dropped (logged once per host and service; counted in stats resultsRefusedByReason)`);
     }
     this.counts.refused += refused;
     this.counts.sent += confirmed - refused;
@@ -296,6 +316,8 @@ export class DeliveringSink implements ResultSink {
       );
     }
     this.queueSummaries();
+    this.lastDeliveryAt = this.now();
+    if (this.receiver !== 'up') this.receiverSince = this.lastDeliveryAt;
     this.receiver = 'up';
     this.warned.clear();
     this.backoff.reset();
@@ -333,8 +355,9 @@ export class DeliveringSink implements ResultSink {
       this.warned.add(failure.reason);
       this.options.logger.warn(fields, headline);
     } else this.options.logger.debug(fields, headline);
-    if (this.receiver !== 'down') this.downSince = this.now();
+    if (this.receiver !== 'down') this.downSince = this.receiverSince = this.now();
     this.receiver = 'down';
+    this.lastError = { at: this.now(), reason: failure.reason, message: failure.message };
     this.clearRetry();
     this.retryTimer = (this.options.setTimer ?? setTimeout)(() => {
       this.retryTimer = null;

@@ -1,4 +1,6 @@
+import { ICINGA2_LIMITS } from './icinga2/check-result.js';
 import { NSCA_FIELD_LIMITS } from './nsca/fields.js';
+import { NSCA_NG_LIMITS } from './nsca-ng/command.js';
 import type { FieldLimits, TransportType } from './transport.js';
 
 /**
@@ -11,8 +13,9 @@ export function fieldLimitsOf(type: TransportType): FieldLimits {
     case 'nsca':
       return NSCA_FIELD_LIMITS;
     case 'nsca-ng':
+      return NSCA_NG_LIMITS;
     case 'icinga2':
-      throw new Error(`output type "${type}" is not available in this build`);
+      return ICINGA2_LIMITS;
     default: {
       const unknown: never = type;
       throw new Error(`unknown output type ${String(unknown)}`);

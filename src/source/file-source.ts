@@ -280,6 +280,7 @@ export class FileSource implements LineSource {
   /** The live file shrank or its first bytes changed (copytruncate, `> file`). */
   private async onTruncated(file: PlainFile): Promise<void> {
     this.counters.truncations++;
+    this.counters.lastRotationAt = Date.now();
     const resumeAt = file.splitter.offset + file.splitter.pendingBytes;
     try {
       const { files, copy } = await restAfterTruncation(file, this.catchUpContext());
@@ -379,6 +380,7 @@ export class FileSource implements LineSource {
     this.liveSeenAt = Date.now();
     if (this.everHadFile) {
       this.counters.rotations++;
+      this.counters.lastRotationAt = this.liveSeenAt;
       this.logger.info(
         { source: this.id, between: between.map((f) => f.label), graceSeconds: this.options.rotationGraceMs / 1000 },
         `${this.id} was rotated: the old file is read for ${this.options.rotationGraceMs / 1000} s more (late writers), then the new one from its start`,

@@ -87,6 +87,22 @@ export interface ThrottleStats {
   readonly storms: number;
 }
 
+/** A source in its current window, for `wrapwatch status`. */
+export interface BusySource {
+  /** The address, or `prefix/len` for an IPv6 group. */
+  readonly address: string;
+  readonly daemon: string;
+  readonly service: string;
+  /** The syslog host that refused. */
+  readonly host: string;
+  /** Refusals since its window opened. */
+  readonly refusals: number;
+  /** Refusals folded, waiting for the window to close. */
+  readonly pending: number;
+  /** Epoch ms. */
+  readonly windowEndsAt: number;
+}
+
 interface Result {
   readonly destination: Destination;
   readonly output: string;
@@ -217,6 +233,10 @@ export class Throttle {
     };
   }
 
+  busiestSources(limit: number): BusySource[] {
+    return this.table.busiest(limit).map((e) => ({ address: e.address, daemon: e.daemon, service: e.service, host: e.host, refusals: e.windowRefusals, pending: e.pending, windowEndsAt: e.windowEnd }));
+  }
+
   private accept({ seq, event }: SequencedEvent, now: number, out: Alert[]): void {
     // A line stands for at least one refusal; the parser only produces positive integers.
     const count = Number.isSafeInteger(event.count) && event.count > 1 ? event.count : 1;
@@ -266,6 +286,7 @@ export class Throttle {
     const span = emptySpan();
     extendSpan(span, seq, event);
     entry.reported = true;
+    entry.windowRefusals = refusals;
     this.emit(out, now, { destination, output: firstText(s.output, entry, refusals, span, s.zone), refusals, sources: 1, oldestSeq: seq, reason: 'first' });
   }
 

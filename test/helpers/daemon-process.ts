@@ -309,7 +309,7 @@ export class DaemonProcess {
   async waitForExit(timeoutMs = 10_000): Promise<ExitStatus> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => { reject(new Error(`wrapwatch (pid ${this.pid}) still running after ${timeoutMs} ms:\n${this.tail()}`)); }, timeoutMs);
+      timer = setTimeout(() => reject(new Error(`wrapwatch (pid ${this.pid}) still running after ${timeoutMs} ms:\n${this.tail()}`)), timeoutMs);
     });
     try {
       return await Promise.race([this.exit, timeout]);
@@ -340,6 +340,8 @@ export function startDaemon(options: StartOptions): DaemonProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC' };
   // The test runner itself may run under systemd: the plain JSON format is the default here.
   delete env.JOURNAL_STREAM;
+  // Nor may it talk to the runner's own service manager or write into its runtime directory.
+  for (const name of ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'RUNTIME_DIRECTORY']) delete env[name];
   Object.assign(env, options.env ?? {});
   const [program, ...leading] = options.command ?? [process.execPath, CLI];
   const args = [...leading, 'run', '--config', options.configFile, ...(options.dryRun ? ['--dry-run'] : [])];
@@ -384,7 +386,7 @@ export async function startReceiver(options?: NscaServerOptions): Promise<NscaSe
  * daemons and receivers a test started are stopped (by pid) after it, even when it failed.
  */
 export function useE2eLifecycle(): void {
-  beforeAll(() => { assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config']); });
+  beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config', 'status']));
   afterEach(async () => {
     await cleanupDaemons();
     await Promise.all(receivers.splice(0).map((s) => s.stop()));

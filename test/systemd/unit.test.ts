@@ -36,10 +36,19 @@ describe('systemd/wrapwatch.service', () => {
     expect(directives.some((d) => d.startsWith('PrivateUsers='))).toBe(false);
   });
 
-  it('limits the network to IP, to the receiver only', () => {
-    expect(has('RestrictAddressFamilies=AF_INET AF_INET6')).toBe(true);
+  it('limits the network to IP, to the receiver only (and AF_UNIX for systemd-notify)', () => {
+    expect(has('RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6')).toBe(true);
     expect(has('IPAddressDeny=any')).toBe(true);
     expect(directives.some((d) => d.startsWith('IPAddressAllow='))).toBe(true);
+  });
+
+  it('tells systemd when it is ready, what it is doing, and that its loop is alive', () => {
+    expect(has('Type=notify')).toBe(true);
+    // The messages come from a systemd-notify child, not from the main process.
+    expect(has('NotifyAccess=all')).toBe(true);
+    expect(directives.some((d) => /^WatchdogSec=\d+s$/.test(d))).toBe(true);
+    expect(has('RuntimeDirectory=wrapwatch')).toBe(true);
+    expect(has('RuntimeDirectoryMode=0755')).toBe(true);
   });
 
   it.skipIf(!ANALYZE)('passes systemd-analyze verify (the ExecReload= lines included)', async () => {

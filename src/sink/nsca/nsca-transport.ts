@@ -38,7 +38,14 @@ export class NscaTransport implements Transport<PreparedResult> {
   private readonly options: NscaClientOptions;
   private readonly send: NscaSend;
   private readonly deliveries = new Set<AbortController>();
-  private hungUpBefore = false;
+  /** Deliveries started so far; numbers each delivery. */
+  private started = 0;
+  /**
+   * After a hang-up: the number the next delivery to start will get. Only a hang-up on a
+   * connection started after the last one was seen counts as "in a row": a receiver that is
+   * stopped hangs up on every connection it holds at once.
+   */
+  private hungUpBefore: number | null = null;
 
   constructor(settings: NscaSettings, send: NscaSend = sendPrepared) {
     this.endpoint = formatEndpoint(settings.host, settings.port);
@@ -63,6 +70,7 @@ export class NscaTransport implements Transport<PreparedResult> {
 
   async deliver(batch: readonly PreparedResult[], hooks: DeliveryHooks<PreparedResult> = {}): Promise<DeliveryReport> {
     const abort = new AbortController();
+    const number = this.started++;
     this.deliveries.add(abort);
     const stream: ResultStream | undefined = hooks.stream && {
       take: hooks.stream.take.bind(hooks.stream),
@@ -72,11 +80,11 @@ export class NscaTransport implements Transport<PreparedResult> {
     };
     try {
       const report = await this.send(batch, { ...this.options, ...(hooks.onWritten && { onWritten: hooks.onWritten }), ...(stream && { stream }), signal: abort.signal });
-      this.hungUpBefore = false;
+      this.hungUpBefore = null;
       return { confirmed: report.sent, refused: [], failure: null };
     } catch (err) {
       if (!(err instanceof NscaDeliveryError)) throw err;
-      return { confirmed: 0, refused: [], failure: this.classify(err) };
+      return { confirmed: 0, refused: [], failure: this.classify(err, number) };
     } finally {
       this.deliveries.delete(abort);
     }
@@ -88,10 +96,11 @@ export class NscaTransport implements Transport<PreparedResult> {
     return Promise.resolve();
   }
 
-  private classify(err: NscaDeliveryError): DeliveryFailure {
+  private classify(err: NscaDeliveryError, number: number): DeliveryFailure {
     const hungUp = err.kind === 'rejected' || (err instanceof NscaClosedEarlyError && err.during === 'sending');
-    const twice = hungUp && this.hungUpBefore;
-    this.hungUpBefore = hungUp;
+    const twice = hungUp && this.hungUpBefore !== null && number >= this.hungUpBefore;
+    if (!hungUp) this.hungUpBefore = null;
+    else if (!twice) this.hungUpBefore = this.started;
     if (twice) return { reason: 'rejected', message: rejectedMessage(this.endpoint), cause: err };
     if (hungUp) return { reason: 'hung-up', message: err.message, cause: err };
     switch (err.kind) {

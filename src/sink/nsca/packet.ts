@@ -87,6 +87,38 @@ function putString(packet: Buffer, offset: number, size: number, value: Buffer):
 export function encodeDataPacket(result: PreparedResult, timestamp: number, padding: PaddingFill = randomPrintablePadding): Buffer {
   const packet = Buffer.allocUnsafe(DATA_PACKET_BYTES);
   padding(packet);
+  return fillDataPacket(packet, result, timestamp);
+}
+
+/**
+ * Packets for one connection, cut from blocks padded in one go: one allocation and one call for
+ * random bytes per block instead of per packet (10,000 packets spent more time there than in
+ * the CRC). Each packet is a 4-byte aligned view of its block; a block lives until its last
+ * packet is written.
+ */
+export class PacketArena {
+  private block: Buffer = Buffer.alloc(0);
+  private used = 0;
+
+  constructor(
+    private readonly padding: PaddingFill = randomPrintablePadding,
+    private readonly packetsPerBlock = 16,
+  ) {}
+
+  encode(result: PreparedResult, timestamp: number): Buffer {
+    if (this.used === 0 || this.used === this.packetsPerBlock) {
+      this.block = Buffer.allocUnsafe(DATA_PACKET_BYTES * this.packetsPerBlock);
+      this.padding(this.block);
+      this.used = 0;
+    }
+    const packet = this.block.subarray(this.used * DATA_PACKET_BYTES, (this.used + 1) * DATA_PACKET_BYTES);
+    this.used++;
+    return fillDataPacket(packet, result, timestamp);
+  }
+}
+
+/** Writes the header and fields into a padded packet and seals it with the CRC. */
+function fillDataPacket(packet: Buffer, result: PreparedResult, timestamp: number): Buffer {
   packet.writeInt16BE(PACKET_VERSION, OFFSET.version);
   packet.writeUInt32BE(0, OFFSET.crc32);
   packet.writeUInt32BE(timestamp >>> 0, OFFSET.timestamp);

@@ -25,7 +25,7 @@ function toToml(doc) {
  * config (e.g. { throttle: { max_results_per_minute: 100000 } }). Resolves once the daemon has
  * logged that it started.
  */
-export async function startDaemon({ sections = {}, method = 1, startTimeoutMs = 20_000 } = {}) {
+export async function startDaemon({ sections = {}, method = 1, startTimeoutMs = 20_000, env = {} } = {}) {
   const helper = await loadNscaHelper();
   const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-bench-daemon-'));
   const log = join(dir, 'auth.log');
@@ -43,7 +43,7 @@ export async function startDaemon({ sections = {}, method = 1, startTimeoutMs = 
   const config = join(dir, 'wrapwatch.toml');
   await writeFile(config, toToml(doc));
 
-  const child = spawn(process.execPath, [CLI, 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
+  const child = spawn(process.execPath, [CLI, 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC', ...env } });
   const logLines = [];
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));

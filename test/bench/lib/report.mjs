@@ -67,6 +67,10 @@ export function judge(r) {
     rows.push({ name: 'storm: results within the cap, every refusal accounted', target: `<= ${s.cap} ordinary/60 s + summaries`, measured: `${s.ordinaryMaxPer59s} per 59 s window (${s.ordinaryMaxPer60s} per 60 s at arrival), ${s.stormSummaries} summary, ${s.accountedAll ? 'all' : 'NOT all'} refusals accounted`, met: s.withinCap && s.accountedAll });
     rows.push({ name: "storm: caught up after the storm's end", target: `<= ${TARGETS.stormCatchUpSeconds} s`, measured: `${fmt.fixed(s.catchUpSeconds, 2)} s (worst ${fmt.fixed(s.worstCatchUpSeconds, 2)})`, met: s.allCaughtUp && s.worstCatchUpSeconds <= TARGETS.stormCatchUpSeconds });
   }
+  if (r.idleSystemd) {
+    const i = r.idleSystemd;
+    rows.push({ name: 'idle CPU per minute under systemd (notify, watchdog, status file)', target: `< ${TARGETS.idleCpuPerMinute} s`, measured: `${fmt.fixed(i.cpuSecondsPerMinute, 2)} s`, met: i.cpuSecondsPerMinute < TARGETS.idleCpuPerMinute, short: `${fmt.fixed(i.cpuSecondsPerMinute / TARGETS.idleCpuPerMinute, 1)}x the budget` });
+  }
   if (r.idle) {
     const i = r.idle;
     rows.push({ name: 'idle CPU per minute', target: `< ${TARGETS.idleCpuPerMinute} s`, measured: `${fmt.fixed(i.cpuSecondsPerMinute, 2)} s`, met: i.cpuSecondsPerMinute < TARGETS.idleCpuPerMinute, short: `${fmt.fixed(i.cpuSecondsPerMinute / TARGETS.idleCpuPerMinute, 1)}x the budget` });
@@ -151,6 +155,7 @@ export function renderMarkdown(r) {
       rows.push([`append -> command file, Poisson arrivals ${t.ratePerSecond}/s (${t.samples} refusals)`, `median ${fmt.fixed(t.medianMs, 1)} ms, p99 ${fmt.fixed(t.p99Ms, 1)} ms, max ${fmt.fixed(t.maxMs, 1)} ms; ${t.landed}/${t.samples} landed, ${t.under100ms} under 100 ms`]);
       rows.push([`append -> command file, one at a time ${i.gapMs} ms apart (${i.samples} refusals)`, `median ${fmt.fixed(i.medianMs, 1)} ms, p99 ${fmt.fixed(i.p99Ms, 1)} ms, max ${fmt.fixed(i.maxMs, 1)} ms; ${i.landed}/${i.samples} landed`]);
     }
+    if (r.idleSystemd) rows.push([`idle for ${r.idleSystemd.seconds} s as under systemd (notify socket, WatchdogSec=120s, status file every 5 s; children's CPU included)`, `${fmt.fixed(r.idleSystemd.cpuSeconds, 2)} CPU s = ${fmt.fixed(r.idleSystemd.cpuSecondsPerMinute, 3)} s/min; ${r.idleSystemd.notifications} datagrams`]);
     if (r.idle) rows.push([`idle for ${r.idle.seconds} s (default config, after ${r.idle.settleSeconds ?? 5} s to settle)`, `${fmt.fixed(r.idle.cpuSeconds, 2)} CPU s = ${fmt.fixed(r.idle.cpuSecondsPerMinute, 3)} s/min (10 ms ticks); RSS ${fmt.mib(r.idle.rssKiB)}; start-up took ${fmt.fixed(r.idle.startupCpuSeconds, 2)} CPU s`]);
     out.push(table(['measure', 'result'], rows));
   }

@@ -66,3 +66,24 @@ describe('NscaTransport', () => {
     await expect(t.deliver([])).rejects.toThrow('boom');
   });
 });
+
+describe('NscaTransport, deliveries at once', () => {
+  it('a receiver stopped while it holds two connections hangs up on both: that is not a rejection', async () => {
+    const pending: ((err: NscaDeliveryError | 'ok') => void)[] = [];
+    const t = new NscaTransport(settings, (batch) =>
+      new Promise((resolve, reject) => {
+        pending.push((step) => (step === 'ok' ? resolve({ sent: batch.length, truncated: 0, serverTime: 0, greetingRttMs: 0.3 }) : reject(step)));
+      }),
+    );
+    const batch = [t.prepare({ host: 'h', service: 's', status: 2, output: 'x' })];
+    const first = t.deliver(batch);
+    const second = t.deliver(batch);
+    pending[0]?.(new NscaRejectedError(progress, 'it closed the connection'));
+    pending[1]?.(new NscaClosedEarlyError('sending', progress, 'ECONNRESET'));
+    expect([(await first).failure?.reason, (await second).failure?.reason]).toEqual(['hung-up', 'hung-up']);
+    // A connection started after those hang-ups that is hung up on too: now it is a rejection.
+    const third = t.deliver(batch);
+    pending[2]?.(new NscaRejectedError(progress, 'it closed the connection'));
+    expect((await third).failure?.reason).toBe('rejected');
+  });
+});
