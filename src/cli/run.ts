@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   // In a dry run stdout carries the results, so the log moves to stderr.
   const logger = createLogger({
     level: config.log.level,
-    format: chooseLogFormat(process.env, dryRun ? process.stderr.isTTY === true : process.stdout.isTTY === true),
+    format: chooseLogFormat(process.env, dryRun ? process.stderr.isTTY : process.stdout.isTTY),
     destination: pino.destination({ dest: dryRun ? 2 : 1, sync: true }),
   });
   const target = createSinkTarget(config);
@@ -135,10 +135,10 @@ export async function main(argv: string[]): Promise<number> {
       setTimeout(() => process.exit(code), 200).unref();
     };
     daemon.stop(drainMs, STOP_RESERVE_MS).then(
-      () => service.stopped().then(() => done(0)),
+      () => service.stopped().then(() => { done(0); }),
       (err: unknown) => {
         logger.error({ error: err instanceof Error ? err.message : String(err) }, 'error while stopping');
-        void service.stopped().then(() => done(1));
+        void service.stopped().then(() => { done(1); });
       },
     );
   };
@@ -203,7 +203,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   started = true;
   service.started();
+  // Both are set by signal handlers while the start was awaited, which the compiler does not see.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (deferredStop !== null) drainAndExit(deferredStop);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   else if (reloadWhenStarted) reload();
   return finished;
 }

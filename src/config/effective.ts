@@ -39,7 +39,7 @@ export function effectiveConfigToml(config: Config): string {
     ...(config.nsca_ng ? { nsca_ng: withPasswordKeys('nsca_ng', config.nsca_ng) } : {}),
     ...(config.icinga2 ? { icinga2: withPasswordKeys('icinga2', config.icinga2) } : {}),
   };
-  return `${notes.map((n) => `${n}\n`).join('')}${stringify(sortedKeys(doc) as Record<string, unknown>)}\n`;
+  return `${notes.map((n) => `${n}\n`).join('')}${stringify(sortedKeys(doc))}\n`;
 }
 
 /** Keys in a fixed (alphabetical) order, so printing a printed config gives the same text. */

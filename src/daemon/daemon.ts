@@ -143,7 +143,7 @@ export class Daemon {
     let closeTimer: NodeJS.Timeout | undefined;
     const closed = await Promise.race([
       this.sink.close().then(() => true),
-      new Promise<boolean>((resolve) => (closeTimer = setTimeout(() => resolve(false), Math.max(0, closeMs)))),
+      new Promise<boolean>((resolve) => (closeTimer = setTimeout(() => { resolve(false); }, Math.max(0, closeMs)))),
     ]);
     clearTimeout(closeTimer);
     if (!closed) this.logger.warn({ waitedMs: closeMs }, 'a delivery attempt was still in flight at the stop deadline; abandoning it');
@@ -198,7 +198,7 @@ export class Daemon {
     };
   }
 
-  private async handleBatch(lines: readonly SourceLine[]): Promise<void> {
+  private handleBatch(lines: readonly SourceLine[]): Promise<void> {
     const lastBySource = new Map<string, SourceLine>();
     const alerts: Alert[] = [];
     for (const line of lines) {
@@ -219,6 +219,7 @@ export class Daemon {
     for (const line of lastBySource.values()) this.tracker.note(line.seq, line.sourceId, line.position);
     this.scheduleTick();
     this.armCommit();
+    return Promise.resolve();
   }
 
   /** One timer for the throttle's next deadline (windows, storm summaries, heartbeats). */
@@ -276,7 +277,7 @@ export class Daemon {
     if (this.commitTimer !== null || this.stopping || (this.tracker.size === 0 && this.checkpointFailuresInARow === 0)) return;
     this.commitTimer = setTimeout(() => {
       this.commitTimer = null;
-      void this.commit().then(() => this.armCommit());
+      void this.commit().then(() => { this.armCommit(); });
     }, Math.max(100, this.config.state.commit_interval_seconds * 1000));
   }
 
@@ -289,7 +290,7 @@ export class Daemon {
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
     this.statsTimer = null;
     const seconds = this.config.log.stats_interval_seconds;
-    if (seconds > 0 && !this.stopping) this.statsTimer = setInterval(() => this.logger.info(this.stats(), 'stats'), seconds * 1000);
+    if (seconds > 0 && !this.stopping) this.statsTimer = setInterval(() => { this.logger.info(this.stats(), 'stats'); }, seconds * 1000);
   }
 
   private clearTimers(): void {

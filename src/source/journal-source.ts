@@ -134,16 +134,16 @@ export class JournalSource implements LineSource {
     });
     this.child = child;
     this.logger.info({ source: this.id, pid: child.pid, args }, 'following the journal');
-    child.stdout?.on('data', (chunk: Buffer) => {
-      child.stdout?.pause();
+    child.stdout.on('data', (chunk: Buffer) => {
+      child.stdout.pause();
       this.delivering = this.delivering
         .then(() => this.onData(chunk))
         .catch((err: unknown) => { this.logger.error({ source: this.id, err }, 'unexpected error while reading journalctl output'); })
         .finally(() => {
-          if (!this.stopping) child.stdout?.resume();
+          if (!this.stopping) child.stdout.resume();
         });
     });
-    child.stderr?.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') stderr.push(line.trim());
       if (stderr.length > 20) stderr.splice(0, stderr.length - 20);
     });

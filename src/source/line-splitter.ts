@@ -23,7 +23,7 @@ export interface LineSplitterOptions {
  * Control bytes that never appear in a line rsyslog wrote (it escapes them as `#033`):
  * a line holding one is binary garbage. TAB and a trailing CR are allowed.
  */
-// eslint-disable-next-line no-control-regex
+ 
 const BINARY = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 const HIGH_BYTE = /[\x80-\xff]/;
 

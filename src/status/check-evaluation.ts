@@ -37,8 +37,7 @@ export function parseThresholds(text: string | undefined, defaults: string): Thr
       }
       const metric = name as Metric;
       const range = part.slice(eq + 1).trim();
-      if (range === 'off') delete out[metric];
-      else out[metric] = parseThresholdRange(range);
+      out[metric] = range === 'off' ? undefined : parseThresholdRange(range);
     }
   }
   return out;

@@ -91,7 +91,7 @@ export class SystemdNotifier {
   startWatchdog(): void {
     const interval = this.environment.watchdogIntervalMs;
     if (interval === null || this.watchdogTimer !== null) return;
-    this.watchdogTimer = setInterval(() => this.enqueue({ WATCHDOG: '1' }), interval);
+    this.watchdogTimer = setInterval(() => { this.enqueue({ WATCHDOG: '1' }); }, interval);
   }
 
   stopWatchdog(): void {

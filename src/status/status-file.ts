@@ -46,7 +46,7 @@ export async function readStatusFile(path: string): Promise<StatusRead> {
   } catch {
     return { kind: 'unreadable', path, message: `${path} is not JSON: not a wrapwatch status file?` };
   }
-  const format = typeof value === 'object' && value !== null && 'format' in value ? (value as { format: unknown }).format : undefined;
+  const format = typeof value === 'object' && value !== null && 'format' in value ? (value).format : undefined;
   if (format !== STATUS_FORMAT) {
     return { kind: 'unreadable', path, message: `${path} has status format ${String(format)}, this wrapwatch reads format ${STATUS_FORMAT}: run the same wrapwatch version as the daemon` };
   }

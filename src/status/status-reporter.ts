@@ -63,7 +63,7 @@ export class StatusReporter {
 
   start(): void {
     if (this.timer !== null) return;
-    this.timer = setInterval(() => this.update(), this.options.intervalMs);
+    this.timer = setInterval(() => { this.update(); }, this.options.intervalMs);
     // The daemon's own handles keep it alive; this timer must not keep a stopping one.
     this.timer.unref();
   }

@@ -56,6 +56,6 @@ export function statusText(doc: StatusDocument, live: Liveness, now: number): st
     out.push(`  ${oneLine(b.address, 60)} -> ${oneLine(b.daemon, 40)}/${oneLine(b.service, 40)} on ${oneLine(b.host, 80)}: ${b.refusals} refusals (${b.pending} not reported yet), window ends in ${within(b.windowEndsAt, now)}`);
   }
   out.push(`last checkpoint commit ${ago(doc.checkpoint.lastCommitAt, now)}${doc.checkpoint.lastError === null ? '' : `; last commit FAILED: ${oneLine(doc.checkpoint.lastError)}`}`, '', 'counters:');
-  for (const [key, value] of Object.entries(doc.counters)) out.push(`  ${key} ${oneLine(typeof value === 'object' ? JSON.stringify(value) : String(value))}`);
+  for (const [key, value] of Object.entries(doc.counters)) out.push(`  ${key} ${oneLine(typeof value === 'number' || typeof value === 'string' ? String(value) : JSON.stringify(value))}`);
   return `${out.join('\n')}\n`;
 }

@@ -29,7 +29,7 @@ export class DestinationResolver {
 
   resolve(route: Route, event: RefusalEvent): Destination {
     let byHost = this.cache.get(route);
-    if (byHost === undefined) this.cache.set(route, (byHost = new Map()));
+    if (byHost === undefined) this.cache.set(route, (byHost = new Map<string, Resolved>()));
     let resolved = byHost.get(event.host);
     if (resolved === undefined) {
       const host = route.hostName.literal ?? nagiosHostName(route.hostName.renderRaw(() => event.host), this.limits);

@@ -304,7 +304,7 @@ export class Throttle {
       if (stormAt !== null && stormAt <= at) [due, at] = ['storm', stormAt];
       if (windowAt !== null && windowAt <= at && (due === null || windowAt < at)) [due, at] = ['window', windowAt];
       if (overflowAt !== null && overflowAt <= at && (due === null || overflowAt < at)) [due, at] = ['overflow', overflowAt];
-      if (heartbeatAt !== null && heartbeatAt <= at && (due === null || heartbeatAt < at)) [due, at] = ['heartbeat', heartbeatAt];
+      if (heartbeatAt !== null && heartbeatAt <= at && (due === null || heartbeatAt < at)) due = 'heartbeat';
       switch (due) {
         case null:
           return;

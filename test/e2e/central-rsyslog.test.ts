@@ -69,7 +69,7 @@ async function forgeFrom3(namespace: LoopbackNamespace, frame: string): Promise<
   const script = `const s = require('node:net').connect(${PORT}, '127.0.0.13', () => s.end(${JSON.stringify(frame)})); s.on('close', () => process.exit(0)); s.on('error', (e) => { console.error(e.message); process.exit(1); });`;
   const child = spawn(namespace.enter[0] ?? 'nsenter', [...namespace.enter.slice(1), process.execPath, '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`the forged frame could not be sent: ${stderr}`);
 }

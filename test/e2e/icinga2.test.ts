@@ -19,7 +19,7 @@ beforeAll(async () => {
   icinga = await startIcinga2();
 }, 90_000);
 afterAll(async () => {
-  await icinga?.stop();
+  await icinga.stop();
 });
 
 function icingaConfig(ws: Workspace, icinga2: Record<string, unknown> = {}, overrides: ConfigTables = {}): ConfigTables {
@@ -75,7 +75,7 @@ describe('wrapwatch run with the Icinga 2 API', () => {
       const daemon = startDaemon({ configFile: ws.configFile });
       await daemon.started();
       await appendLines(ws.logFile, [refusalLine('198.51.100.66', { pid: 66 })]);
-      const error = await daemon.waitForLog((r) => r.level >= 50 && c.line.test(`${r.msg} ${String(r.fields.problem ?? '')}`));
+      const error = await daemon.waitForLog((r) => r.level >= 50 && c.line.test(`${r.msg} ${JSON.stringify(r.fields.problem ?? '')}`));
       expect(error.fields.receiver).toBe(icinga.url);
       const stats = await daemon.waitForLog((r) => r.msg === 'stats' && ((r.fields[c.statsKey] as Record<string, number> | undefined)?.[c.reason] ?? 0) >= 1);
       // Nothing counted as sent that Icinga did not take.

@@ -139,7 +139,7 @@ describe('wrapwatch run with NSCA-ng', () => {
     const daemon = startDaemon({ configFile: ws.configFile });
     await daemon.started();
     await appendLines(ws.logFile, [refusalLine('198.51.100.9', { pid: 9 })]);
-    const error = await daemon.waitForLog((r) => r.level >= 50 && String(r.fields.error ?? r.msg).includes('bad record mac'));
+    const error = await daemon.waitForLog((r) => r.level >= 50 && JSON.stringify(r.fields.error ?? r.msg).includes('bad record mac'));
     expect(JSON.stringify(error.fields)).toContain('nsca_ng.password differs');
     const stats = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 1);
     expect(stats.fields.resultsSent).toBe(0);

@@ -309,7 +309,7 @@ export class DaemonProcess {
   async waitForExit(timeoutMs = 10_000): Promise<ExitStatus> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`wrapwatch (pid ${this.pid}) still running after ${timeoutMs} ms:\n${this.tail()}`)), timeoutMs);
+      timer = setTimeout(() => { reject(new Error(`wrapwatch (pid ${this.pid}) still running after ${timeoutMs} ms:\n${this.tail()}`)); }, timeoutMs);
     });
     try {
       return await Promise.race([this.exit, timeout]);
@@ -386,7 +386,7 @@ export async function startReceiver(options?: NscaServerOptions): Promise<NscaSe
  * daemons and receivers a test started are stopped (by pid) after it, even when it failed.
  */
 export function useE2eLifecycle(): void {
-  beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config', 'status']));
+  beforeAll(() => { assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config', 'status']); });
   afterEach(async () => {
     await cleanupDaemons();
     await Promise.all(receivers.splice(0).map((s) => s.stop()));

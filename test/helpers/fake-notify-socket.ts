@@ -39,8 +39,8 @@ export class FakeNotifySocket {
     live.add(socket);
     let listening = false;
     let partial = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
@@ -49,7 +49,7 @@ export class FakeNotifySocket {
         else socket.messages.push(value);
       }
     });
-    child.stderr?.on('data', (chunk: Buffer) => (socket.stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (socket.stderr += chunk.toString()));
     await eventually(() => (listening ? true : undefined), 10_000, () => `python3 fake-notify-socket.py to listen (stderr: ${socket.stderr})`);
     return socket;
   }

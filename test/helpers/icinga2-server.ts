@@ -77,7 +77,7 @@ async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => { resolve(port); });
     });
   });
 }
@@ -188,7 +188,7 @@ function isStopped(pid: number): boolean {
 /** Every descendant of `pid` (the children of each of its threads, recursively). */
 function childPids(pid: number): number[] {
   const found: number[] = [];
-  let tasks: string[] = [];
+  let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
@@ -213,7 +213,7 @@ function exited(child: ChildProcess): boolean {
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(exited(child)), timeoutMs);
+    const timer = setTimeout(() => { resolve(exited(child)); }, timeoutMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve(true);
@@ -292,8 +292,8 @@ export async function startIcinga2(options: Icinga2Options = {}): Promise<Icinga
     });
     let log = '';
     for (const stream of [child.stdout, child.stderr]) {
-      stream?.setEncoding('utf8');
-      stream?.on('data', (text: string) => (log += text));
+      stream.setEncoding('utf8');
+      stream.on('data', (text: string) => (log += text));
     }
     const pid = child.pid;
     if (pid === undefined) {

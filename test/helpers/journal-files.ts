@@ -42,7 +42,10 @@ export function appendJournal(file: string, entries: readonly JournalFields[]): 
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('error', reject);
-    child.on('close', (code) => { code === 0 ? resolve() : reject(new Error(`systemd-journal-remote exited ${code}: ${stderr}`)); });
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`systemd-journal-remote exited ${code}: ${stderr}`));
+    });
     child.stdin.end(input);
   });
 }

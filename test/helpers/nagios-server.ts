@@ -200,8 +200,8 @@ export async function startNagios(options: NagiosOptions): Promise<NagiosServer>
 
   let output = '';
   const child = spawn(NAGIOS_BINARY, [configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
-  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   const pid = child.pid;
   if (pid === undefined) {
     await rm(dir, { recursive: true, force: true });

@@ -85,7 +85,7 @@ async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => { resolve(port); });
     });
   });
 }
@@ -102,14 +102,14 @@ function quote(text: string): string {
 function listens(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
-    const timer = setTimeout(() => done(false), timeoutMs);
+    const timer = setTimeout(() => { done(false); }, timeoutMs);
     function done(ok: boolean): void {
       clearTimeout(timer);
       socket.destroy();
       resolve(ok);
     }
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
+    socket.once('connect', () => { done(true); });
+    socket.once('error', () => { done(false); });
   });
 }
 
@@ -130,7 +130,7 @@ function exited(child: ChildProcess): boolean {
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(exited(child)), timeoutMs);
+    const timer = setTimeout(() => { resolve(exited(child)); }, timeoutMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve(true);
@@ -176,7 +176,7 @@ class FifoReader {
     const fd = openSync(this.path, constants.O_RDWR | constants.O_NONBLOCK);
     const socket = new Socket({ fd, readable: true, writable: false });
     socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.take(chunk));
+    socket.on('data', (chunk: string) => { this.take(chunk); });
     socket.on('error', () => undefined);
     this.socket = socket;
   }
@@ -260,8 +260,8 @@ export async function startNscaNgServer(options: NscaNgServerOptions = {}): Prom
       await writeFile(configFile, `${config.join('\n')}\n`);
       const child = spawn(NSCA_NG_BINARY, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
       let log = '';
-      child.stderr?.setEncoding('utf8');
-      child.stderr?.on('data', (text: string) => (log += text));
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (text: string) => (log += text));
       const pid = child.pid;
       if (pid === undefined) {
         await new Promise((resolve) => child.once('error', resolve));
@@ -331,16 +331,16 @@ function makeServer(running: Running): NscaNgServer {
       }
     },
     log: running.log,
-    pauseReader: () => reader.pause(),
-    resumeReader: () => reader.resume(),
-    closeReader: () => reader.close(),
-    openReader: () => reader.open(),
+    pauseReader: () => { reader.pause(); },
+    resumeReader: () => { reader.resume(); },
+    closeReader: () => { reader.close(); },
+    openReader: () => { reader.open(); },
     async freeze() {
       killByPid(pid, 'SIGSTOP');
       const until = Date.now() + 5000;
       while (!isStopped(pid) && Date.now() < until) await sleep(5);
     },
-    thaw: () => killByPid(pid, 'SIGCONT'),
+    thaw: () => { killByPid(pid, 'SIGCONT'); },
     running: () => !exited(child),
     stop(stopOptions = {}) {
       stopped ??= (async () => {

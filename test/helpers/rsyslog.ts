@@ -68,8 +68,8 @@ export async function startLoopbackNamespace(sources: readonly number[]): Promis
   const child = spawn('unshare', ['--net', 'sh', '-c', `ip link set lo up && ${routes} && echo ready && exec sleep 600`], { stdio: ['ignore', 'pipe', 'pipe'] });
   const owned = own(child, 'unshare --net');
   let output = '';
-  child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
   await waitFor(() => output.includes('ready') || child.exitCode !== null, 10_000, () => `the network namespace (${output})`);
   if (!output.includes('ready')) throw new Error(`cannot set up the network namespace: ${output}`);
   return { enter: ['nsenter', `--net=/proc/${owned.pid}/ns/net`], stop: () => stopOwned(owned) };
@@ -107,7 +107,7 @@ export async function startRsyslog(ns: LoopbackNamespace, dir: string, name: str
   // nsenter execs rsyslogd: the pid we spawned is rsyslogd's own.
   const owned = own(child, `rsyslogd ${name}`);
   let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   try {
     await waitFor(() => child.exitCode === null && existsSync(`/proc/${owned.pid}`) && ready(owned.pid), 15_000, () => `rsyslogd ${name} (${configFile}) to be ready; stderr: ${stderr}`);
   } catch (err) {

@@ -92,6 +92,8 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
     current = first;
     await waitFor(() => first.ready, 'the first tailer to start');
     const writer = (async () => {
+      // `writing` and `current` change in the killer loop below while this one awaits.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       while (writing) {
         const n = 1 + Math.floor(random() * 5);
         let text = '';
@@ -112,6 +114,7 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
         } else if (roll < 0.06) {
           // copytruncate, only of content a running tailer has already read some of (see the
           // model test's notes on what copytruncate cannot guarantee); always while none runs.
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
           const seen = current === null || current.exited || current.delivered.some((k) => k >= streamStart);
           if (seen) {
             copyFileSync(log, `${log}-${String(++rotations).padStart(8, '0')}`);

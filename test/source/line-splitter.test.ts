@@ -9,7 +9,7 @@ const bytes = (s: string) => Buffer.from(s, 'utf8');
 function reference(raw: Buffer, end: number, max: number): { text?: string; defect?: string; end: number } {
   if (raw.length > max) return { end, defect: 'too-long' };
   const body = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, -1) : raw;
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(body.toString('latin1'))) return { end, defect: 'binary' };
   if (!isUtf8(body)) return { end, defect: 'invalid-utf8' };
   return { end, text: body.toString('utf8') };

@@ -37,7 +37,7 @@ describe('the status file', () => {
   });
 
   it('a write into a missing directory fails and leaves nothing behind', async () => {
-    expect(() => writeStatusFile(join(dir, 'no', 'status.json'), doc())).toThrow();
+    expect(() => { writeStatusFile(join(dir, 'no', 'status.json'), doc()); }).toThrow();
     expect(await readdir(dir)).toEqual([]);
   });
 });

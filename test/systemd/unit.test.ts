@@ -63,7 +63,10 @@ describe('systemd/wrapwatch.service', () => {
       await writeFile(copy, text.replaceAll('/usr/bin/wrapwatch', process.execPath));
       const result = await run(ANALYZE!, ['verify', '--man=no', copy]).then(
         (r) => ({ ok: true, out: r.stdout + r.stderr }),
-        (err: { stdout?: string; stderr?: string }) => ({ ok: false, out: `${err.stdout ?? ''}${err.stderr ?? ''}` }),
+        (err: unknown) => {
+          const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+          return { ok: false, out: stdout + stderr };
+        },
       );
       const relevant = result.out.split('\n').filter((l) => /wrapwatch\.service/.test(l) && !/network-online|rsyslog|Documentation/.test(l));
       expect(relevant, result.out).toEqual([]);

@@ -32,7 +32,7 @@ interface IcingaAnswer {
 function parseAnswer(text: string): IcingaAnswer {
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' ? (parsed as IcingaAnswer) : {};
+    return parsed !== null && typeof parsed === 'object' ? (parsed) : {};
   } catch {
     return {};
   }

@@ -39,7 +39,7 @@ function nameProblem(value: string): string | null {
   if (bytes > MAX_NAME_BYTES) return `is ${bytes} bytes long; wrapwatch sends at most ${MAX_NAME_BYTES} over NSCA-ng`;
   const semicolon = value.indexOf(';');
   if (semicolon >= 0) return `contains ";" (at character ${semicolon + 1}), which Nagios would read as the end of the field`;
-  // eslint-disable-next-line no-control-regex
+   
   const control = /[\x00-\x1f\x7f]/.exec(value);
   if (control) return `contains the control character 0x${control[0].charCodeAt(0).toString(16).padStart(2, '0')} (at character ${control.index + 1}), which would cut the Nagios command`;
   return null;

@@ -62,9 +62,9 @@ export class NscaNgSession {
       }
       this.wake();
     });
-    socket.on('end', () => this.finish('end'));
-    socket.on('error', (error: Error) => this.finish(error));
-    socket.on('close', () => this.finish('end'));
+    socket.on('end', () => { this.finish('end'); });
+    socket.on('error', (error: Error) => { this.finish(error); });
+    socket.on('close', () => { this.finish('end'); });
   }
 
   /** Connects, completes the handshake and MOIN; throws NscaNgSessionError with the reason. */
@@ -188,6 +188,7 @@ export class NscaNgSession {
     for (;;) {
       if (ready()) return;
       if (this.ended !== null) throw classifySessionError(this.ended, step, this.bail, this.options);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the timer while we awaited
       if (this.timedOut) throw classifySessionError('timeout', step, this.bail, this.options);
       await new Promise<void>((resolve) => (this.waiter = resolve));
     }

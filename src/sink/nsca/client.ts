@@ -256,6 +256,7 @@ export async function sendPrepared(results: readonly PreparedResult[], options: 
     }
     options.onWritten?.();
     // A rejection looks like the confirming close unless it comes before our end of stream: give it time to.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set in writeAll, which the compiler does not follow
     const watchLeft = (firstWriteAt ?? 0) + rejectionWatchMs(greetingRttMs, lingerMs) - performance.now();
     if (watchLeft > 0) await step(() => session.hangup() !== null, watchLeft);
     if (session.hangup() !== null) throw rejected('it closed the connection after our packets, before our end of stream');

@@ -18,7 +18,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await icinga?.stop();
+  await icinga.stop();
 });
 
 afterEach(async () => {

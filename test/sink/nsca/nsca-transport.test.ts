@@ -72,7 +72,10 @@ describe('NscaTransport, deliveries at once', () => {
     const pending: ((err: NscaDeliveryError | 'ok') => void)[] = [];
     const t = new NscaTransport(settings, (batch) =>
       new Promise((resolve, reject) => {
-        pending.push((step) => (step === 'ok' ? resolve({ sent: batch.length, truncated: 0, serverTime: 0, greetingRttMs: 0.3 }) : reject(step)));
+        pending.push((step) => {
+          if (step === 'ok') resolve({ sent: batch.length, truncated: 0, serverTime: 0, greetingRttMs: 0.3 });
+          else reject(step);
+        });
       }),
     );
     const batch = [t.prepare({ host: 'h', service: 's', status: 2, output: 'x' })];
