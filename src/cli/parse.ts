@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { RefusalEvent, RefusalKind } from '../types.js';
 import { LineParser, printableAscii, type ParseResult } from '../parse/parser.js';
@@ -70,7 +70,31 @@ function formatJson(event: RefusalEvent, input: string, lineNumber: number): str
 
 type OutputMode = 'text' | 'json' | 'count';
 
-async function scan(stream: Readable, input: string, parser: LineParser, maxLineBytes: number, mode: OutputMode, out: BufferedOut, tally: Tally): Promise<void> {
+/** Bytes per read of a file: the buffer is reused, so the read size costs memory only once. */
+const READ_BYTES = 256 * 1024;
+
+/**
+ * A file's bytes in chunks that share one buffer: each is valid until the next is asked for
+ * (the splitter copies what it keeps). A stream would allocate every chunk anew, and those
+ * buffers and their garbage were most of the peak memory of a run over a large log. The reads
+ * are synchronous: this command has nothing else to do meanwhile, and each asynchronous read
+ * was a round trip through the thread pool (about 10% of a run).
+ */
+function* fileChunks(path: string): Iterable<Buffer> {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(READ_BYTES);
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function scan(chunks: Readable | Iterable<Buffer>, input: string, parser: LineParser, maxLineBytes: number, mode: OutputMode, out: BufferedOut, tally: Tally): Promise<void> {
   const splitter = new LineSplitter(maxLineBytes, { keep: REFUSAL_PHRASES });
   const handle = (line: SplitLine): void => {
     if (line.defect !== undefined) {
@@ -89,7 +113,7 @@ async function scan(stream: Readable, input: string, parser: LineParser, maxLine
     if (mode === 'json') out.add(formatJson(event, input, line.lineNumber));
     else if (mode === 'text') out.add(formatText(event));
   };
-  for await (const chunk of stream) {
+  for await (const chunk of chunks) {
     for (const line of splitter.push(chunk as Buffer)) handle(line);
   }
   const last = splitter.flushPartial();
@@ -135,15 +159,17 @@ export async function main(argv: string[]): Promise<number> {
   const maxLineBytes = Number(args.values['max-line-bytes'] ?? 65536);
   if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) return usageError('--max-line-bytes must be a positive integer', USAGE);
 
-  const parser = new LineParser({ timeZone, now: () => Date.now() });
+  // One "now" for the whole run: it only places yearless timestamps in a year, and asking the
+  // clock for every candidate line cost 2% of a run.
+  const startedAt = Date.now();
+  const parser = new LineParser({ timeZone, now: () => startedAt });
   const tally: Tally = { lines: 0, refusals: 0, byKind: new Map(), skipped: { 'too-long': 0, binary: 0, 'invalid-utf8': 0, 'unknown-header': 0 } };
   const out = new BufferedOut();
   const files = args.positionals.length > 0 ? args.positionals : ['-'];
   let missing = 0;
   for (const file of files) {
-    const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 256 * 1024 });
     try {
-      await scan(stream, file === '-' ? '(stdin)' : file, parser, maxLineBytes, mode, out, tally);
+      await scan(file === '-' ? process.stdin : fileChunks(file), file === '-' ? '(stdin)' : file, parser, maxLineBytes, mode, out, tally);
     } catch (err) {
       out.flush();
       const code = (err as NodeJS.ErrnoException).code;

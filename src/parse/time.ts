@@ -116,5 +116,7 @@ export function systemTimeZone(): string {
 
 /** Throws a RangeError for a zone name Intl does not know (config validation uses this). */
 export function assertTimeZone(timeZone: string): void {
+  // Loading ICU's zone data for the check cost 30 ms of every start; UTC needs none.
+  if (timeZone === 'UTC') return;
   new Intl.DateTimeFormat('en-US', { timeZone });
 }
