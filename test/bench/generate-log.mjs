@@ -2,6 +2,17 @@
 // Deterministic generator of realistic auth/syslog streams for benchmarks.
 //
 //   node test/bench/generate-log.mjs --lines 1000000 --refusal-ratio 0.1 --seed 42 --out /tmp/auth.log
+//   node test/bench/generate-log.mjs --shape central --lines 1000000 --seed 43 --out /tmp/central.log
+//
+// Two shapes, so that no speed-up is tuned to one log:
+//   auth     (default) one host's auth.log: sshd/sudo/CRON/pam chatter, the three header formats
+//            rsyslog writes in roughly equal parts, lines of about 110 bytes;
+//   central  a central log host's file: 60 hosts, 75% RSYSLOG_FileFormat (RFC 3339) headers with
+//            microseconds and several UTC offsets, 20% traditional, 5% RFC 5424; mail, web, DNS,
+//            firewall and time daemons' chatter (kernel UFW lines, postfix, dovecot, nginx,
+//            named, chronyd) with lines of about 180 bytes, some of it mentioning "Connection
+//            refused" (postfix, nginx: everyday chatter that passes the phrase prefilter), and
+//            another mix of refusal formats (more xinetd, stunnel, rpcbind and tftpd).
 //
 // Writes three files:
 //   OUT                 the log: sshd/sudo/CRON/pam/systemd-logind/xinetd/stunnel chatter in the three
@@ -28,10 +39,17 @@ const { values } = parseArgs({
     out: { type: 'string' },
     start: { type: 'string', default: '2026-11-21T00:00:00Z' },
     sources: { type: 'string', default: '5000' },
+    shape: { type: 'string', default: 'auth' },
   },
 });
+const SHAPES = ['auth', 'central'];
+if (!SHAPES.includes(values.shape)) {
+  process.stderr.write(`unknown --shape ${values.shape}: one of ${SHAPES.join(', ')}\n`);
+  process.exit(2);
+}
+const central = values.shape === 'central';
 if (!values.out) {
-  process.stderr.write('usage: generate-log.mjs --out FILE [--lines N] [--refusal-ratio R] [--seed S] [--sources N] [--start ISO]\n');
+  process.stderr.write('usage: generate-log.mjs --out FILE [--shape auth|central] [--lines N] [--refusal-ratio R] [--seed S] [--sources N] [--start ISO]\n');
   process.exit(2);
 }
 
@@ -119,6 +137,9 @@ const pad = (n, w = 2) => String(n).padStart(w, '0');
 let clock = Date.parse(values.start);
 /** One of the three formats rsyslog writes: traditional, RSYSLOG_FileFormat, RFC 5424. */
 function header(tag, pid) {
+  return central ? centralHeader(tag, pid) : authHeader(tag, pid);
+}
+function authHeader(tag, pid) {
   clock += int(0, 40);
   const d = new Date(clock);
   const style = random();
@@ -129,6 +150,26 @@ function header(tag, pid) {
   const iso = `${d.toISOString().slice(0, 19)}.${pad(d.getUTCMilliseconds(), 3)}${pad(int(0, 999), 3)}+00:00`;
   if (style < 0.9) return `${iso} gate ${tag}${pid === null ? '' : `[${pid}]`}: `;
   return `<${int(24, 38)}>1 ${iso} gate ${tag} ${pid === null ? '-' : pid} - -  `;
+}
+
+// A central log host: many senders, each stamping in its own zone.
+const HOSTS = Array.from({ length: 60 }, (_, i) => `${['web', 'db', 'mail', 'ns', 'fw', 'app'][i % 6]}-${pad(i + 1)}.dc${1 + (i % 3)}.example.org`);
+const OFFSETS = [0, 60, -300, 330, 0, 120, -480, 0];
+function centralHeader(tag, pid) {
+  clock += int(0, 20);
+  const host = pick(HOSTS);
+  const style = random();
+  if (style < 0.2) {
+    const d = new Date(clock);
+    const day = String(d.getUTCDate()).padStart(2, ' ');
+    return `${MONTHS[d.getUTCMonth()]} ${day} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${host} ${tag}${pid === null ? '' : `[${pid}]`}: `;
+  }
+  const offset = pick(OFFSETS);
+  const local = new Date(clock + offset * 60_000);
+  const zone = offset === 0 && random() < 0.5 ? 'Z' : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  const iso = `${local.toISOString().slice(0, 19)}.${pad(local.getUTCMilliseconds(), 3)}${pad(int(0, 999), 3)}${zone}`;
+  if (style < 0.95) return `${iso} ${host} ${tag}${pid === null ? '' : `[${pid}]`}: `;
+  return `<${int(24, 38)}>1 ${iso} ${host} ${tag} ${pid === null ? '-' : pid} - -  `;
 }
 const pid = () => int(300, 99999);
 const port = () => int(1024, 65535);
@@ -157,6 +198,27 @@ const chatter = [
   () => `${header('stunnel', null)}LOG5[${int(1, 99)}]: Service [tls] accepted connection from ${source().v4}:${port()}`,
 ];
 
+// A central host's chatter: mail, web, DNS, firewall, time; longer lines. The postfix and nginx
+// "Connection refused" lines are everyday chatter there, and they pass the phrase prefilter.
+const mac = () => Array.from({ length: 14 }, () => pad(int(0, 255).toString(16))).join(':');
+const queueId = () => int(0x10000000, 0xffffffff).toString(16).toUpperCase();
+const centralChatter = [
+  () => `${header('kernel', null)}[${int(1000, 999999)}.${pad(int(0, 999999), 6)}] [UFW BLOCK] IN=eth0 OUT= MAC=${mac()} SRC=${source().v4} DST=192.0.2.${int(1, 254)} LEN=${int(40, 60)} TOS=0x00 PREC=0x00 TTL=${int(30, 250)} ID=${int(1, 65535)} PROTO=TCP SPT=${port()} DPT=${pick([22, 23, 25, 445, 3389, 8080])} WINDOW=${int(1024, 65535)} RES=0x00 SYN URGP=0`,
+  () => `${header('postfix/smtpd', pid())}connect from unknown[${source().v4}]`,
+  () => `${header('postfix/smtpd', pid())}NOQUEUE: reject: RCPT from unknown[${source().v4}]: 554 5.7.1 <spam${int(1, 999)}@example.com>: Relay access denied; from=<bounce@example.net> to=<user${int(1, 99)}@example.com> proto=ESMTP helo=<${pick(['localhost', 'ylmf-pc', 'win-clj1b0gq6jp'])}>`,
+  () => `${header('postfix/smtp', pid())}${queueId()}: to=<user${int(1, 99)}@example.net>, relay=mx${int(1, 9)}.example.net[198.18.${int(0, 255)}.${int(1, 254)}]:25, delay=${int(0, 9)}.${int(1, 99)}, delays=0.1/0/0.2/0.3, dsn=2.0.0, status=sent (250 2.0.0 OK ${int(1e9, 2e9)} ${queueId().toLowerCase()} - gsmtp)`,
+  () => `${header('postfix/smtp', pid())}connect to mx${int(1, 9)}.example.net[198.18.${int(0, 255)}.${int(1, 254)}]:25: Connection refused`,
+  () => `${header('dovecot', null)}imap-login: Login: user=<user${int(1, 99)}@example.com>, method=PLAIN, rip=${source().v4}, lip=192.0.2.10, mpid=${pid()}, TLS, session=<${queueId()}${queueId()}>`,
+  () => `${header('dovecot', null)}auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=user${int(1, 99)} rhost=${source().v4}`,
+  () => `${header('nginx', pid())}${int(2026, 2026)}/11/21 ${pad(int(0, 23))}:${pad(int(0, 59))}:${pad(int(0, 59))} [error] ${pid()}#${pid()}: *${int(1, 1e6)} connect() failed (111: Connection refused) while connecting to upstream, client: ${source().v4}, server: www.example.org, request: "GET /api/v1/items?page=${int(1, 99)} HTTP/1.1", upstream: "http://127.0.0.1:8080/api/v1/items", host: "www.example.org"`,
+  () => `${header('named', pid())}client @0x7f${int(1e8, 9e8).toString(16)} ${source().v4}#${port()} (www.example.org): query: www.example.org IN ${pick(['A', 'AAAA', 'MX', 'TXT'])} +E(0)K (192.0.2.53)`,
+  () => `${header('chronyd', pid())}Selected source 192.0.2.${int(1, 254)} (${pick(['0', '1', '2', '3'])}.debian.pool.ntp.org)`,
+  () => `${header('systemd', '1')}Started ${pick(['logrotate.service - Rotate log files', 'man-db.service - Daily man-db regeneration', 'apt-daily.service - Daily apt download activities', 'certbot.service - Certbot'])}.`,
+  () => `${header('sshd', pid())}Accepted publickey for ${pick(users)} from ${source().v4} port ${port()} ssh2: RSA SHA256:${queueId()}${queueId()}${queueId()}${queueId()}${queueId()}`,
+  () => `${header('CRON', pid())}(root) CMD (   test -x /etc/cron.daily/popularity-contest && /etc/cron.daily/popularity-contest --crond)`,
+  () => `${header('xinetd', pid())}START: ${pick(services)} pid=${pid()} from=${source().xinetd}`,
+];
+
 // ---- Near misses: refusal phrases in lines that are no refusal ---------------------------------
 const nearMisses = [
   // sshd writes no refusal of its own: these are attacker-chosen user names.
@@ -173,6 +235,14 @@ const nearMisses = [
   () => `${header('xinetd', pid())}2.3.15.3 started with libwrap loadavg labeled-networking options compiled in.`,
   () => `${header('sshd', pid())}error: connect_to localhost port 8080: failed.`,
   () => `${header('sshd', pid())}channel ${int(1, 9)}: open failed: connect failed: Connection refused`,
+  ...(central
+    ? [
+        // A refusal quoted inside a mail header, and phrases in a web request.
+        () => `${header('postfix/cleanup', pid())}${queueId()}: warning: header Subject: refused connect from ${source().v4} (${source().v4}) from unknown[${source().v4}]; from=<a@example.net> to=<b@example.org> proto=ESMTP`,
+        () => `${header('nginx', pid())}${source().v4} - - "GET /?q=FAIL:%20telnet%20libwrap%20from=6.6.6.6 HTTP/1.1" 404 153 "-" "REFUSED by libwrap from 6.6.6.6:1"`,
+        () => `${header('stunnel', null)}LOG4[${int(1, 99)}]: Service [tls] REFUSED by libwrap from 300.1.2.3:${port()}`,
+      ]
+    : []),
 ];
 
 // ---- Forgeries: `logger -t TAG` gives no [pid]; real sshd, tcpd, xinetd, rpcbind always log one
@@ -211,9 +281,11 @@ const refusals = [
   ['inetd', 1, (s) => `${header('inetd', pid())}refused connection from ${s.v4}, service ${pick(['telnet', 'ftp', 'finger'])} (${s.family === 4 ? 'tcp' : 'tcp6'})`],
   ['tftpd', 0.5, (s) => `${header('in.tftpd', pid())}connection refused from ${s.v4}`],
 ];
+// The central host's mix: more super-server and tunnel refusals than sshd's.
+const CENTRAL_WEIGHTS = { libwrap: 3, 'xinetd-libwrap': 3, 'xinetd-fail': 3, rpcbind: 2, stunnel: 2, socat: 1, inetd: 1, tftpd: 1 };
 const refusalWeights = [];
 let weightTotal = 0;
-for (const [, w] of refusals) refusalWeights.push((weightTotal += w));
+for (const [kind, w] of refusals) refusalWeights.push((weightTotal += central ? CENTRAL_WEIGHTS[kind] : w));
 function refusal() {
   const x = random() * weightTotal;
   return refusals[refusalWeights.findIndex((w) => x < w)];
@@ -228,7 +300,7 @@ function repeated(line, count) {
 // ---- Write ---------------------------------------------------------------------------------------
 const lines = Number(values.lines);
 const ratio = Number(values['refusal-ratio']);
-const expected = { seed: Number(values.seed), lines, refusalLines: 0, refusalEvents: 0, nearMisses: 0, forgeries: 0, byKind: {}, byFamily: { 4: 0, 6: 0 }, repeatedLines: 0 };
+const expected = { shape: values.shape, seed: Number(values.seed), lines, refusalLines: 0, refusalEvents: 0, nearMisses: 0, forgeries: 0, byKind: {}, byFamily: { 4: 0, 6: 0 }, repeatedLines: 0 };
 const out = createWriteStream(values.out);
 const truth = createWriteStream(`${values.out}.truth.tsv`);
 let buffer = [];
@@ -261,7 +333,7 @@ for (let n = 1; n <= lines; n++) {
     line = pick(forgeries)();
     expected.forgeries++;
   } else {
-    line = pick(chatter)();
+    line = pick(central ? centralChatter : chatter)();
   }
   buffer.push(line);
   if (buffer.length === 10_000) {
