@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.js';
 import { LineParser } from '../parse/parser.js';
 import { systemTimeZone } from '../parse/time.js';
+import { REFUSAL_PHRASES } from '../parse/prefilter.js';
 import { createSources } from '../source/create-sources.js';
 import { createSeqCounter, type LineSource } from '../source/line-source.js';
 import { CheckpointStore } from '../state/checkpoint-store.js';
@@ -71,6 +72,9 @@ export class Daemon {
       checkpoints,
       onLines: (lines) => this.handleBatch(lines),
       clock: this.clock,
+      // Only lines that can hold a refusal become strings: catching up on a backlog of
+      // ordinary chatter then costs a newline search per line.
+      keep: REFUSAL_PHRASES,
     });
     for (const source of this.sources) await source.start();
     await this.commitStartingPoints();

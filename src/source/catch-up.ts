@@ -11,6 +11,8 @@ import { listSiblings, locateContent, notAfter, rotatedAfter, rotatedSince, type
 export interface CatchUpContext {
   readonly path: string;
   readonly maxLineBytes: number;
+  /** The splitters' prefilter phrases; none: every line is delivered. */
+  readonly keep?: readonly string[];
   readonly now: number;
   readonly logger: Logger;
   /** Files already being read (not to be opened twice). */
@@ -29,7 +31,7 @@ export async function openRotated(siblings: readonly Sibling[], context: CatchUp
   const files: FollowedFile[] = [];
   for (const sibling of siblings) {
     try {
-      files.push(await openSibling(sibling, 0, context.maxLineBytes, context.now));
+      files.push(await openSibling(sibling, 0, context.maxLineBytes, context.now, context.keep));
     } catch (err) {
       context.logger.warn({ source: context.path, file: sibling.path, err }, `cannot read the rotated file ${sibling.path}; its lines are skipped`);
     }
@@ -47,7 +49,7 @@ export async function restAfterTruncation(file: PlainFile, context: CatchUpConte
   const siblings = (await listSiblings(context.path)).filter((s) => s.dev !== file.dev || s.ino !== file.ino);
   const copy = await locateContent(file.identity, siblings, resumeAt, file.consumedTail);
   if (copy === null) return { files: [], copy: null };
-  const rest = await openSibling(copy, resumeAt, context.maxLineBytes, context.now);
+  const rest = await openSibling(copy, resumeAt, context.maxLineBytes, context.now, context.keep);
   rest.splitter = file.splitter;
   const between = await openRotated(await rotatedAfter(copy, siblings, isOpen(context)), context);
   return { files: [rest, ...between], copy };

@@ -12,6 +12,8 @@ export interface SourceDeps {
   readonly checkpoints: ReadonlyMap<string, SourcePosition>;
   readonly onLines: LineHandler;
   readonly clock?: Clock;
+  /** File sources deliver only lines holding one of these phrases (see FileSourceOptions.keep). */
+  readonly keep?: readonly string[];
 }
 
 /** One source per configured path (each with its own checkpoint), or the journal source. */
@@ -40,6 +42,7 @@ export function createSources(config: Config, deps: SourceDeps): LineSource[] {
         path,
         startAt: source.start_at,
         maxLineBytes: source.max_line_bytes,
+        keep: deps.keep,
         rotationGraceMs: source.rotation_grace_seconds * 1000,
         pollIntervalMs: source.poll_interval_ms,
         resumeFrom: deps.checkpoints.get(path) ?? null,

@@ -12,6 +12,12 @@ export interface FileSourceOptions {
   readonly path: string;
   readonly startAt: 'end' | 'beginning';
   readonly maxLineBytes: number;
+  /**
+   * Deliver only lines holding one of these phrases (and defective lines); the others are
+   * counted in the stats and passed over without becoming strings. The last line of each read
+   * is always delivered, so positions and checkpoints move past the lines passed over.
+   */
+  readonly keep?: readonly string[];
   /** How long a rotated-away file is still read for late writers before the next file is read. */
   readonly rotationGraceMs: number;
   readonly pollIntervalMs: number;
@@ -88,6 +94,7 @@ export class FileSource implements LineSource {
       checkpoint: resume?.kind === 'file' && resume.path === this.id ? resume : null,
       startAt: this.options.startAt,
       maxLineBytes: this.options.maxLineBytes,
+      keep: this.options.keep,
       graceMs: this.options.rotationGraceMs,
       now: this.clock.now(),
       logger: this.logger,
@@ -203,7 +210,10 @@ export class FileSource implements LineSource {
       }
       if (chunk.length > 0) {
         this.counters.bytes += chunk.length;
+        const before = file.splitter.lineCount;
         const lines = file.consume(chunk);
+        // Lines the prefilter passed over are counted here; delivered ones as they are delivered.
+        this.counters.lines += file.splitter.lineCount - before - lines.length;
         if (lines.length > 0) await this.deliver(file, lines);
         continue;
       }
@@ -296,7 +306,7 @@ export class FileSource implements LineSource {
   }
 
   private catchUpContext(): CatchUpContext {
-    return { path: this.id, maxLineBytes: this.options.maxLineBytes, now: this.clock.now(), logger: this.logger, open: this.queue };
+    return { path: this.id, maxLineBytes: this.options.maxLineBytes, keep: this.options.keep, now: this.clock.now(), logger: this.logger, open: this.queue };
   }
 
   private checkPathSoon(): Promise<void> {
@@ -349,7 +359,7 @@ export class FileSource implements LineSource {
     }
     let file: PlainFile;
     try {
-      file = await PlainFile.open(this.id, this.options.maxLineBytes);
+      file = await PlainFile.open(this.id, this.options.maxLineBytes, this.options.keep);
     } catch (err) {
       this.onPathGone(pathProblemOf(err));
       return;

@@ -73,25 +73,27 @@ export class PlainFile implements FollowedFile {
     size: number,
     head: Buffer,
     readonly maxLineBytes: number,
+    /** The splitter's prefilter phrases (see LineSplitterOptions.keep); none: every line. */
+    readonly keep?: readonly string[],
   ) {
     this.size = size;
     this.head = head;
     this.ident = identityOf({ dev, ino }, head);
     this.offset = 0;
-    this.splitter = new LineSplitter(maxLineBytes);
+    this.splitter = new LineSplitter(maxLineBytes, { keep });
   }
 
   /**
    * Opens without blocking (a FIFO put in the log's place would hang a plain open) and refuses
    * anything that is not a regular file.
    */
-  static async open(path: string, maxLineBytes: number): Promise<PlainFile> {
+  static async open(path: string, maxLineBytes: number, keep?: readonly string[]): Promise<PlainFile> {
     const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const st = await handle.stat();
       if (!st.isFile()) throw new NotRegularFileError(path);
       const head = await readHead(handle);
-      return new PlainFile(path, handle, st.dev, st.ino, st.size, head, maxLineBytes);
+      return new PlainFile(path, handle, st.dev, st.ino, st.size, head, maxLineBytes, keep);
     } catch (err) {
       await handle.close();
       throw err;
@@ -144,7 +146,7 @@ export class PlainFile implements FollowedFile {
   seek(offset: number, options: { midLine?: boolean } = {}): void {
     this.offset = offset;
     this.deliveredOffset = offset;
-    this.splitter = new LineSplitter(this.maxLineBytes, { startOffset: offset });
+    this.splitter = new LineSplitter(this.maxLineBytes, { startOffset: offset, keep: this.keep });
     if (options.midLine) this.splitter.skipToNextNewline();
   }
 
@@ -167,7 +169,7 @@ export class PlainFile implements FollowedFile {
     this.offset = 0;
     this.deliveredOffset = 0;
     this.tail = Buffer.alloc(0);
-    this.splitter = new LineSplitter(this.maxLineBytes);
+    this.splitter = new LineSplitter(this.maxLineBytes, { keep: this.keep });
     this.head = await readHead(this.handle);
     this.ident = identityOf({ dev: this.dev, ino: this.ino }, this.head);
     this.size = (await this.handle.stat()).size;
@@ -226,12 +228,13 @@ export class GzipFile implements FollowedFile {
     startOffset: number,
     maxLineBytes: number,
     graceUntil: number,
+    keep?: readonly string[],
   ) {
     this.graceUntil = graceUntil;
     this.skipTo = startOffset;
     this.deliveredOffset = startOffset;
     this.offset = 0;
-    this.splitter = new LineSplitter(maxLineBytes, { startOffset });
+    this.splitter = new LineSplitter(maxLineBytes, { startOffset, keep });
   }
 
   get readOffset(): number {

@@ -16,6 +16,7 @@ export interface LineSplitterOptions {
    * Emit only lines containing one of these ASCII phrases (and every defective line); the
    * others are counted in `lineCount` and `offset` but never become strings. This is the
    * byte-level prefilter: on a clean chunk a line that cannot matter costs one newline search.
+   * The last complete line of each push is emitted all the same (see pushKept).
    */
   readonly keep?: readonly string[];
 }
@@ -41,10 +42,10 @@ function isPlainText(chunk: Buffer): boolean {
 /**
  * Splits a byte stream on 0x0A into lines that know where they end.
  *
- * Each chunk is decoded as latin1 first: one char per byte keeps every offset exact and the
- * scan for newlines stays inside V8's string search. Only a line with bytes >= 0x80 is checked
- * as UTF-8 and decoded again, which is rare in auth logs, and a chunk of plain text skips the
- * per-line checks altogether. A line longer than `maxLineBytes` is never held whole: its bytes
+ * Lines are decoded as latin1 first: one char per byte keeps every offset exact. Only a line with
+ * bytes >= 0x80 is checked as UTF-8 and decoded again, which is rare in auth logs. With `keep`,
+ * a chunk of plain text is searched as bytes and only the lines that matter are decoded; any
+ * other chunk is decoded whole and split as a string. A line longer than `maxLineBytes` is never held whole: its bytes
  * are dropped as they arrive and it comes out as a `too-long` defect once its newline is seen.
  */
 export class LineSplitter {
@@ -109,6 +110,8 @@ export class LineSplitter {
     finder.reset(chunk);
     let start = from;
     let phrase = finder.firstFrom(start);
+    /** Start of the last line passed over, while no line after it was emitted; -1 otherwise. */
+    let passedOver = -1;
     for (;;) {
       const newline = chunk.indexOf(0x0a, start);
       if (newline < 0) break;
@@ -116,11 +119,20 @@ export class LineSplitter {
       if ((phrase >= 0 && phrase < newline) || length > this.maxLineBytes) {
         this.finishLine(length > this.maxLineBytes ? null : chunk.toString('latin1', start, newline), length + 1, out);
         if (phrase >= 0 && phrase < newline) phrase = finder.firstFrom(newline + 1);
+        passedOver = -1;
       } else {
         this.lines++;
         this.consumed += length + 1;
+        passedOver = start;
       }
       start = newline + 1;
+    }
+    // The last complete line is emitted even without a phrase: a reader taking its position
+    // from the lines it is given then moves past the lines that were passed over.
+    if (passedOver >= 0) {
+      this.lines--;
+      this.consumed -= start - passedOver;
+      this.finishLine(chunk.toString('latin1', passedOver, start - 1), start - passedOver, out);
     }
     if (start < chunk.length) this.holdPartial(chunk.toString('latin1', start, chunk.length));
   }

@@ -105,6 +105,42 @@ describe('LineSplitter', () => {
     );
   });
 
+  it('with `keep` over plain ASCII, finds phrases split anywhere, numbers lines right, and always emits the last complete line of a push', () => {
+    const phrases = ['refus', 'FAIL: ', 'REFUSED', 'unauthorized host'];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.constantFrom('sshd[1]: refused connect from a (1.2.3.4)', 'rpcbind[2]: request from unauthorized host', 'stunnel: REFUSED by libwrap', 'xinetd[3]: FAIL: telnet', 'fus', 'zed host', 'unauthorized hos', 'REFUSE', 'FAIL:x', 'session opened', 'x'.repeat(30), ''),
+          { maxLength: 40 },
+        ),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (texts, cuts) => {
+          const data = Buffer.from(texts.map((t) => `${t}\n`).join(''), 'latin1');
+          const splitter = new LineSplitter(25, { keep: phrases });
+          const got: SplitLine[] = [];
+          const chunks = splitAt(data, cuts);
+          for (const chunk of chunks) {
+            const before = splitter.offset;
+            const lines = splitter.push(chunk);
+            got.push(...lines);
+            // A push that completes a line hands out at least its last one.
+            if (splitter.offset > before) expect(lines.at(-1)?.end).toBe(splitter.offset);
+          }
+          const all = referenceLines(data, 25).lines;
+          const numbered = all.map((line, i) => ({ ...line, lineNumber: i + 1 }));
+          for (const line of got) expect(numbered[line.lineNumber - 1]).toEqual(line.defect === undefined ? { end: line.end, text: line.text, lineNumber: line.lineNumber } : { end: line.end, defect: line.defect, lineNumber: line.lineNumber });
+          const emitted = new Set(got.map((l) => l.lineNumber));
+          numbered.forEach((line, i) => {
+            if (line.defect !== undefined || phrases.some((p) => line.text?.includes(p))) expect(emitted.has(i + 1)).toBe(true);
+          });
+          expect(splitter.lineCount).toBe(texts.length);
+          expect(splitter.offset).toBe(data.length);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
   it('drops an over-long line as it arrives, without holding it, and reports it once its newline comes', () => {
     const splitter = new LineSplitter(256);
     const chunk = Buffer.alloc(64 * 1024, 0x61);
