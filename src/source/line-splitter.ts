@@ -28,6 +28,9 @@ export interface LineSplitterOptions {
 // eslint-disable-next-line no-control-regex
 const BINARY = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 const HIGH_BYTE = /[\x80-\xff]/;
+/** Either of the two above: one pass settles the common case of a clean line. */
+// eslint-disable-next-line no-control-regex
+const SUSPECT = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]/;
 
 /**
  * A chunk of ASCII without NUL: its lines need no UTF-8 decoding, and binary garbage (which
@@ -226,6 +229,7 @@ export function classifyMessage(bytes: Uint8Array, maxLineBytes: number): { read
 /** Classifies one latin1-decoded line: a clean UTF-8 string, or why it is unusable. */
 function classify(raw: string, end: number, lineNumber: number): SplitLine {
   const body = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  if (!SUSPECT.test(body)) return { text: body, end, lineNumber };
   if (BINARY.test(body)) return { end, lineNumber, defect: 'binary' };
   if (!HIGH_BYTE.test(body)) return { text: body, end, lineNumber };
   const bytes = Buffer.from(body, 'latin1');

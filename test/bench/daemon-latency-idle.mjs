@@ -16,7 +16,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { followLines, startDaemon } from './lib/daemon.mjs';
+import { spawn } from 'node:child_process';
+import { followLines, startDaemon, UNIT_NODE_OPTIONS } from './lib/daemon.mjs';
 import { median, percentile, procSample, sleep } from './lib/measure.mjs';
 
 /** A refusal as Debian 12's rsyslog writes it (RSYSLOG_FileFormat), from a unique address. */
@@ -95,18 +96,36 @@ export async function measureLatency({ samples = 200, rate = 5, isolated = 30, g
   }
 }
 
+/** The yardstick for the daemon's idle memory: a Node process that only keeps a timer. */
+export const BARE_NODE = ['-e', 'setInterval(() => {}, 1e6)'];
+
 export async function measureIdle({ seconds = 60, settleSeconds = 5, progress = (s) => process.stderr.write(`${s}\n`) } = {}) {
   const daemon = await startDaemon();
+  // Started beside the daemon and sampled at the same moments.
+  const bare = spawn(process.execPath, BARE_NODE, { stdio: 'ignore' });
   try {
     await sleep(settleSeconds * 1000);
     const before = procSample(daemon.pid);
     await sleep(seconds * 1000);
     const after = procSample(daemon.pid);
+    const bareSample = procSample(bare.pid);
     const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
-    const result = { seconds, settleSeconds, cpuSeconds, cpuSecondsPerMinute: (cpuSeconds * 60) / seconds, rssKiB: after.rssKiB, peakRssKiB: after.peakRssKiB, startupCpuSeconds: before.cpuSeconds };
-    progress(`  idle: ${cpuSeconds.toFixed(2)} CPU s over ${seconds} s (start-up took ${before.cpuSeconds.toFixed(2)} CPU s), RSS ${(after.rssKiB / 1024).toFixed(1)} MiB`);
+    const result = {
+      seconds,
+      settleSeconds,
+      cpuSeconds,
+      cpuSecondsPerMinute: (cpuSeconds * 60) / seconds,
+      rssKiB: after.rssKiB,
+      peakRssKiB: after.peakRssKiB,
+      startupCpuSeconds: before.cpuSeconds,
+      bareNodeRssKiB: bareSample?.rssKiB ?? NaN,
+      rssVsBareNode: after.rssKiB / (bareSample?.rssKiB ?? NaN),
+      nodeOptions: UNIT_NODE_OPTIONS,
+    };
+    progress(`  idle: ${cpuSeconds.toFixed(2)} CPU s over ${seconds} s (start-up took ${before.cpuSeconds.toFixed(2)} CPU s), RSS ${(after.rssKiB / 1024).toFixed(1)} MiB; bare node ${(result.bareNodeRssKiB / 1024).toFixed(1)} MiB (${result.rssVsBareNode.toFixed(2)}x)`);
     return result;
   } finally {
+    bare.kill('SIGTERM');
     await daemon.stop();
   }
 }

@@ -22,7 +22,7 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { followLines, startDaemon } from './lib/daemon.mjs';
+import { followLines, startDaemon, UNIT_NODE_OPTIONS } from './lib/daemon.mjs';
 import { parseCommandLine } from './lib/nsca.mjs';
 import { procSample, sleep } from './lib/measure.mjs';
 
@@ -95,6 +95,7 @@ export async function measureStorm({ rate = 100_000, seconds = 10, sources = 500
       cpuSecondsStorm: atCatchUp && before ? atCatchUp.cpuSeconds - before.cpuSeconds : NaN,
       cpuSecondsObserved: end.cpuSeconds - before.cpuSeconds,
       peakRssKiB: end.peakRssKiB,
+      nodeOptions: UNIT_NODE_OPTIONS,
       rssBeforeKiB: before.rssKiB,
       rssEndKiB: end.rssKiB,
       results: landed.length,

@@ -200,7 +200,7 @@ export async function compareParse({ log, runs = 5, f2bRuns = 3, f2bLines = 0, p
     const s = samples.get(id);
     const c = [...contenders, ...slow].find((x) => x.id === id);
     const wall = median(s.map((x) => x.seconds));
-    return { id, name: c.name, runs: s.length, lines: c.lines, wallSeconds: wall, linesPerSecond: c.lines / wall, peakRssKiB: median(s.map((x) => x.maxRssKiB)), cpuSeconds: median(s.map((x) => x.cpuSeconds)), found: found[id] };
+    return { id, name: c.name, runs: s.length, lines: c.lines, wallSeconds: wall, linesPerSecond: c.lines / wall, peakRssKiB: median(s.map((x) => x.maxRssKiB)), worstPeakRssKiB: Math.max(...s.map((x) => x.maxRssKiB)), cpuSeconds: median(s.map((x) => x.cpuSeconds)), found: found[id] };
   };
   const rows = [...contenders, ...slow].map((c) => summary(c.id));
   /** Median over runs of (a's figure / b's figure) within the same run. */
