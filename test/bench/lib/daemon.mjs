@@ -18,7 +18,7 @@ export const PASSWORD = 'bench password';
  * comparing heap settings).
  */
 export const UNIT_NODE_OPTIONS =
-  process.env.BENCH_NODE_OPTIONS ?? /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(REPO_ROOT, 'systemd/wrapwatch.service'), 'utf8'))?.[1]?.replace(/^"|"$/g, '') ?? '';
+  process.env.BENCH_NODE_OPTIONS ?? /^Environment="?NODE_OPTIONS=([^"\n]*)"?$/m.exec(readFileSync(join(REPO_ROOT, 'systemd/wrapwatch.service'), 'utf8'))?.[1] ?? '';
 
 /** TOML for the sections given as { section: { key: value } } (strings, numbers, booleans). */
 function toToml(doc) {
