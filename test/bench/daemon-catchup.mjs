@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { followLines, startDaemon } from './lib/daemon.mjs';
-import { CLI, parseCommandLine } from './lib/nsca.mjs';
+import { CLI, CLI_NODE_FLAGS, parseCommandLine } from './lib/nsca.mjs';
 import { median, procSample, sleep, timeCommand } from './lib/measure.mjs';
 
 const STATS_INTERVAL_SECONDS = 0.05;
@@ -44,7 +44,7 @@ export async function measureCatchUp({ lines = 1_000_000, runs = 3, progress = (
     for (let run = 0; run < runs; run++) {
       const parseFirst = run % 2 === 1;
       let parse = null;
-      if (parseFirst) parse = await timeCommand(process.execPath, [CLI, 'parse', '--count', '--timezone', 'UTC', backlog], { capture: true });
+      if (parseFirst) parse = await timeCommand(process.execPath, [...CLI_NODE_FLAGS, CLI, 'parse', '--count', '--timezone', 'UTC', backlog], { capture: true });
       const landedBefore = landed.length;
       const spawnedAt = await daemon.restart(async () => appendFileSync(daemon.log, bytes));
       const caughtUp = () => daemon.logLines.find((l) => l.msg === 'stats' && l.linesRead >= lines && l.bytesBehind === 0);
@@ -54,7 +54,7 @@ export async function measureCatchUp({ lines = 1_000_000, runs = 3, progress = (
       const sample = procSample(daemon.pid);
       await sleep(2000);
       const during = landed.slice(landedBefore).filter((r) => stats && r.at <= stats.time + 2000);
-      if (!parseFirst) parse = await timeCommand(process.execPath, [CLI, 'parse', '--count', '--timezone', 'UTC', backlog], { capture: true });
+      if (!parseFirst) parse = await timeCommand(process.execPath, [...CLI_NODE_FLAGS, CLI, 'parse', '--count', '--timezone', 'UTC', backlog], { capture: true });
       const seconds = stats ? (stats.time - spawnedAt) / 1000 : NaN;
       const result = {
         run,

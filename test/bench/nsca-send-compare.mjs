@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { CLI, loadNscaHelper } from './lib/nsca.mjs';
+import { CLI, CLI_NODE_FLAGS, loadNscaHelper } from './lib/nsca.mjs';
 import { median, sleep } from './lib/measure.mjs';
 
 const PASSWORD = 'bench password';
@@ -59,7 +59,7 @@ export async function compareSend({ count = 10_000, methods = [1, 3, 14], runs =
   const helper = await loadNscaHelper();
   const input = sendInput(count);
   const clients = {
-    wrapwatch: { name: 'wrapwatch send', command: process.execPath, args: (s, cfg) => [CLI, 'send', '-H', s.host, '-p', String(s.port), '-c', cfg] },
+    wrapwatch: { name: 'wrapwatch send', command: process.execPath, args: (s, cfg) => [...CLI_NODE_FLAGS, CLI, 'send', '-H', s.host, '-p', String(s.port), '-c', cfg] },
     sendNsca: { name: 'send_nsca -to 600', command: helper.SEND_NSCA_BINARY, args: (s, cfg) => ['-H', s.host, '-p', String(s.port), '-to', '600', '-c', cfg] },
     sendNscaDefault: { name: 'send_nsca (default -to 10)', command: helper.SEND_NSCA_BINARY, args: (s, cfg) => ['-H', s.host, '-p', String(s.port), '-c', cfg] },
   };

@@ -21,7 +21,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { CLI } from './lib/nsca.mjs';
+import { CLI, CLI_NODE_FLAGS } from './lib/nsca.mjs';
 import { fmt, median, rotated, timeCommand } from './lib/measure.mjs';
 
 /** One phrase per refusal format wrapwatch parses (see shared notes, libwrap-formats.md). */
@@ -78,7 +78,7 @@ function sumCounts(truth, lineNumbers) {
 
 /** wrapwatch --json against the truth: every refusal line, with the right kind, address and count. */
 async function checkWrapwatch(log, truth) {
-  const { stdout } = await timeCommand(process.execPath, [CLI, 'parse', '--json', '--timezone', 'UTC', log], { capture: true });
+  const { stdout } = await timeCommand(process.execPath, [...CLI_NODE_FLAGS, CLI, 'parse', '--json', '--timezone', 'UTC', log], { capture: true });
   const found = new Set();
   let wrong = 0;
   let falsePositives = 0;
@@ -146,10 +146,10 @@ export async function compareParse({ log, runs = 5, f2bRuns = 3, f2bLines = 0, p
 
   const contenders = [
     { id: 'grep-c', name: 'grep -cE PHRASES', cmd: 'grep', args: ['-cE', GREP_PATTERN, log], capture: true, lines: expected.lines },
-    { id: 'ww-count', name: 'wrapwatch parse --count', cmd: process.execPath, args: [CLI, 'parse', '--count', '--timezone', 'UTC', log], capture: true, lines: expected.lines },
+    { id: 'ww-count', name: 'wrapwatch parse --count', cmd: process.execPath, args: [...CLI_NODE_FLAGS, CLI, 'parse', '--count', '--timezone', 'UTC', log], capture: true, lines: expected.lines },
     // Both print every match into a pipe (GNU grep stops at the first match when stdout is /dev/null).
     { id: 'grep', name: 'grep -E PHRASES, into a pipe', cmd: 'grep', args: ['-E', GREP_PATTERN, log], capture: true, lines: expected.lines },
-    { id: 'ww', name: 'wrapwatch parse, into a pipe', cmd: process.execPath, args: [CLI, 'parse', '--timezone', 'UTC', log], capture: true, lines: expected.lines },
+    { id: 'ww', name: 'wrapwatch parse, into a pipe', cmd: process.execPath, args: [...CLI_NODE_FLAGS, CLI, 'parse', '--timezone', 'UTC', log], capture: true, lines: expected.lines },
   ];
   const slow = haveFail2ban
     ? FAIL2BAN_FILTERS.map((filter) => ({ id: `f2b-${filter}`, name: `fail2ban-regex -o msg LOG ${filter}.conf`, cmd: 'fail2ban-regex', args: ['-o', 'msg', f2bLog, `${FILTER_DIR}/${filter}.conf`], capture: true, lines: f2bLineCount }))

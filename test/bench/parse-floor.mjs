@@ -18,7 +18,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { CLI, REPO_ROOT } from './lib/nsca.mjs';
+import { CLI, CLI_NODE_FLAGS, REPO_ROOT } from './lib/nsca.mjs';
 import { median, rotated, timeCommand } from './lib/measure.mjs';
 import { GREP_PATTERN } from './parse-compare.mjs';
 
@@ -46,11 +46,11 @@ export function floorSteps(log) {
   const phrases = `import { REFUSAL_PHRASES } from ${dist('parse/prefilter.js')};`;
   return [
     { id: 'node', name: 'node start-up (`node -e 0`)', cmd: process.execPath, args: ['-e', '0'] },
-    { id: 'modules', name: "+ wrapwatch's modules (`parse --count /dev/null`)", cmd: process.execPath, args: [CLI, 'parse', '--count', '--timezone', 'UTC', '/dev/null'] },
+    { id: 'modules', name: "+ wrapwatch's modules (`parse --count /dev/null`)", cmd: process.execPath, args: [...CLI_NODE_FLAGS, CLI, 'parse', '--count', '--timezone', 'UTC', '/dev/null'] },
     { id: 'read', name: '+ read the file (one reused 256 KiB buffer)', cmd: process.execPath, args: ['--input-type=module', '-e', reader('', 'let bytes = 0;', 'bytes += n;', 'bytes'), log] },
     { id: 'split-all', name: '+ split, every line a string (no prefilter)', cmd: process.execPath, args: ['--input-type=module', '-e', reader(splitter, 'const s = new LineSplitter(65536); let kept = 0;', 'kept += s.push(chunk).length;', 's.lineCount + " " + kept'), log] },
     { id: 'split-keep', name: '+ split with the byte prefilter (candidates become strings)', cmd: process.execPath, args: ['--input-type=module', '-e', reader(splitter + phrases, 'const s = new LineSplitter(65536, { keep: REFUSAL_PHRASES }); let kept = 0;', 'kept += s.push(chunk).length;', 's.lineCount + " " + kept'), log] },
-    { id: 'parse', name: '+ parse the candidates (`wrapwatch parse --count`)', cmd: process.execPath, args: [CLI, 'parse', '--count', '--timezone', 'UTC', log] },
+    { id: 'parse', name: '+ parse the candidates (`wrapwatch parse --count`)', cmd: process.execPath, args: [...CLI_NODE_FLAGS, CLI, 'parse', '--count', '--timezone', 'UTC', log] },
     { id: 'grep', name: '`grep -cE PHRASES`', cmd: 'grep', args: ['-cE', GREP_PATTERN, log] },
   ];
 }

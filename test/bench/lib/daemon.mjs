@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CLI, loadNscaHelper, REPO_ROOT } from './nsca.mjs';
+import { CLI, CLI_NODE_FLAGS, loadNscaHelper, REPO_ROOT } from './nsca.mjs';
 import { sleep } from './measure.mjs';
 
 export const PASSWORD = 'bench password';
@@ -116,7 +116,7 @@ export async function startDaemon({ sections = {}, method = 1, startTimeoutMs = 
 function spawnDaemon(config) {
   // BENCH_NODE_FLAGS: extra node flags for profiling (--cpu-prof, --heap-prof), not allowed in NODE_OPTIONS.
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, CLI, 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC', NODE_OPTIONS: UNIT_NODE_OPTIONS } });
+  const child = spawn(process.execPath, [...flags, ...CLI_NODE_FLAGS, CLI, 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC', NODE_OPTIONS: UNIT_NODE_OPTIONS } });
   const logLines = [];
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));

@@ -1,6 +1,7 @@
 // The benchmarks' real nsca servers come from the tests' helper (test/helpers/nsca-server.ts):
 // one private /usr/sbin/nsca per measurement, on 127.0.0.1, with its own config and command file.
 // The helper is TypeScript; it is transpiled on the fly into the git-ignored test/bench/out/.
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,6 +10,11 @@ import ts from 'typescript';
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '../../..');
 export const CLI = join(REPO_ROOT, 'dist/cli/main.js');
+/**
+ * The node flags of the CLI's shebang (`#!/usr/bin/env -S node FLAGS`): the installed command
+ * runs with them, so every benchmark that runs `node CLI` passes them too.
+ */
+export const CLI_NODE_FLAGS = (/^#!\/usr\/bin\/env -S node (.*)$/m.exec(readFileSync(join(REPO_ROOT, 'src/cli/main.ts'), 'utf8').split('\n')[0] ?? '')?.[1] ?? '').split(' ').filter(Boolean);
 
 let helper;
 export async function loadNscaHelper() {
