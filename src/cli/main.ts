@@ -8,6 +8,7 @@
  * at the same CPU (BENCHMARKS.md). A flag here, not in code: V8 sizes its heap before any
  * script runs.
  */
+import { wrapwatchVersion } from '../version.js';
 import { usageError } from './usage.js';
 
 type Command = { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> };
@@ -26,13 +27,17 @@ ${Object.entries(commands)
   .map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`)
   .join('\n')}
 
-Run "wrapwatch <command> --help" for a command's options.`;
+Run "wrapwatch <command> --help" for a command's options; "wrapwatch --version" (-V) prints the version.`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`wrapwatch ${wrapwatchVersion()}\n`);
+    return 0;
   }
   const command = commands[name];
   if (!command) return usageError(`unknown command "${name}"`, USAGE);

@@ -7,6 +7,7 @@ import { createSeqCounter, type LineSource } from '../source/line-source.js';
 import { CheckpointStore } from '../state/checkpoint-store.js';
 import { Throttle } from '../throttle/throttle.js';
 import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type Seq, type SourceLine } from '../types.js';
+import { wrapwatchVersion } from '../version.js';
 import { CommitTracker, oldestOf } from './commit-tracker.js';
 import { ParseCounters, statsFields } from './pipeline-stats.js';
 
@@ -82,6 +83,7 @@ export class Daemon {
     this.scheduleTick();
     this.logger.info(
       {
+        version: wrapwatchVersion(),
         sources: this.sources.map((s) => s.id),
         resumed: [...checkpoints.keys()],
         receiver: `${this.config.nsca.host}:${this.config.nsca.port}`,

@@ -183,6 +183,8 @@ export interface StartOptions {
   readonly dryRun?: boolean;
   /** Added to the environment (TZ=UTC, and JOURNAL_STREAM removed, unless set here). */
   readonly env?: NodeJS.ProcessEnv;
+  /** The program that is wrapwatch, with its leading arguments; default: this node with dist/cli/main.js (the packaging tests run the installed one). */
+  readonly command?: readonly [string, ...string[]];
 }
 
 /** One running `wrapwatch run`. */
@@ -310,10 +312,11 @@ export function startDaemon(options: StartOptions): DaemonProcess {
   // The test runner itself may run under systemd: the plain JSON format is the default here.
   delete env.JOURNAL_STREAM;
   Object.assign(env, options.env ?? {});
-  const args = [CLI, 'run', '--config', options.configFile, ...(options.dryRun ? ['--dry-run'] : [])];
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [program, ...leading] = options.command ?? [process.execPath, CLI];
+  const args = [...leading, 'run', '--config', options.configFile, ...(options.dryRun ? ['--dry-run'] : [])];
+  const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`cannot start ${process.execPath} ${args.join(' ')}`);
+  if (pid === undefined) throw new Error(`cannot start ${program} ${args.join(' ')}`);
   track(child, pid);
   return new DaemonProcess(child, pid, options.dryRun === true);
 }
