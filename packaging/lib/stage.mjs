@@ -26,9 +26,15 @@ export const FAMILIES = {
 
 export const LIB_DIR = 'usr/lib/wrapwatch';
 
-const LAUNCHER = `#!/bin/sh
+/** The node flags of the CLI's shebang (`#!/usr/bin/env -S node FLAGS`): the launcher passes them on. */
+export function shebangNodeFlags(mainJs) {
+  const flags = /^#!\/usr\/bin\/env -S node (.*)$/.exec(mainJs.split('\n')[0] ?? '')?.[1];
+  return flags ? `${flags} ` : '';
+}
+
+const launcher = (flags) => `#!/bin/sh
 # wrapwatch with the Node runtime it was packaged with: no system nodejs is used or needed.
-exec /usr/lib/wrapwatch/bin/node /usr/lib/wrapwatch/dist/cli/main.js "$@"
+exec /usr/lib/wrapwatch/bin/node ${flags}/usr/lib/wrapwatch/dist/cli/main.js "$@"
 `;
 
 /** Files of dependencies not needed at run time: docs, types, sources, dotfiles, tests (their licenses go to the copyright file). */
@@ -99,7 +105,7 @@ export function stageTree({ repoRoot, root, family, version, runtime, dependenci
   rmSync(root, { recursive: true, force: true });
   const lib = join(root, LIB_DIR);
 
-  writeFile(join(root, 'usr/bin/wrapwatch'), LAUNCHER, 0o755);
+  writeFile(join(root, 'usr/bin/wrapwatch'), launcher(shebangNodeFlags(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8'))), 0o755);
   mkdirSync(join(lib, 'bin'), { recursive: true });
   cpSync(runtime.node, join(lib, 'bin/node'));
   chmodSync(join(lib, 'bin/node'), 0o755);

@@ -76,7 +76,8 @@ describe('the .rpm', () => {
     expect(install.code, install.stderr).toBe(0);
     // The launcher runs the bundled node on the bundled code; from the temp root, the same two paths under it.
     const launcher = readFileSync(join(root, 'usr/bin/wrapwatch'), 'utf8');
-    expect(launcher).toMatch(/^exec \/usr\/lib\/wrapwatch\/bin\/node \/usr\/lib\/wrapwatch\/dist\/cli\/main\.js "\$@"$/m);
+    // with the node flags of the CLI's shebang (V8's heap sizes), as an npm-installed wrapwatch runs.
+    expect(launcher).toMatch(/^exec \/usr\/lib\/wrapwatch\/bin\/node --max-semi-space-size=2 \/usr\/lib\/wrapwatch\/dist\/cli\/main\.js "\$@"$/m);
     const wrapwatch = withoutNode([join(root, 'usr/lib/wrapwatch/bin/node'), join(root, 'usr/lib/wrapwatch/dist/cli/main.js')]);
     const run = (args: readonly string[]) => exec(wrapwatch[0], [...wrapwatch.slice(1), ...args]);
 
