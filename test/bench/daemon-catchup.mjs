@@ -56,11 +56,15 @@ export async function measureCatchUp({ lines = 1_000_000, runs = 3, progress = (
       const during = landed.slice(landedBefore).filter((r) => stats && r.at <= stats.time + 2000);
       if (!parseFirst) parse = await timeCommand(process.execPath, [...CLI_NODE_FLAGS, CLI, 'parse', '--count', '--timezone', 'UTC', backlog], { capture: true });
       const seconds = stats ? (stats.time - spawnedAt) / 1000 : NaN;
+      // For reference: from its "wrapwatch started" line (config, checkpoints, receiver set up) on.
+      const startedLine = daemon.logLines.find((l) => l.msg === 'wrapwatch started');
+      const afterStartSeconds = stats && startedLine ? (stats.time - startedLine.time) / 1000 : NaN;
       const result = {
         run,
         caughtUp: Boolean(stats),
         seconds,
         linesPerSecond: lines / seconds,
+        afterStartSeconds,
         parseSeconds: parse.seconds,
         parseLinesPerSecond: lines / parse.seconds,
         parseCount: Number(parse.stdout.trim()),
@@ -91,6 +95,7 @@ export async function measureCatchUp({ lines = 1_000_000, runs = 3, progress = (
     runs: samples,
     summary: {
       seconds: median(samples.map((s) => s.seconds)),
+      afterStartSeconds: median(samples.map((s) => s.afterStartSeconds)),
       parseSeconds: median(samples.map((s) => s.parseSeconds)),
       rateRatio: median(samples.map((s) => s.rateRatio)),
       worstRateRatio: Math.min(...samples.map((s) => s.rateRatio)),

@@ -118,8 +118,8 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
     const daemon = startDaemon({ configFile: ws.configFile, dryRun: true, command: packagedCommand });
     const started = await daemon.started(20_000);
     expect(started.fields.version).toBe(MANIFEST_VERSION);
-    // The process is the packaged runtime, not a node of the machine.
-    expect(readFileSync(`/proc/${daemon.pid}/cmdline`, 'utf8').split('\0').slice(0, 2)).toEqual(['/usr/lib/wrapwatch/bin/node', '/usr/lib/wrapwatch/dist/cli/main.js']);
+    // The process is the packaged runtime, not a node of the machine, with the node flags of the CLI's shebang.
+    expect(readFileSync(`/proc/${daemon.pid}/cmdline`, 'utf8').split('\0').slice(0, 3)).toEqual(['/usr/lib/wrapwatch/bin/node', '--max-semi-space-size=2', '/usr/lib/wrapwatch/dist/cli/main.js']);
     await eventually(() => (daemon.stdoutLines.length >= 2 ? true : undefined), 10_000, () => `two results on stdout; got:\n${daemon.stdoutLines.join('\n')}\n${daemon.tail()}`);
     daemon.signal('SIGTERM');
     expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
