@@ -45,8 +45,14 @@ export async function measureCatchUp({ lines = 1_000_000, runs = 3, progress = (
       const parseFirst = run % 2 === 1;
       let parse = null;
       if (parseFirst) parse = await timeCommand(process.execPath, [...CLI_NODE_FLAGS, CLI, 'parse', '--count', '--timezone', 'UTC', backlog], { capture: true });
-      const landedBefore = landed.length;
-      const spawnedAt = await daemon.restart(async () => appendFileSync(daemon.log, bytes));
+      let landedBefore = landed.length;
+      const spawnedAt = await daemon.restart(async () => {
+        // What the stopped daemon delivered while draining belongs to the run before: counted
+        // from here on (after the watcher had time to see it) are this restart's results only.
+        await sleep(500);
+        landedBefore = landed.length;
+        appendFileSync(daemon.log, bytes);
+      });
       const caughtUp = () => daemon.logLines.find((l) => l.msg === 'stats' && l.linesRead >= lines && l.bytesBehind === 0);
       const deadline = spawnedAt + 120_000;
       while (!caughtUp() && Date.now() < deadline) await sleep(20);
