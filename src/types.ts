@@ -1,3 +1,5 @@
+import type { FailureReason, Transport } from './sink/transport.js';
+
 /**
  * The values that pass between wrapwatch's stages, in pipeline order:
  *
@@ -63,6 +65,26 @@ export interface SourceLine {
 /** Why a line was not looked at: every skipped line is counted under one of these. */
 export type SkipReason = 'too-long' | 'binary' | 'invalid-utf8' | 'unknown-header' | 'forged';
 
+/**
+ * Why a line that carries a refusal phrase (see parse/prefilter.ts) was not reported. Every such
+ * line is counted under one of these, so nothing is dropped without a trace.
+ */
+export type NotReportedReason =
+  /** No syslog header wrapwatch knows: nothing in it can be trusted. */
+  | 'unknown-header'
+  /** A journal identifier no syslog tag could be (blank, bracket, colon, control character). */
+  | 'bad-tag'
+  /** A refusal message from a daemon that always logs `[pid]`, without one: a `logger -t` forgery. */
+  | 'missing-pid'
+  /** A refusal format whose address is no valid IP (`127.0.0.256`, nine IPv6 groups): malformed or forged. */
+  | 'invalid-address'
+  /**
+   * The phrase occurs but the message is no refusal format: someone else's "Connection refused",
+   * attacker text quoted inside a longer message, nrpe's "Connection refused by TCP wrapper"
+   * (its `refused connect from` line follows and is reported).
+   */
+  | 'not-a-refusal';
+
 export type HeaderFormat = 'rfc3164' | 'rfc3339' | 'rfc5424' | 'journal';
 
 /** A syslog line split into its header fields and message; nothing here is trusted but the shape. */
@@ -91,6 +113,21 @@ export type RefusalKind =
 
 export type AddressFamily = 4 | 6;
 
+/**
+ * What a refusal line tells about who was refused. Handle it with an exhaustive switch: only a
+ * `client-address` names the attacker; the other two must never pose as an address.
+ */
+export type RefusalPeer =
+  /** The client's numeric address as the daemon took it from the socket, normalised (v4-mapped -> v4, RFC 5952, zone kept). */
+  | { readonly kind: 'client-address'; readonly address: string; readonly family: AddressFamily }
+  /**
+   * tftpd-hpa logs `inet_ntop(myaddr)`, the address the request came IN on (its own, or `0.0.0.0`/`::`
+   * when it listens on the wildcard): the client is not in the log at all.
+   */
+  | { readonly kind: 'server-address'; readonly serverAddress: string; readonly family: AddressFamily }
+  /** openbsd-inetd after a forced name lookup logs only the client text (`client`): no address. */
+  | { readonly kind: 'name-only' };
+
 /** One refused connection (or `count` of them, for rsyslog's "message repeated N times"). */
 export interface RefusalEvent {
   readonly kind: RefusalKind;
@@ -105,9 +142,8 @@ export interface RefusalEvent {
   readonly pid: number | null;
   /** xinetd service id, the wrapped daemon's name, stunnel's service; null where none is logged. */
   readonly service: string | null;
-  /** The trusted numeric peer address, normalised (v4-mapped -> v4, RFC 5952, zone kept). */
-  readonly address: string;
-  readonly family: AddressFamily;
+  /** What the line tells about the refused peer; only `client-address` identifies an attacker. */
+  readonly peer: RefusalPeer;
   /** The logged client text (name, user@host), sanitised to printable ASCII; attacker-controlled. */
   readonly client: string | null;
   /** Refusals this line stands for: 1, or N for "message repeated N times". */
@@ -154,11 +190,14 @@ export interface Logger {
 
 /** What the sink reports for the daemon's stats line. */
 export interface SinkStats {
-  /** `up` after a delivery worked, `down` after one failed, `unknown` before the first try. */
-  readonly receiver: 'unknown' | 'up' | 'down';
-  /** Results waiting (or being sent); at most `nsca.max_pending_results`. */
+  /**
+   * `up` after a delivery worked, `down` after one failed, `unknown` before the first try;
+   * `none (dry run)` when results are printed instead of sent (no receiver is contacted).
+   */
+  readonly receiver: 'unknown' | 'up' | 'down' | 'none (dry run)';
+  /** Results waiting (or being sent); at most `output.max_pending_results`. */
   readonly pending: number;
-  /** Results delivered (written, and not rejected within the linger time). */
+  /** Results delivered: the receiver proved it consumed them (see sink/transport.ts). */
   readonly sent: number;
   /** Results folded into an overflow summary because the buffer was full. */
   readonly overflowed: number;
@@ -166,6 +205,34 @@ export interface SinkStats {
   readonly invalid: number;
   /** Delivery attempts that failed. */
   readonly failures: number;
+  /** The same, by why they failed. */
+  readonly failuresByReason: Readonly<Partial<Record<FailureReason, number>>>;
+  /** Results the receiver answered it will never take (e.g. no such object); dropped. */
+  readonly refused: number;
+  /** The same, by the transport's reason (`unknown-object`, `too-large`, `bad-request`). */
+  readonly refusedByReason?: Readonly<Record<string, number>>;
+  // What `wrapwatch status` and `check` show of the receiver. Optional: a sink that leaves them
+  // out is still shown, with up/down times the status reporter saw itself (to its interval).
+  /** The transport's name (`nsca`, `nsca-ng`, `icinga2`). */
+  readonly transport?: string;
+  /** Where results go: host:port or URL. */
+  readonly endpoint?: string;
+  /** When `receiver` last changed (epoch ms); null while it is `unknown`. */
+  readonly receiverSince?: number | null;
+  /** When results were last confirmed delivered (epoch ms); null before the first. */
+  readonly lastDeliveryAt?: number | null;
+  /** The most recent failed delivery; null when none failed since the start. */
+  readonly lastError?: DeliveryErrorSummary | null;
+}
+
+/** A failed delivery as status shows it. */
+export interface DeliveryErrorSummary {
+  /** Epoch ms. */
+  readonly at: number;
+  /** Why, as a stats key (`unreachable`, `hung-up`, `rejected`, ...). */
+  readonly reason: string;
+  /** The sentence logged for it. */
+  readonly message: string;
 }
 
 /**
@@ -175,8 +242,8 @@ export interface SinkStats {
  */
 export interface ResultSink {
   submit(alerts: readonly Alert[]): void;
-  /** SIGHUP: deliver to this receiver from now on; what is held is kept and goes there. */
-  retarget(settings: ReceiverSettings): void;
+  /** SIGHUP: deliver this way from now on; what is held is kept and goes there. */
+  retarget(target: SinkTarget): void;
   /** Lowest `oldestSeq` among results not yet delivered; null when everything is delivered. */
   oldestPendingSeq(): Seq | null;
   /** Waits until everything is delivered or `timeoutMs` passes; true when nothing is left. */
@@ -186,17 +253,21 @@ export interface ResultSink {
   stats(): SinkStats;
 }
 
-/** The receiver settings a sink is built from; a reload may hand it new ones. */
-export interface ReceiverSettings {
-  readonly host: string;
-  readonly port: number;
-  readonly encryption: number;
-  readonly password: string;
-  readonly timeout_seconds: number;
-  readonly linger_ms: number;
+/** How the sink holds results and retries, whatever the transport (`[output]`). */
+export interface SinkSettings {
   readonly max_pending_results: number;
   readonly reconnect_min_seconds: number;
   readonly reconnect_max_seconds: number;
+}
+
+/**
+ * Where and how a sink delivers: a transport (its prepared type hidden: the sink hands each
+ * transport only what that transport prepared) and the sink's own settings. A reload may hand
+ * the sink a new one.
+ */
+export interface SinkTarget {
+  readonly transport: Transport<unknown>;
+  readonly settings: SinkSettings;
 }
 
 /** Injectable time, so throttle windows and timeouts are tested without sleeping. */

@@ -18,6 +18,9 @@ const commands: Record<string, Command> = {
   run: { summary: 'run the daemon: follow the log and report refusals over NSCA', load: () => import('./run.js') },
   'check-config': { summary: 'validate a config file and print the effective settings', load: () => import('./check-config.js') },
   send: { summary: 'send passive check results like send_nsca', load: () => import('./send.js') },
+  status: { summary: 'show how the running daemon is doing (from its status file)', load: () => import('./status.js') },
+  check: { summary: 'Nagios plugin: check wrapwatch itself (for NRPE / the Icinga agent)', load: () => import('./check.js') },
+  'log-pretty': { summary: "print wrapwatch's JSON log (stdin) readably, attacker text escaped", load: () => import('./log-pretty.js') },
 };
 
 const USAGE = `usage: wrapwatch <command> [options]

@@ -1,7 +1,8 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { PLATFORM_LOGS } from './platform-logs.js';
 import type { Readable } from 'node:stream';
-import type { RefusalEvent, RefusalKind } from '../types.js';
-import { LineParser, printableAscii, type ParseResult } from '../parse/parser.js';
+import type { NotReportedReason, RefusalEvent, RefusalKind, RefusalPeer } from '../types.js';
+import { LineParser, NOT_REPORTED_REASONS, printableAscii, type ParseResult } from '../parse/parser.js';
 import { REFUSAL_PHRASES } from '../parse/prefilter.js';
 import { assertTimeZone, formatWithOffset, systemTimeZone } from '../parse/time.js';
 import { LineSplitter, type LineDefect, type SplitLine } from '../source/line-splitter.js';
@@ -13,9 +14,13 @@ Prints every libwrap refusal found in the FILEs (standard input when none, or "-
 one per line; with --json one JSON object per line; with --count only the number of
 refusals (like grep -c). A summary goes to standard error.
 --timezone is the IANA zone of traditional "Nov 21 15:39:32" headers (default: this machine's).
+Lines that carry a refusal phrase but are not reported are counted in the summary under
+the reason (unknown-header, bad-tag, missing-pid, invalid-address, not-a-refusal).
+tftpd-hpa logs its own address, not the client's: such refusals print address=unknown
+server_address=ADDR. openbsd-inetd may log only the client's name: address=unknown client="NAME".
 Exit status: 0, or 2 when a file cannot be read.`;
 
-type SkipReason = LineDefect | 'unknown-header';
+type SkipReason = LineDefect | NotReportedReason;
 
 interface Tally {
   lines: number;
@@ -43,12 +48,44 @@ class BufferedOut {
   }
 }
 
+function peerText(peer: RefusalPeer): string {
+  switch (peer.kind) {
+    case 'client-address':
+      return `address=${peer.address}`;
+    case 'server-address':
+      return `address=unknown server_address=${peer.serverAddress}`;
+    case 'name-only':
+      return 'address=unknown';
+    default: {
+      const unknown: never = peer;
+      throw new Error(`unknown peer ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** The JSON fields of a peer: `address` is only ever a client's address. */
+function peerJson(peer: RefusalPeer): { peer: RefusalPeer['kind']; address: string | null; family: number | null; serverAddress?: string } {
+  switch (peer.kind) {
+    case 'client-address':
+      return { peer: peer.kind, address: peer.address, family: peer.family };
+    case 'server-address':
+      return { peer: peer.kind, address: null, family: null, serverAddress: peer.serverAddress };
+    case 'name-only':
+      return { peer: peer.kind, address: null, family: null };
+    default: {
+      const unknown: never = peer;
+      throw new Error(`unknown peer ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
 function formatText(event: RefusalEvent): string {
   const pid = event.pid === null ? '' : `[${event.pid}]`;
   const service = event.service === null ? '' : ` service=${printableAscii(event.service)}`;
   const client = event.client === null ? '' : ` client=${JSON.stringify(event.client)}`;
   const count = event.count === 1 ? '' : ` count=${event.count}`;
-  return `${formatWithOffset(event.time, event.utcOffsetMinutes)} ${printableAscii(event.host)} ${printableAscii(event.daemon)}${pid} ${event.kind}${service} address=${event.address}${client}${count}\n`;
+  const daemon = event.daemon === '' ? '(no-tag)' : printableAscii(event.daemon);
+  return `${formatWithOffset(event.time, event.utcOffsetMinutes)} ${printableAscii(event.host)} ${daemon}${pid} ${event.kind}${service} ${peerText(event.peer)}${client}${count}\n`;
 }
 
 function formatJson(event: RefusalEvent, input: string, lineNumber: number): string {
@@ -60,8 +97,7 @@ function formatJson(event: RefusalEvent, input: string, lineNumber: number): str
     daemon: event.daemon,
     pid: event.pid,
     service: event.service,
-    address: event.address,
-    family: event.family,
+    ...peerJson(event.peer),
     client: event.client,
     kind: event.kind,
     count: event.count,
@@ -103,8 +139,8 @@ async function scan(chunks: Readable | Iterable<Buffer>, input: string, parser: 
     }
     const result: ParseResult = parser.parseLine(line.text);
     if (result.kind === 'none') return;
-    if (result.kind === 'unknown-header') {
-      tally.skipped['unknown-header']++;
+    if (result.kind === 'not-reported') {
+      tally.skipped[result.reason]++;
       return;
     }
     const event = result.event;
@@ -119,6 +155,23 @@ async function scan(chunks: Readable | Iterable<Buffer>, input: string, parser: 
   const last = splitter.flushPartial();
   if (last) handle(last);
   tally.lines += splitter.lineCount;
+}
+
+/** What a sysadmin can do about a file that cannot be read. */
+function readProblem(code: string | undefined, err: unknown): string {
+  switch (code) {
+    case 'ENOENT': {
+      const present = PLATFORM_LOGS.filter((path) => existsSync(path));
+      const here = present.length > 0 ? `this machine logs to ${present.join(', ')}` : 'syslog writes refusals to /var/log/auth.log and /var/log/syslog (Debian) or /var/log/secure (RHEL)';
+      return `no such file (${here}; to try wrapwatch: fixtures/sample-auth.log in the source tree)`;
+    }
+    case 'EACCES':
+      return 'permission denied (logs are usually readable by root and group adm)';
+    case 'EISDIR':
+      return 'is a directory (name the log file itself)';
+    default:
+      return code ?? String(err);
+  }
 }
 
 function summary(tally: Tally, missing: number): string {
@@ -163,7 +216,7 @@ export async function main(argv: string[]): Promise<number> {
   // clock for every candidate line cost 2% of a run.
   const startedAt = Date.now();
   const parser = new LineParser({ timeZone, now: () => startedAt });
-  const tally: Tally = { lines: 0, refusals: 0, byKind: new Map(), skipped: { 'too-long': 0, binary: 0, 'invalid-utf8': 0, 'unknown-header': 0 } };
+  const tally: Tally = { lines: 0, refusals: 0, byKind: new Map(), skipped: { 'too-long': 0, binary: 0, 'invalid-utf8': 0, ...Object.fromEntries(NOT_REPORTED_REASONS.map((r) => [r, 0])) } as Record<SkipReason, number> };
   const out = new BufferedOut();
   const files = args.positionals.length > 0 ? args.positionals : ['-'];
   let missing = 0;
@@ -173,7 +226,7 @@ export async function main(argv: string[]): Promise<number> {
     } catch (err) {
       out.flush();
       const code = (err as NodeJS.ErrnoException).code;
-      process.stderr.write(`wrapwatch parse: cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}\n`);
+      process.stderr.write(`wrapwatch parse: cannot read ${file}: ${readProblem(code, err)}\n`);
       missing++;
     }
   }

@@ -1,14 +1,17 @@
 import { ConfigError, EX_CONFIG } from '../config/errors.js';
-import { loadConfig, type Config } from '../config/load.js';
+import { loadCompiledConfig, type Config } from '../config/load.js';
+import type { ThrottleSettings } from '../throttle/settings.js';
 import { Daemon } from '../daemon/daemon.js';
 import { chooseLogFormat, createLogger } from '../log/logger.js';
 import { DryRunSink } from '../sink/dry-run-sink.js';
-import { NscaSink } from '../sink/nsca-sink.js';
-import { assertEncryptionMethod } from '../sink/nsca/ciphers.js';
-import { UnsupportedEncryptionError } from '../sink/nsca/errors.js';
+import { createSinkTarget } from '../sink/create-transport.js';
+import { DeliveringSink } from '../sink/delivering-sink.js';
 import { CheckpointError, CheckpointVersionError } from '../state/checkpoint-store.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
+import { missingLogHint } from './platform-logs.js';
 import { parseCommandLine } from './usage.js';
+import { ServiceStatus } from '../status/service-status.js';
+import { systemClock } from '../types.js';
 import { pino } from 'pino';
 
 const USAGE = `usage: wrapwatch run [--config FILE] [--dry-run]
@@ -19,28 +22,35 @@ sends them to the NSCA receiver. FILE defaults to ${DEFAULT_CONFIG_FILE}.
 (on stdout; the log goes to stderr) instead of sending them, and leaves the checkpoints
 as they were, so the real service still reports what the trial read.
 
-Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the config (a broken one is
-reported and the running one stays). Exit 78 on a config error at start.`;
+Signals: SIGTERM/SIGINT drain and exit 0, within state.stop_timeout_seconds whatever the
+receiver does; SIGHUP reloads the config (a broken one is reported and the running one
+stays). Exit 78 on a config error at start, 73 when [state] directory cannot be used.`;
 
 /** Exit status for a state directory that cannot be used (sysexits EX_CANTCREAT). */
 const EX_CANTCREAT = 73;
 
-/** The method is part of the config: one this process cannot do is a config error (exit 78). */
-function receiverProblem(config: Config, file: string): ConfigError | null {
-  try {
-    assertEncryptionMethod(config.nsca.encryption);
-    return null;
-  } catch (err) {
-    if (err instanceof UnsupportedEncryptionError) return new ConfigError(file, [{ path: 'nsca.encryption', message: err.message }]);
-    throw err;
-  }
+/**
+ * The stop deadline's way out. process.exit() is no way out when a file system call hangs in a
+ * libuv worker (a FIFO as the checkpoint file, a dead NFS mount): exiting waits for that worker
+ * forever. The kernel's default action for SIGTERM does not, and systemd counts a service that
+ * died of SIGTERM during a stop as stopped cleanly.
+ */
+function dieBySigterm(): never {
+  process.removeAllListeners('SIGTERM');
+  process.kill(process.pid, 'SIGTERM');
+  // Not reached once the default action is back; should a handler remain, do not linger.
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable');
 }
 
-async function loadChecked(file: string): Promise<Config> {
-  const config = await loadConfig(file);
-  const problem = receiverProblem(config, file);
-  if (problem) throw problem;
-  return config;
+/** Time kept back from the stop budget for committing and closing after the drain. */
+const STOP_RESERVE_MS = 1500;
+
+function stateDirectoryHint(file: string): string {
+  return (
+    `set [state] directory in ${file} to a directory this user can write (e.g. directory = "/tmp/wrapwatch-state" for a try-out), ` +
+    'or run as root / as the systemd service (StateDirectory=wrapwatch)'
+  );
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,8 +64,10 @@ export async function main(argv: string[]): Promise<number> {
   const dryRun = args.values['dry-run'] === true;
 
   let config: Config;
+  let warnings: readonly string[];
+  let throttleSettings: ThrottleSettings;
   try {
-    config = await loadChecked(file);
+    ({ config, warnings, throttle: throttleSettings } = await loadCompiledConfig(file));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`wrapwatch: ${err.message}\n`);
@@ -68,8 +80,23 @@ export async function main(argv: string[]): Promise<number> {
     format: chooseLogFormat(process.env, dryRun ? process.stderr.isTTY === true : process.stdout.isTTY === true),
     destination: pino.destination({ dest: dryRun ? 2 : 1, sync: true }),
   });
-  const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text)) : new NscaSink({ receiver: config.nsca, logger });
-  const daemon = new Daemon({ config, logger, sink, readOnlyState: dryRun });
+  const target = createSinkTarget(config);
+  const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text), (result) => target.transport.describe(result)) : new DeliveringSink({ target, logger });
+  for (const warning of warnings) logger.warn({ file }, warning);
+  if (dryRun) {
+    logger.info(
+      { file },
+      config.output.type === 'icinga2'
+        ? 'DRY RUN: results are printed on stdout as the Icinga 2 API requests (JSON bodies) wrapwatch would send; nothing is sent and no checkpoint is written'
+        : 'DRY RUN: results are printed on stdout as the lines nsca would write to the Nagios command file; nothing is sent and no checkpoint is written',
+    );
+  }
+  if (config.source.type === 'file') {
+    const hint = missingLogHint(config.source.paths);
+    if (hint !== null) logger.warn({ file, paths: config.source.paths }, hint);
+  }
+  const daemon = new Daemon({ config, throttleSettings, logger, sink, sinkTarget: createSinkTarget, readOnlyState: dryRun });
+  const service = new ServiceStatus({ config, configFile: file, env: process.env, logger, clock: systemClock, snapshot: () => daemon.snapshot() });
 
   // The handlers go in before the start, which can take a while (checkpoint fsync, a large file
   // to open): a stop or reload sent meanwhile must not meet the default action, which for
@@ -80,15 +107,38 @@ export async function main(argv: string[]): Promise<number> {
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
 
+  // The whole stop is bounded by state.stop_timeout_seconds (below the unit's TimeoutStopSec),
+  // whatever the receiver does: past it the process exits, and the lines whose results were
+  // not delivered stay uncommitted, so the next start reads them again. Nothing is lost.
+  let stopDeadline: NodeJS.Timeout | null = null;
+  const armStopDeadline = () => {
+    if (stopDeadline !== null) return;
+    const budgetMs = config.state.stop_timeout_seconds * 1000;
+    stopDeadline = setTimeout(() => {
+      logger.error(
+        { stopTimeoutSeconds: config.state.stop_timeout_seconds },
+        'stop took longer than state.stop_timeout_seconds; exiting now (undelivered lines are read again at the next start)',
+      );
+      dieBySigterm();
+    }, budgetMs);
+    stopDeadline.unref();
+  };
   const drainAndExit = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'stopping: delivering what is pending');
-    // Bounded: systemd's TimeoutStopSec (30 s) must not run out first.
-    const drainMs = Math.min(20_000, config.nsca.timeout_seconds * 1000 + config.nsca.linger_ms + 1000);
-    daemon.stop(drainMs).then(
-      () => finish(0),
+    logger.info({ signal, stopTimeoutSeconds: config.state.stop_timeout_seconds }, 'stopping: delivering what is pending');
+    service.stopping();
+    const budgetMs = config.state.stop_timeout_seconds * 1000;
+    const drainMs = Math.max(0, Math.min(budgetMs - 2 * STOP_RESERVE_MS, config.nsca.timeout_seconds * 1000 + config.nsca.linger_ms + 1000));
+    const done = (code: number) => {
+      finish(code);
+      // An abandoned delivery attempt may hold a socket open until its own timeout: once the
+      // stop is complete nothing else is worth waiting for (stdout and the log write synchronously).
+      setTimeout(() => process.exit(code), 200).unref();
+    };
+    daemon.stop(drainMs, STOP_RESERVE_MS).then(
+      () => service.stopped().then(() => done(0)),
       (err: unknown) => {
         logger.error({ error: err instanceof Error ? err.message : String(err) }, 'error while stopping');
-        finish(1);
+        void service.stopped().then(() => done(1));
       },
     );
   };
@@ -100,6 +150,7 @@ export async function main(argv: string[]): Promise<number> {
       return;
     }
     stopping = true;
+    armStopDeadline();
     if (started) drainAndExit(signal);
     else deferredStop = signal;
   };
@@ -108,20 +159,25 @@ export async function main(argv: string[]): Promise<number> {
       reloadWhenStarted = true;
       return;
     }
-    loadChecked(file).then(
-      (next) => {
+    service.reloading();
+    loadCompiledConfig(file).then(
+      ({ config: next, warnings: nextWarnings, throttle: nextThrottle }) => {
+        for (const warning of nextWarnings) logger.warn({ file }, warning);
         let needRestart: string[];
         try {
-          needRestart = daemon.reconfigure(next);
+          needRestart = daemon.reconfigure(next, nextThrottle);
         } catch (err) {
           logger.error({ file, error: err instanceof Error ? err.message : String(err) }, 'cannot apply the new configuration; keeping the running one');
+          service.reloaded(false);
           return;
         }
+        service.reloaded(true);
         logger.level = next.log.level;
         config = next;
         logger.info({ file, needRestart }, needRestart.length > 0 ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart` : 'configuration reloaded');
       },
       (err: unknown) => {
+        service.reloaded(false);
         if (err instanceof ConfigError) {
           for (const problem of err.problems) logger.error({ file, field: problem.path, problem: problem.message }, 'bad configuration field; keeping the running configuration');
         } else {
@@ -140,12 +196,13 @@ export async function main(argv: string[]): Promise<number> {
     if (early !== null) return early;
   } catch (err) {
     if (err instanceof CheckpointError || err instanceof CheckpointVersionError) {
-      logger.fatal({ error: err.message, directory: config.state.directory }, 'cannot use the state directory');
+      logger.fatal({ error: err.message, directory: config.state.directory, hint: stateDirectoryHint(file) }, `cannot use the state directory: ${err.message}; ${stateDirectoryHint(file)}`);
       return EX_CANTCREAT;
     }
     throw err;
   }
   started = true;
+  service.started();
   if (deferredStop !== null) drainAndExit(deferredStop);
   else if (reloadWhenStarted) reload();
   return finished;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ENCRYPTION_METHODS } from '../config/schema.js';
+import { ENCRYPTION_METHODS } from '../sink/nsca/methods.js';
 import { assertEncryptionMethod, describeEncryptionMethod } from '../sink/nsca/ciphers.js';
 
 /**

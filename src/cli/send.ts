@@ -1,7 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
-import { ENCRYPTION_METHODS } from '../config/schema.js';
+import { ENCRYPTION_METHODS } from '../sink/nsca/methods.js';
 import { describeEncryptionMethod, supportedEncryptionMethods } from '../sink/nsca/ciphers.js';
 import { sendPrepared } from '../sink/nsca/client.js';
+import { NscaDeliveryError } from '../sink/nsca/errors.js';
 import { prepareRawResult } from '../sink/nsca/fields.js';
 import { DEFAULT_PORT, DEFAULT_TIMEOUT_SECONDS, parseSendArgs, SendUsageError } from './send-args.js';
 import { DEFAULT_SEND_NSCA_CONFIG, loadSendNscaConfig } from './send-config.js';
@@ -9,8 +10,8 @@ import { parseSendInput } from './send-input.js';
 
 /** send_nsca exits 2 (CRITICAL) when it cannot deliver; so does every failure here. */
 export const EXIT_FAILURE = 2;
-/** How long a hang-up after the last packet still counts as a rejection (nsca.linger_ms's default). */
-const LINGER_MS = 300;
+/** The most the rejection watch after a lone packet may last (it is sized from the greeting's round trip). */
+const REJECTION_WATCH_CAP_MS = 300;
 
 const USAGE = `usage: wrapwatch send -H <host_address> [-p port] [-to to_sec] [-d delim] [-ds set_delim] [-c config_file] [--quiet]
 
@@ -42,13 +43,16 @@ over 127 bytes, a return code that is not a number, too few fields) are reported
 line number and NOT sent; the good ones still are, and the exit status is ${EXIT_FAILURE}. An output
 over 4095 bytes is cut on a character boundary and ends in "...[truncated]".
 
-NSCA never acknowledges a result, but the server hangs up on a packet it cannot decrypt.
-wrapwatch send watches ${LINGER_MS} ms after the last packet for that, and waits for the server
-to read everything: a wrong password or encryption method is reported as an error (exit ${EXIT_FAILURE}),
-where send_nsca reports success.
+NSCA never acknowledges a result, but the server reads until the client's end of stream and
+only then closes; on a packet it cannot decrypt it hangs up at once. wrapwatch send half-closes
+after the last packet and waits (-to) for the server's close: that proves the server read every
+result. A wrong password or encryption method is reported as an error (exit ${EXIT_FAILURE}), where send_nsca
+reports success. What nsca itself does with a result after reading it (it drops it silently when
+the Nagios command pipe is full) no NSCA client can see.
 
-Exit status: 0 all results sent; ${EXIT_FAILURE} any error (usage, config, a bad result, no result,
-the server unreachable, timed out or rejecting the results).`;
+Exit status: 0 every result sent and confirmed; ${EXIT_FAILURE} anything else (usage, config, a bad result,
+no result, the server unreachable, timed out, rejecting the results, or not confirming them),
+with how many results were written and how many confirmed.`;
 
 export interface SendIo {
   readonly stdin: Readable;
@@ -100,17 +104,23 @@ export async function runSend(argv: readonly string[], io: SendIo): Promise<numb
     }
 
     const prepared = input.results.map(({ result }, index) => prepareRawResult(result, index));
-    const report = await sendPrepared(prepared, {
-      host: args.host,
-      port: args.port,
-      encryption: config.encryptionMethod,
-      password: config.password,
-      timeoutMs: args.timeoutSeconds * 1000,
-      lingerMs: LINGER_MS,
-    });
     prepared.forEach((result, index) => {
       if (result.truncated) io.stderr.write(`wrapwatch send: ${input.results[index]?.where ?? ''}: output cut to 4095 bytes\n`);
     });
+    let report;
+    try {
+      report = await sendPrepared(prepared, {
+        host: args.host,
+        port: args.port,
+        encryption: config.encryptionMethod,
+        password: config.password,
+        timeoutMs: args.timeoutSeconds * 1000,
+        lingerMs: REJECTION_WATCH_CAP_MS,
+      });
+    } catch (error) {
+      if (!(error instanceof NscaDeliveryError)) throw error;
+      return fail(`${error.message} ${error.written} of ${error.total} result(s) written, 0 confirmed.`);
+    }
     if (!args.quiet) io.stdout.write(`${report.sent} data packet(s) sent to host successfully.\n`);
     return input.problems.length > 0 ? EXIT_FAILURE : 0;
   } catch (error) {

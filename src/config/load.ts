@@ -1,138 +1,51 @@
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import type { z } from 'zod';
-import { configSchema, type ParsedConfig } from './schema.js';
-import { ConfigError, type ConfigProblem } from './errors.js';
-import { throttleConfigProblems } from '../throttle/settings.js';
+import { compileConfig, type CompiledConfig, type CompileOptions, type Config } from './compile.js';
+import { ConfigError } from './errors.js';
 
-type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
-
-/** The one validated, frozen configuration object every stage receives. */
-export type Config = DeepReadonly<
-  Omit<ParsedConfig, 'source' | 'nsca' | 'report'> & {
-    source: Omit<ParsedConfig['source'], 'path'> & { paths: string[] };
-    nsca: Omit<ParsedConfig['nsca'], 'password' | 'password_file' | 'password_credential'> & {
-      password: string;
-      /** Where the password came from, for the redacted print-out. */
-      passwordSource: string;
-    };
-    report: Omit<ParsedConfig['report'], 'host_name'> & { host_name: string };
-  }
->;
-
-export interface LoadOptions {
-  /** For tests: the environment to read $CREDENTIALS_DIRECTORY from. */
-  readonly env?: NodeJS.ProcessEnv;
-  /** For tests: the default Nagios host name. */
-  readonly hostname?: string;
-  /**
-   * `check-config` outside systemd: a `password_credential` cannot be read there (no
-   * $CREDENTIALS_DIRECTORY), so it is reported as read at service start instead of failing.
-   */
-  readonly credentialsLater?: boolean;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out || '(top level)';
-}
-
-function problemsFrom(error: z.ZodError): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        problems.push({ path: formatPath([...issue.path, key]), message: 'unknown key (a typo?); see config/wrapwatch.toml for the valid keys' });
-      }
-    } else {
-      problems.push({ path: formatPath(issue.path), message: issue.message });
-    }
-  }
-  return problems;
-}
-
-async function readSecret(file: string, field: string, problems: ConfigProblem[]): Promise<string | undefined> {
-  try {
-    // A password file written with `echo` ends in a newline that is not part of the password.
-    return (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
-  } catch (err) {
-    problems.push({ path: field, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
-    return undefined;
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
+export type { Config } from './compile.js';
+export type LoadOptions = CompileOptions;
 
 /** Validates an already-parsed TOML document; `file` only names it in errors. */
 export async function configFromObject(doc: unknown, file: string, options: LoadOptions = {}): Promise<Config> {
-  const parsed = configSchema.safeParse(doc);
-  if (!parsed.success) throw new ConfigError(file, problemsFrom(parsed.error));
-  const { password, password_file, password_credential, ...nsca } = parsed.data.nsca;
-  // What the schema cannot see: hosts_access patterns, and names NSCA could not carry.
-  const problems: ConfigProblem[] = throttleConfigProblems(parsed.data);
-
-  let secret = password ?? '';
-  let passwordSource = password !== undefined ? 'nsca.password' : 'none';
-  if (password_file !== undefined) {
-    secret = (await readSecret(password_file, 'nsca.password_file', problems)) ?? '';
-    passwordSource = password_file;
-  } else if (password_credential !== undefined) {
-    const dir = (options.env ?? process.env).CREDENTIALS_DIRECTORY;
-    if (!dir && options.credentialsLater) {
-      passwordSource = `systemd credential ${password_credential}, read when the service starts`;
-    } else if (!dir) {
-      problems.push({ path: 'nsca.password_credential', message: 'CREDENTIALS_DIRECTORY is not set: use LoadCredential= in the systemd unit, or password_file' });
-    } else {
-      secret = (await readSecret(join(dir, password_credential), 'nsca.password_credential', problems)) ?? '';
-      passwordSource = `credential ${password_credential}`;
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(file, problems);
-
-  const { path, ...source } = parsed.data.source;
-  const config = {
-    ...parsed.data,
-    source: { ...source, paths: typeof path === 'string' ? [path] : path },
-    nsca: { ...nsca, password: secret, passwordSource },
-    report: { ...parsed.data.report, host_name: parsed.data.report.host_name ?? options.hostname ?? hostname() },
-  };
-  return deepFreeze(config);
+  return (await compileConfig(doc, file, options)).config;
 }
 
-/** Reads, parses and validates a TOML config file. Throws ConfigError listing every bad field. */
-export async function loadConfig(file: string, options: LoadOptions = {}): Promise<Config> {
+/** Reads and parses the TOML file; a missing or unreadable file is a ConfigError that says what to do. */
+async function readDocument(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [{ path: '(file)', message: `cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+    const code = (err as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT'
+        ? 'no such file: copy config/wrapwatch.toml there, or name another file with --config FILE'
+        : code === 'EACCES'
+          ? 'permission denied: run as a user who can read it (root, or the service user)'
+          : code === 'EISDIR'
+            ? 'is a directory: --config takes the TOML file itself'
+            : `cannot read the config file: ${code ?? String(err)}`;
+    throw new ConfigError(file, [{ path: '(file)', message }]);
   }
-  let doc: unknown;
   try {
-    doc = parseToml(text);
+    return parseToml(text);
   } catch (err) {
     const where = err instanceof TomlError ? `line ${err.line}, column ${err.column}` : 'syntax';
     const message = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
     throw new ConfigError(file, [{ path: `(TOML ${where})`, message }]);
   }
-  return configFromObject(doc, file, options);
 }
 
-/** The effective configuration as TOML-ish text for `check-config`, the password redacted. */
-export function redactedConfig(config: Config): Record<string, unknown> {
-  const { password, passwordSource, ...nsca } = config.nsca;
-  const shown = password !== '' ? `(redacted, from ${passwordSource})` : passwordSource.startsWith('systemd credential') ? `(${passwordSource})` : '(none)';
-  return { ...config, nsca: { ...nsca, password: shown } };
+/**
+ * Reads, parses and compiles a config file: what `run`, `check-config` and SIGHUP all call.
+ * Throws ConfigError listing every bad field.
+ */
+export async function loadCompiledConfig(file: string, options: LoadOptions = {}): Promise<CompiledConfig> {
+  return compileConfig(await readDocument(file), file, options);
+}
+
+/** `loadCompiledConfig` without the warnings (tests, callers that do not report them). */
+export async function loadConfig(file: string, options: LoadOptions = {}): Promise<Config> {
+  return (await loadCompiledConfig(file, options)).config;
 }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { assertTimeZone } from '../parse/time.js';
+import { icinga2Schema, nscaNgSchema } from './transport-tables.js';
+import { OUTPUT_FIELDS } from '../throttle/output-fields.js';
+import { ENCRYPTION_METHODS } from '../sink/nsca/methods.js';
 
 /**
  * The whole configuration, validated in one place. Every table is strict: an unknown key
@@ -8,10 +11,7 @@ import { assertTimeZone } from '../parse/time.js';
  */
 
 /** Fields `report.output` may use; anything else in braces is a config error. */
-export const OUTPUT_FIELDS = ['daemon', 'service', 'address', 'client', 'host', 'count', 'first', 'last'] as const;
-
-/** NSCA `encryption_method` numbers this client implements (4, CAST-128, needs OpenSSL's legacy provider: see sink/nsca/ciphers.ts). */
-export const ENCRYPTION_METHODS = [0, 1, 2, 3, 4, 8, 14] as const;
+export { OUTPUT_FIELDS };
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
@@ -72,7 +72,33 @@ const stateSchema = z.strictObject({
   directory: nonEmpty.default('/var/lib/wrapwatch'),
   /** Delivered positions are written to disk at most this often (each write is fsynced). */
   commit_interval_seconds: seconds(0, 3600).default(1),
+  /**
+   * What `wrapwatch status` and `check` read. "" (default): status.json in systemd's
+   * RuntimeDirectory= ($RUNTIME_DIRECTORY, /run/wrapwatch), none outside systemd.
+   */
+  status_file: z.string().default(''),
+  /** The status file is rewritten this often (and at once on a start, reload or stop). */
+  status_interval_seconds: seconds(1, 60).default(5),
+  /**
+   * The whole stop (deliver what is pending, commit, exit) takes at most this long, whatever the
+   * receiver does; keep it below the unit's TimeoutStopSec (30 s) or systemd kills the process.
+   */
+  stop_timeout_seconds: seconds(1, 3600).default(20),
 });
+
+/**
+ * How the sink holds results and retries, whatever the transport. Optional here and resolved by
+ * the loader (see sinkSettingsFrom): they belong in [output], and are still read from [nsca]
+ * where configs written before [output] have them; giving one in both is an error.
+ */
+const sinkSettingsShape = {
+  /** Results held while the receiver is away; past this they fold into a summary. */
+  max_pending_results: int(1, 1_000_000).optional(),
+  reconnect_min_seconds: seconds(0.01, 3600).optional(),
+  reconnect_max_seconds: seconds(0.01, 86_400).optional(),
+};
+
+export const SINK_SETTINGS_DEFAULTS = { max_pending_results: 10_000, reconnect_min_seconds: 1, reconnect_max_seconds: 60 } as const;
 
 const nscaSchema = z
   .strictObject({
@@ -90,12 +116,13 @@ const nscaSchema = z
     /** Name of a systemd credential (LoadCredential=) holding the password. */
     password_credential: nonEmpty.optional(),
     timeout_seconds: seconds(0.1, 300).default(10),
-    /** After the last packet, how long to watch for the server hanging up (= rejection). */
+    /**
+     * How long an open connection waits, idle, for more results before it is closed and
+     * confirmed; also the most the rejection watch after a lone packet may last.
+     */
     linger_ms: int(0, 10_000).default(300),
-    /** Results held while the receiver is away; past this they fold into a summary. */
-    max_pending_results: int(1, 1_000_000).default(10_000),
-    reconnect_min_seconds: seconds(0.01, 3600).default(1),
-    reconnect_max_seconds: seconds(0.01, 86_400).default(60),
+    // The sink's settings, kept here for configs written before [output]; see sinkSettingsShape.
+    ...sinkSettingsShape,
   })
   .superRefine((nsca, ctx) => {
     const given = (['password', 'password_file', 'password_credential'] as const).filter((k) => nsca[k] !== undefined);
@@ -104,17 +131,22 @@ const nscaSchema = z
         ctx.addIssue({ code: 'custom', path: [key], message: `set only one of password, password_file, password_credential (found ${given.join(', ')})` });
       }
     }
-    if (nsca.reconnect_max_seconds < nsca.reconnect_min_seconds) {
-      ctx.addIssue({ code: 'custom', path: ['reconnect_max_seconds'], message: 'must be at least reconnect_min_seconds' });
-    }
   });
+
+/** Ways of reaching the receiver; `[output] type` picks one (see sink/create-transport.ts). */
+export const OUTPUT_TYPES = ['nsca', 'nsca-ng', 'icinga2'] as const;
+
+const outputSchema = z.strictObject({
+  type: z.enum(OUTPUT_TYPES).default('nsca'),
+  ...sinkSettingsShape,
+});
 
 const reportSchema = z.strictObject({
   /** Nagios host the results are for; "{host}" takes it from each line's syslog host field. */
   host_name: template(['host']).optional(),
   service: nonEmpty.default('TCP Wrappers'),
   status: int(0, 3).default(2),
-  output: template(OUTPUT_FIELDS).default('Denied {daemon} from {address}'),
+  output: template(OUTPUT_FIELDS).default('Denied {daemon_service} from {address}'),
   /** Send an OK result when nothing was sent for this long (0: never). */
   heartbeat_seconds: seconds(0, 86_400).default(0),
 });
@@ -148,7 +180,11 @@ const logSchema = z.strictObject({
 export const configSchema = z.strictObject({
   source: sourceSchema.prefault({}),
   state: stateSchema.prefault({}),
+  output: outputSchema.prefault({}),
   nsca: nscaSchema.prefault({}),
+  /** Only when present: the transports other than NSCA have no defaults worth printing. */
+  nsca_ng: nscaNgSchema.optional(),
+  icinga2: icinga2Schema.optional(),
   report: reportSchema.prefault({}),
   throttle: throttleSchema.prefault({}),
   rule: z.array(ruleSchema).default([]),

@@ -1,22 +1,32 @@
 import type { Config } from '../config/load.js';
+import type { ThrottleSettings } from '../throttle/settings.js';
 import { LineParser } from '../parse/parser.js';
 import { systemTimeZone } from '../parse/time.js';
 import { REFUSAL_PHRASES } from '../parse/prefilter.js';
 import { createSources } from '../source/create-sources.js';
 import { createSeqCounter, type LineSource } from '../source/line-source.js';
 import { CheckpointStore } from '../state/checkpoint-store.js';
+import { fieldLimitsOf } from '../sink/field-limits.js';
 import { Throttle } from '../throttle/throttle.js';
-import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type Seq, type SourceLine } from '../types.js';
+import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type Seq, type SinkTarget, type SourceLine } from '../types.js';
 import { wrapwatchVersion } from '../version.js';
 import { CommitTracker, oldestOf } from './commit-tracker.js';
 import { ParseCounters, statsFields } from './pipeline-stats.js';
+import type { PipelineSnapshot } from '../status/status-model.js';
+
+/** Sources listed as the busiest in `wrapwatch status`. */
+const BUSIEST_SHOWN = 5;
 
 /** What the daemon is built from; the CLI passes the real ones, tests may pass their own. */
 export interface DaemonDeps {
   readonly config: Config;
+  /** The throttle settings the config compile step built from `config`; compiled here when absent (tests). */
+  readonly throttleSettings?: ThrottleSettings;
   readonly logger: Logger;
   /** Where results go: the NSCA sink, or the dry-run printer. */
   readonly sink: ResultSink;
+  /** Where a reload that changes [output] or the receiver's settings points the sink. */
+  readonly sinkTarget: (config: Config) => SinkTarget;
   /**
    * Resume from the checkpoints but never write them (`--dry-run`): a trial run must not make
    * the real service skip the lines it read.
@@ -39,6 +49,7 @@ export class Daemon {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly sink: ResultSink;
+  private readonly sinkTarget: (config: Config) => SinkTarget;
   private readonly parser: LineParser;
   private readonly throttle: Throttle;
   private readonly checkpoints: CheckpointStore;
@@ -48,19 +59,29 @@ export class Daemon {
   private tickTimer: NodeJS.Timeout | null = null;
   private tickAt: number | null = null;
   private commitTimer: NodeJS.Timeout | null = null;
+  /** Checkpoint writes that failed since the start, for the stats line. */
+  private checkpointWriteFailures = 0;
+  private checkpointFailuresInARow = 0;
   private statsTimer: NodeJS.Timeout | null = null;
   private committing: Promise<void> = Promise.resolve();
   private stopping = false;
   /** The sequence number most recently handed to a source (0: none yet). */
   private lastSeq: Seq = 0;
+  /** For `wrapwatch status`: when a checkpoint was last written, and why the last write failed. */
+  private lastCommitAt: number | null = null;
+  private lastCommitError: string | null = null;
 
   constructor(deps: DaemonDeps) {
     this.config = deps.config;
     this.logger = deps.logger;
     this.clock = deps.clock ?? systemClock;
     this.sink = deps.sink;
+    this.sinkTarget = deps.sinkTarget;
     this.parser = new LineParser({ timeZone: this.config.source.timezone ?? systemTimeZone(), now: () => this.clock.now() });
-    this.throttle = new Throttle(this.config, this.clock, { fallbackHost: this.config.report.host_name.includes('{') ? undefined : this.config.report.host_name });
+    this.throttle = new Throttle(deps.throttleSettings ? { compiled: deps.throttleSettings } : this.config, this.clock, {
+      fallbackHost: this.config.report.host_name.includes('{') ? undefined : this.config.report.host_name,
+      limits: fieldLimitsOf(this.config.output.type),
+    });
     this.checkpoints = new CheckpointStore({ directory: this.config.state.directory, logger: this.logger, clock: this.clock, readOnly: deps.readOnlyState ?? false });
   }
 
@@ -76,6 +97,8 @@ export class Daemon {
       // Only lines that can hold a refusal become strings: catching up on a backlog of
       // ordinary chatter then costs a newline search per line.
       keep: REFUSAL_PHRASES,
+      // Lost positions: re-reading whole files reports some refusals twice, "end" would skip some.
+      ...(this.checkpoints.foundCorrupt() ? { startAtOverride: 'beginning' as const } : {}),
     });
     for (const source of this.sources) await source.start();
     await this.commitStartingPoints();
@@ -86,7 +109,7 @@ export class Daemon {
         version: wrapwatchVersion(),
         sources: this.sources.map((s) => s.id),
         resumed: [...checkpoints.keys()],
-        receiver: `${this.config.nsca.host}:${this.config.nsca.port}`,
+        receiver: this.sink.stats().receiver === 'none (dry run)' ? 'none (dry run: results are printed, not sent)' : `${this.config.nsca.host}:${this.config.nsca.port}`,
         nagiosHost: this.config.report.host_name,
         service: this.config.report.service,
       },
@@ -109,15 +132,25 @@ export class Daemon {
     await this.commit();
   }
 
-  /** SIGTERM: stop reading, send what is folded, wait (bounded) for delivery, commit, close. */
-  async stop(drainMs: number): Promise<boolean> {
+  /**
+   * SIGTERM: stop reading, send what is folded, wait (bounded) for delivery, commit, close.
+   * `drainMs` bounds the wait for delivery; closing the sink (an attempt in flight may wait
+   * for its own `timeout_seconds`) is bounded by `closeMs`. The caller bounds the whole.
+   */
+  async stop(drainMs: number, closeMs = drainMs): Promise<boolean> {
     this.stopping = true;
     for (const source of this.sources) await source.stop();
     this.clearTimers();
     this.sink.submit(this.throttle.flush());
     const drained = await this.sink.drain(drainMs);
     await this.commit();
-    await this.sink.close();
+    let closeTimer: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([
+      this.sink.close().then(() => true),
+      new Promise<boolean>((resolve) => (closeTimer = setTimeout(() => resolve(false), Math.max(0, closeMs)))),
+    ]);
+    clearTimeout(closeTimer);
+    if (!closed) this.logger.warn({ waitedMs: closeMs }, 'a delivery attempt was still in flight at the stop deadline; abandoning it');
     this.logger.info({ ...this.stats(), drained }, drained ? 'wrapwatch stopped; everything read was delivered' : 'wrapwatch stopped with results undelivered; their lines will be read again at the next start');
     return drained;
   }
@@ -127,9 +160,10 @@ export class Daemon {
    * stats interval apply at once. [source] and [state] keep what they started with (files
    * being followed and checkpoints in use); the returned section names need a restart.
    */
-  reconfigure(config: Config): string[] {
-    this.throttle.reconfigure(config);
-    if (JSON.stringify(config.nsca) !== JSON.stringify(this.config.nsca)) this.sink.retarget(config.nsca);
+  reconfigure(config: Config, throttleSettings?: ThrottleSettings): string[] {
+    this.throttle.reconfigure(throttleSettings ? { compiled: throttleSettings } : config, fieldLimitsOf(config.output.type));
+    const receiverOf = (c: Config) => JSON.stringify([c.output, c.nsca, c.nsca_ng, c.icinga2]);
+    if (receiverOf(config) !== receiverOf(this.config)) this.sink.retarget(this.sinkTarget(config));
     const needRestart = (['source', 'state'] as const).filter((section) => JSON.stringify(config[section]) !== JSON.stringify(this.config[section]));
     this.config = config;
     this.scheduleTick();
@@ -138,12 +172,34 @@ export class Daemon {
   }
 
   stats(): Record<string, unknown> {
+    return {
+      ...this.pipelineStats(),
+      checkpointWriteFailures: this.checkpointWriteFailures,
+    };
+  }
+
+  private pipelineStats(): Record<string, unknown> {
     return statsFields({
       parse: this.counters,
       sources: this.sources.map((s) => ({ id: s.id, stats: s.stats(), bytesBehind: s.bytesBehind() })),
       throttle: this.throttle.stats(),
       sink: this.sink.stats(),
     });
+  }
+
+  /** What `wrapwatch status` shows of the pipeline, at this moment. */
+  snapshot(): PipelineSnapshot {
+    return {
+      sources: this.sources.map((s) => {
+        const position = s.position();
+        return { id: s.id, kind: position?.kind ?? (s.id === 'journal' ? 'journal' : 'file'), offset: position?.kind === 'file' ? position.offset : null, bytesBehind: s.bytesBehind(), stats: s.stats() };
+      }),
+      throttle: this.throttle.stats(),
+      busiest: this.throttle.busiestSources(BUSIEST_SHOWN),
+      sink: this.sink.stats(),
+      checkpoint: { lastCommitAt: this.lastCommitAt, lastError: this.lastCommitError },
+      counters: this.stats(),
+    };
   }
 
   private async handleBatch(lines: readonly SourceLine[]): Promise<void> {
@@ -154,13 +210,13 @@ export class Daemon {
       if (line.defect !== undefined) continue; // counted by the source
       const result = line.journal ? this.parser.parseJournal(line.journal) : this.parser.parseLine(line.text);
       if (result.kind === 'none') continue;
-      if (result.kind === 'unknown-header') {
-        this.counters.skip('unknown-header');
+      if (result.kind === 'not-reported') {
+        this.counters.notReported(result.reason);
         continue;
       }
       const event = result.event;
       this.counters.refusal(event.kind, event.count);
-      this.logger.debug({ daemon: event.daemon, service: event.service, address: event.address, client: event.client, host: event.host, count: event.count }, 'refusal');
+      this.logger.debug({ daemon: event.daemon, service: event.service, peer: event.peer, client: event.client, host: event.host, count: event.count }, 'refusal');
       for (const alert of this.throttle.offer({ seq: line.seq, event })) alerts.push(alert);
     }
     if (alerts.length > 0) this.sink.submit(alerts);
@@ -188,12 +244,28 @@ export class Daemon {
   private commit(): Promise<void> {
     const next = this.committing.then(async () => {
       const positions = this.tracker.release(oldestOf(this.throttle.oldestPendingSeq(), this.sink.oldestPendingSeq()));
-      if (positions.size === 0) return;
+      // After a failed write the store still holds the positions: retry even with nothing new.
+      if (positions.size === 0 && this.checkpointFailuresInARow === 0) return;
       try {
         await this.checkpoints.commit(positions);
+        this.lastCommitAt = this.clock.now();
+        this.lastCommitError = null;
+        if (this.checkpointFailuresInARow > 0) {
+          this.logger.info({ directory: this.config.state.directory, failedWrites: this.checkpointFailuresInARow }, 'checkpoints are written again');
+          this.checkpointFailuresInARow = 0;
+        }
       } catch (err) {
-        // The positions stay in memory and go out with the next commit; reading goes on.
-        this.logger.error({ error: err instanceof Error ? err.message : String(err), directory: this.config.state.directory }, 'cannot write the checkpoint');
+        // Nothing is lost: the positions stay in memory and go out with the next commit, and
+        // what a restart would re-read is at worst reported twice. Every failure is counted.
+        this.lastCommitError = err instanceof Error ? err.message : String(err);
+        this.checkpointWriteFailures++;
+        this.checkpointFailuresInARow++;
+        // Retried every commit interval: the 1st, 10th, 100th... failure in a row is an error, the rest debug.
+        const loud = /^10*$/.test(String(this.checkpointFailuresInARow));
+        (loud ? this.logger.error.bind(this.logger) : this.logger.debug.bind(this.logger))(
+          { error: err instanceof Error ? err.message : String(err), directory: this.config.state.directory, failedWrites: this.checkpointWriteFailures },
+          'cannot write the checkpoint; keeping the positions in memory and retrying (after a restart now, lines since the last good checkpoint are read again)',
+        );
       }
     });
     this.committing = next;
@@ -205,7 +277,7 @@ export class Daemon {
    * again while some are held back; an idle daemon has no commit timer at all.
    */
   private armCommit(): void {
-    if (this.commitTimer !== null || this.stopping || this.tracker.size === 0) return;
+    if (this.commitTimer !== null || this.stopping || (this.tracker.size === 0 && this.checkpointFailuresInARow === 0)) return;
     this.commitTimer = setTimeout(() => {
       this.commitTimer = null;
       void this.commit().then(() => this.armCommit());

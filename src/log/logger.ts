@@ -29,21 +29,36 @@ export function chooseLogFormat(env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): L
   return stdoutIsTTY ? 'pretty' : 'json';
 }
 
-function pretty(line: string): string {
+/** Control characters and the like as JSON escapes: what is printed cannot move a terminal's cursor. */
+const escaped = (text: string) => JSON.stringify(text).slice(1, -1);
+
+/**
+ * One pino JSON line as a readable line: `time LEVEL message  key=value ...`. `fullTime` prints
+ * the date too (reading a journal of many days). A line that is not a JSON object is printed
+ * escaped, never raw.
+ */
+export function prettyLogLine(line: string, options: { readonly fullTime?: boolean } = {}): string {
   let record: Record<string, unknown>;
   try {
-    record = JSON.parse(line) as Record<string, unknown>;
+    const parsed: unknown = JSON.parse(line);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return `${escaped(line)}\n`;
+    record = parsed as Record<string, unknown>;
   } catch {
-    return line;
+    return `${escaped(line)}\n`;
   }
   const { level, time, msg, pid: _pid, hostname: _host, ...fields } = record;
-  const when = typeof time === 'number' ? new Date(time).toISOString().slice(11, 23) : '';
+  const iso = typeof time === 'number' && Number.isFinite(time) ? new Date(time).toISOString() : '';
+  const when = options.fullTime === true ? iso : iso.slice(11, 23);
   const name = LEVEL_NAMES[typeof level === 'number' ? level : 30] ?? String(level);
   // Values go through JSON.stringify, so a hostile client name cannot move the cursor or forge a line.
   const rest = Object.entries(fields)
     .map(([k, v]) => `${k}=${typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)}`)
     .join(' ');
-  return `${when} ${name.padEnd(5)} ${typeof msg === 'string' ? JSON.stringify(msg).slice(1, -1) : ''}${rest ? `  ${rest}` : ''}\n`;
+  return `${when} ${escaped(String(name)).padEnd(5)} ${typeof msg === 'string' ? escaped(msg) : ''}${rest ? `  ${rest}` : ''}\n`;
+}
+
+function pretty(line: string): string {
+  return prettyLogLine(line);
 }
 
 export interface LoggerOptions {

@@ -19,13 +19,19 @@ export interface HeaderContext {
 const TRADITIONAL = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d) (\S+) (.*)$/s;
 const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d{1,9})?(Z|[+-]\d\d:\d\d) (\S+) (.*)$/s;
 const RFC5424 = /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/s;
-/** `tag[pid]: msg` or `tag: msg`; a tag holds no blank, bracket or colon. */
-const TAG = /^([^\s[\]:]{1,64})(?:\[(\d{1,10})\])?: (.*)$/s;
+/**
+ * `tag[pid]: msg` or `tag: msg`; a tag holds no blank, bracket or colon. The tag may be empty
+ * when a pid follows (`[6811]: msg`): syslog(3) writes that for a program whose argv[0] is empty
+ * (tcpd run by xinetd with NAMEINARGS after server_args), and RFC 5424 writes it as APP-NAME `-`.
+ */
+const TAG = /^([^\s[\]:]{0,64})(?:\[(\d{1,10})\])?: (.*)$/s;
 
 function parseTag(rest: string): { tag: string; pid: number | null; message: string } | null {
   const m = TAG.exec(rest);
   if (!m) return null;
-  return { tag: m[1] ?? '', pid: m[2] === undefined ? null : Number(m[2]), message: m[3] ?? '' };
+  const tag = m[1] ?? '';
+  if (tag === '' && m[2] === undefined) return null;
+  return { tag, pid: m[2] === undefined ? null : Number(m[2]), message: m[3] ?? '' };
 }
 
 /** Parses an RFC 3339 timestamp into epoch ms and its offset; null if malformed. */
@@ -133,7 +139,8 @@ function rfc5424(line: string, ctx: HeaderContext): SyslogRecord | null {
     time: new Date(when.epochMs),
     utcOffsetMinutes: when.utcOffsetMinutes,
     host: m[3] ?? '-',
-    tag: m[4] ?? '-',
+    // NILVALUE: no tag, the same record the file formats give for `[pid]: msg`.
+    tag: m[4] === undefined || m[4] === '-' ? '' : m[4],
     pid: /^\d{1,10}$/.test(procId) ? Number(procId) : null,
     message,
   };

@@ -1,5 +1,5 @@
-import type { RefusalKind } from '../types.js';
-import { parseAddress, type ParsedAddress } from './address.js';
+import type { RefusalKind, RefusalPeer } from '../types.js';
+import { parseAddress } from './address.js';
 
 /**
  * The refusal messages, one anchored pattern each (see shared notes, libwrap-formats.md).
@@ -13,9 +13,22 @@ export interface MessageMatch {
   readonly kind: RefusalKind;
   /** The service the message names; null when the format names none (the tag stands in). */
   readonly service: string | null;
-  readonly address: ParsedAddress;
+  readonly peer: RefusalPeer;
   /** The logged client text (host name, user@host), untrusted. */
   readonly client: string | null;
+}
+
+/** A message in a refusal format whose address is no valid IP: malformed or forged, counted. */
+export interface InvalidAddress {
+  readonly kind: 'invalid-address';
+}
+
+const INVALID_ADDRESS: InvalidAddress = Object.freeze({ kind: 'invalid-address' });
+
+export type MessageResult = MessageMatch | InvalidAddress | null;
+
+export function isInvalidAddress(result: MessageResult): result is InvalidAddress {
+  return result !== null && result.kind === 'invalid-address';
 }
 
 /** Daemons whose refusals come without `[pid]` (stunnel logs `stunnel: LOG4[N]: ...`). */
@@ -33,12 +46,29 @@ const RPCBIND = /^connect from (\S+) to ([^\s:]+): request from unauthorized hos
 // stunnel prints IPv6 unbracketed: the port is what follows the last colon.
 const STUNNEL = /^LOG[0-7]\[[^\]\s]{1,32}\]: Service \[([^\]\s]{1,128})\] REFUSED by libwrap from (\S+):(\d{1,5})[ \t]*$/;
 const SOCAT = /^[A-Z] refusing connection from AF=(2|10) (\S+) due to tcpwrapper option[ \t]*$/;
+// openbsd-inetd -l prints eval_client(): the address, or only the client text (a name, or
+// user@host with ident) when a rule made libwrap look the name up. SVC may be a port number.
 const INETD = /^refused connection from (\S+), service ([^\s,()]+) \((tcp6?|udp6?)\)[ \t]*$/;
+// tftpd-hpa 5.2 prints inet_ntop(myaddr): its OWN address (see RefusalPeer), "???" when that fails.
 const TFTPD = /^connection refused from (\S+)[ \t]*$/;
 
-function withAddress(kind: RefusalKind, service: string | null, addressText: string, client: string | null): MessageMatch | null {
+function withAddress(kind: RefusalKind, service: string | null, addressText: string, client: string | null): MessageResult {
   const address = parseAddress(addressText);
-  return address ? { kind, service, address, client } : null;
+  if (!address) return INVALID_ADDRESS;
+  return { kind, service, peer: { kind: 'client-address', address: address.address, family: address.family }, client };
+}
+
+/** The logged text is an address when it is one; otherwise the address is not in the line. */
+function inetd(text: string, service: string | null): MessageResult {
+  const address = parseAddress(text);
+  if (address) return { kind: 'inetd', service, peer: { kind: 'client-address', address: address.address, family: address.family }, client: null };
+  return { kind: 'inetd', service, peer: { kind: 'name-only' }, client: text };
+}
+
+function tftpd(text: string): MessageResult {
+  const address = parseAddress(text);
+  if (!address) return INVALID_ADDRESS;
+  return { kind: 'tftpd', service: null, peer: { kind: 'server-address', serverAddress: address.address, family: address.family }, client: null };
 }
 
 /** socat prints `A.B.C.D:PORT` for AF=2 and `[xxxx:...:xxxx]:PORT` (fully expanded) for AF=10. */
@@ -48,12 +78,12 @@ function socatAddress(family: string, text: string): string | null {
 }
 
 /** Matches a message (the part after `tag[pid]: `) against every refusal format. */
-export function matchRefusalMessage(message: string): MessageMatch | null {
+export function matchRefusalMessage(message: string): MessageResult {
   let m: RegExpExecArray | null;
   switch (message.charCodeAt(0)) {
     case 0x72: // r
       if ((m = LIBWRAP.exec(message))) return withAddress('libwrap', null, m[2] ?? '', m[1] ?? null);
-      if ((m = INETD.exec(message))) return withAddress('inetd', m[2] ?? null, m[1] ?? '', null);
+      if ((m = INETD.exec(message))) return inetd(m[1] ?? '', m[2] ?? null);
       return null;
     case 0x6c: // l
       if ((m = XINETD_LIBWRAP.exec(message))) return withAddress('xinetd-libwrap', m[1] ?? null, m[2] ?? '', null);
@@ -63,7 +93,7 @@ export function matchRefusalMessage(message: string): MessageMatch | null {
       return null;
     case 0x63: // c
       if ((m = RPCBIND.exec(message))) return withAddress('rpcbind', 'rpcbind', m[1] ?? '', null);
-      if ((m = TFTPD.exec(message))) return withAddress('tftpd', null, m[1] ?? '', null);
+      if ((m = TFTPD.exec(message))) return tftpd(m[1] ?? '');
       return null;
     case 0x4c: // L
       if ((m = STUNNEL.exec(message))) return withAddress('stunnel', m[1] ?? null, m[2] ?? '', null);
@@ -76,11 +106,12 @@ export function matchRefusalMessage(message: string): MessageMatch | null {
       if ((m = SOCAT.exec(message))) {
         const family = m[1] ?? '';
         const text = socatAddress(family, m[2] ?? '');
-        if (text === null) return null;
+        if (text === null) return INVALID_ADDRESS;
         const match = withAddress('socat', null, text, null);
         // AF=2 must be a dotted quad; AF=10 is IPv6 syntax, and an IPv4 client of an IPv6
         // socket (`[0000:...:ffff:7f00:0001]`) is that IPv4 address.
-        return match && (family === '10' || match.address.family === 4) ? match : null;
+        if (match === null || isInvalidAddress(match)) return match;
+        return family === '10' || (match.peer.kind === 'client-address' && match.peer.family === 4) ? match : INVALID_ADDRESS;
       }
       return null;
     }

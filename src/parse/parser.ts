@@ -1,18 +1,29 @@
-import type { JournalRecord, RefusalEvent, SyslogRecord } from '../types.js';
+import type { JournalRecord, NotReportedReason, RefusalEvent, SyslogRecord } from '../types.js';
 import { parseSyslogHeader, type HeaderContext } from './header.js';
-import { matchRefusalMessage, pidOptional, unwrapRepeated } from './messages.js';
+import { isInvalidAddress, matchRefusalMessage, pidOptional, unwrapRepeated } from './messages.js';
 import { mightBeRefusal } from './prefilter.js';
 import { TimeZoneResolver } from './time.js';
 
-/** The outcome for one line. Ordinary chatter costs one prefilter check and yields `none`. */
+/**
+ * The outcome for one line. Ordinary chatter (no refusal phrase) costs one prefilter check and
+ * yields `none`; a line WITH a refusal phrase is either a refusal or `not-reported` with the
+ * reason, which the caller counts: no line that looks like a refusal disappears without a trace.
+ */
 export type ParseResult =
   | { readonly kind: 'refusal'; readonly event: RefusalEvent }
   | { readonly kind: 'none' }
-  /** The line mentions a refusal phrase but carries no header we know: counted, never guessed at. */
-  | { readonly kind: 'unknown-header' };
+  | { readonly kind: 'not-reported'; readonly reason: NotReportedReason };
 
 const NONE: ParseResult = Object.freeze({ kind: 'none' });
-const UNKNOWN_HEADER: ParseResult = Object.freeze({ kind: 'unknown-header' });
+const notReported = (reason: NotReportedReason): ParseResult => Object.freeze({ kind: 'not-reported', reason });
+const UNKNOWN_HEADER = notReported('unknown-header');
+const MISSING_PID = notReported('missing-pid');
+const INVALID_ADDRESS = notReported('invalid-address');
+const NOT_A_REFUSAL = notReported('not-a-refusal');
+const BAD_TAG = notReported('bad-tag');
+
+/** Every reason, in the order summaries print them. */
+export const NOT_REPORTED_REASONS: readonly NotReportedReason[] = ['unknown-header', 'bad-tag', 'missing-pid', 'invalid-address', 'not-a-refusal'];
 
 export interface ParserOptions {
   /** IANA zone of traditional headers. */
@@ -32,8 +43,8 @@ export function sanitizeClient(text: string): string {
   return clean.length > 255 ? `${clean.slice(0, 252)}...` : clean;
 }
 
-/** Same rule as the file header's tag: no blank, bracket, colon or control character. */
-const IDENTIFIER = /^[^\s[\]:\x00-\x1f\x7f]{1,64}$/;
+/** Same rule as the file header's tag: no blank, bracket, colon or control character; empty as `[pid]: msg`. */
+const IDENTIFIER = /^[^\s[\]:\x00-\x1f\x7f]{0,64}$/;
 
 /**
  * Turns syslog lines (or journal entries) into refusal events. Pure apart from the injected
@@ -59,7 +70,7 @@ export class LineParser {
   /** A journal entry: the header fields come from journald, the message is the sender's. */
   parseJournal(entry: JournalRecord): ParseResult {
     if (!mightBeRefusal(entry.message)) return NONE;
-    if (!IDENTIFIER.test(entry.identifier)) return NONE;
+    if (!IDENTIFIER.test(entry.identifier)) return BAD_TAG;
     return this.fromRecord({
       format: 'journal',
       time: entry.time,
@@ -80,9 +91,13 @@ export class LineParser {
       count = repeated.count;
     }
     const match = matchRefusalMessage(message);
-    if (!match) return NONE;
+    if (match === null) return NOT_A_REFUSAL;
+    if (isInvalidAddress(match)) return INVALID_ADDRESS;
     // `logger -t sshd` gives no [pid]; every daemon here logs one except stunnel.
-    if (record.pid === null && !pidOptional(match.kind)) return NONE;
+    if (record.pid === null && !pidOptional(match.kind)) return MISSING_PID;
+    // An empty tag (tcpd run by xinetd with NAMEINARGS after server_args has an empty argv[0])
+    // names no daemon: the service is then unknown too, in every header format alike.
+    const daemon = record.tag;
     return {
       kind: 'refusal',
       event: {
@@ -90,11 +105,10 @@ export class LineParser {
         time: record.time,
         utcOffsetMinutes: record.utcOffsetMinutes,
         host: record.host,
-        daemon: record.tag,
+        daemon,
         pid: record.pid,
-        service: match.kind === 'socat' ? null : (match.service ?? record.tag),
-        address: match.address.address,
-        family: match.address.family,
+        service: match.kind === 'socat' ? null : (match.service ?? (daemon === '' ? null : daemon)),
+        peer: match.peer,
         client: match.client === null ? null : sanitizeClient(match.client),
         count,
       },

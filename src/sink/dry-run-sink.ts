@@ -1,24 +1,35 @@
-import type { Alert, ResultSink, Seq, SinkStats } from '../types.js';
-import { commandFileLine } from './command-line.js';
+import type { Alert, PassiveCheckResult, ResultSink, Seq, SinkStats } from '../types.js';
+import { InvalidResultError } from './errors.js';
 
 /**
- * `wrapwatch run --dry-run`: every result is printed at once as the line nsca would append to
- * the Nagios command file, and counts as delivered. Lets a new user see wrapwatch work
+ * `wrapwatch run --dry-run`: every result is printed at once in the selected transport's own
+ * terms (the command-file line for NSCA and NSCA-ng, the request and JSON body for Icinga 2),
+ * and counts as delivered. Lets a new user see wrapwatch work
  * without a Nagios server.
  */
 export class DryRunSink implements ResultSink {
   private sent = 0;
+  private invalid = 0;
 
   constructor(
     private readonly write: (text: string) => void,
-    private readonly now: () => number = Date.now,
+    /** The transport's `describe`: what it would send for a result. */
+    private readonly describe: (result: PassiveCheckResult) => string,
   ) {}
 
   submit(alerts: readonly Alert[]): void {
-    if (alerts.length === 0) return;
-    const seconds = Math.floor(this.now() / 1000);
-    this.write(alerts.map((alert) => `${commandFileLine(alert, seconds)}\n`).join(''));
-    this.sent += alerts.length;
+    const lines: string[] = [];
+    for (const alert of alerts) {
+      try {
+        lines.push(`${this.describe(alert)}\n`);
+        this.sent++;
+      } catch (err) {
+        if (!(err instanceof InvalidResultError)) throw err;
+        this.invalid++;
+        lines.push(`# not sent: ${err.message}\n`);
+      }
+    }
+    if (lines.length > 0) this.write(lines.join(''));
   }
 
   retarget(): void {}
@@ -34,6 +45,6 @@ export class DryRunSink implements ResultSink {
   async close(): Promise<void> {}
 
   stats(): SinkStats {
-    return { receiver: 'up', pending: 0, sent: this.sent, overflowed: 0, invalid: 0, failures: 0 };
+    return { receiver: 'none (dry run)', pending: 0, sent: this.sent, overflowed: 0, invalid: this.invalid, failures: 0, failuresByReason: {}, refused: 0, refusedByReason: {}, transport: 'dry-run', endpoint: 'stdout' };
   }
 }

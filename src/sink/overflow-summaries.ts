@@ -56,8 +56,8 @@ export class OverflowSummaries {
     return oldest;
   }
 
-  /** The summaries as results to send, in the order they began; the store is emptied. */
-  take(): Alert[] {
+  /** The summaries as results to send, in the order they began; the store is emptied. `label` names the receiver (NSCA). */
+  take(label: string): Alert[] {
     const out: Alert[] = [];
     for (const f of this.byTarget.values()) {
       const span = `${new Date(f.firstMs).toISOString()} to ${new Date(f.lastMs).toISOString()}`;
@@ -66,7 +66,7 @@ export class OverflowSummaries {
         host: f.host,
         service: f.service,
         status: f.status,
-        output: `wrapwatch held back ${f.results} result${f.results === 1 ? '' : 's'} while the NSCA receiver was unreachable or too slow (${span})${others}: ${f.refusals} refusals | refusals=${f.refusals} sources=${f.sources}`,
+        output: `wrapwatch held back ${f.results} result${f.results === 1 ? '' : 's'} while the ${label} receiver was unreachable or too slow (${span})${others}: ${f.refusals} refusals | refusals=${f.refusals} sources=${f.sources}`,
         refusals: f.refusals,
         sources: f.sources,
         oldestSeq: f.oldestSeq,

@@ -31,8 +31,8 @@ export type FailureReason =
   | 'unreachable' // no connection: refused, timed out, name not found
   | 'unconfirmed' // the receiver took results but gave no proof within the timeout (wedged?)
   | 'hung-up' // the receiver closed the connection while results were going out
-  | 'rejected' // wrong password / key / method: the receiver refuses us, not the result
-  | 'unauthorized' // credentials accepted, permission for this result refused (NSCA-ng FAIL, HTTP 401/403)
+  | 'rejected' // wrong password / key / method / identity: the receiver refuses us, not the result (NSCA-ng TLS alert, HTTP 401)
+  | 'unauthorized' // credentials accepted, permission for this result refused (NSCA-ng FAIL, HTTP 403, Icinga's 404 "Missing permission")
   | 'untrusted' // the receiver's TLS certificate failed verification
   | 'server-error'; // the receiver answered that it failed (HTTP 5xx, NSCA-ng BAIL)
 

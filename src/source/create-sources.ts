@@ -14,6 +14,11 @@ export interface SourceDeps {
   readonly clock?: Clock;
   /** File sources deliver only lines holding one of these phrases (see FileSourceOptions.keep). */
   readonly keep?: readonly string[];
+  /**
+   * Replaces `source.start_at` for sources without a checkpoint: "beginning" after the
+   * checkpoint file was found corrupt, when "end" could skip lines written while stopped.
+   */
+  readonly startAtOverride?: 'beginning';
 }
 
 /** One source per configured path (each with its own checkpoint), or the journal source. */
@@ -25,7 +30,7 @@ export function createSources(config: Config, deps: SourceDeps): LineSource[] {
         journalctl: source.journal.journalctl,
         files: source.journal.files,
         directory: source.journal.directory,
-        startAt: source.start_at,
+        startAt: deps.startAtOverride ?? source.start_at,
         maxLineBytes: source.max_line_bytes,
         rejectForged: source.journal.reject_forged,
         resumeFrom: deps.checkpoints.get(JOURNAL_SOURCE_ID) ?? null,
@@ -40,7 +45,7 @@ export function createSources(config: Config, deps: SourceDeps): LineSource[] {
     (path) =>
       new FileSource({
         path,
-        startAt: source.start_at,
+        startAt: deps.startAtOverride ?? source.start_at,
         maxLineBytes: source.max_line_bytes,
         keep: deps.keep,
         rotationGraceMs: source.rotation_grace_seconds * 1000,

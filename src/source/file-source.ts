@@ -71,6 +71,8 @@ export class FileSource implements LineSource {
   private readonly wakeTimes = new Set<number>();
   private readonly defectsWarned = new Set<string>();
   private readFailureWarned = false;
+  /** Set while a start_at = "end" log exists but cannot be read: see start(). */
+  private endWhenReadable = false;
   private cancelPause: (() => void) | null = null;
 
   constructor(options: FileSourceOptions) {
@@ -107,6 +109,10 @@ export class FileSource implements LineSource {
     this.live = plan.live;
     if (plan.live !== null) this.liveSeenAt = Date.now();
     this.everHadFile = plan.files.length > 0 || resume?.kind === 'file';
+    // start_at = "end" for a log that exists but cannot be read yet (RHEL's 0600 /var/log/secure
+    // before the ACL is fixed): its old lines are as old as if it had been readable, so reading
+    // begins at its end as of when it first becomes readable, not at byte 0.
+    this.endWhenReadable = !this.everHadFile && this.options.startAt === 'end' && plan.problem?.kind === 'unreadable';
     const first = plan.files[0];
     if (first) this.lastPosition = this.positionIn(first, first.splitter.offset);
     else if (resume?.kind === 'file' && resume.path === this.id) this.lastPosition = resume;
@@ -284,6 +290,7 @@ export class FileSource implements LineSource {
   /** The live file shrank or its first bytes changed (copytruncate, `> file`). */
   private async onTruncated(file: PlainFile): Promise<void> {
     this.counters.truncations++;
+    this.counters.lastRotationAt = Date.now();
     const resumeAt = file.splitter.offset + file.splitter.pendingBytes;
     try {
       const { files, copy } = await restAfterTruncation(file, this.catchUpContext());
@@ -368,6 +375,13 @@ export class FileSource implements LineSource {
       await file.close();
       return;
     }
+    const fromEnd = this.endWhenReadable && !this.everHadFile;
+    if (fromEnd) {
+      const { offset, midLine } = await file.endOfLastLine(this.options.maxLineBytes);
+      file.seek(offset, { midLine });
+      this.lastPosition = this.positionIn(file, offset);
+    }
+    this.endWhenReadable = false;
     const previous = live ?? last ?? null;
     if (live !== null) this.retire(live);
     const between = previous !== null ? await rotatedBetween(previous, file, this.liveSeenAt, this.catchUpContext()) : [];
@@ -376,9 +390,15 @@ export class FileSource implements LineSource {
     this.liveSeenAt = Date.now();
     if (this.everHadFile) {
       this.counters.rotations++;
+      this.counters.lastRotationAt = this.liveSeenAt;
       this.logger.info(
         { source: this.id, between: between.map((f) => f.label), graceSeconds: this.options.rotationGraceMs / 1000 },
         `${this.id} was rotated: the old file is read for ${this.options.rotationGraceMs / 1000} s more (late writers), then the new one from its start`,
+      );
+    } else if (fromEnd) {
+      this.logger.info(
+        { source: this.id, offset: file.readOffset },
+        `${this.id} is readable now: reading it from its end as of now (start_at = "end"; what it held while it could not be read is not reported)`,
       );
     } else {
       this.logger.info({ source: this.id }, `${this.id} appeared: reading it from its start`);

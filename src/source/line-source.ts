@@ -29,6 +29,8 @@ export interface SourceStats {
   readonly truncations: number;
   /** journalctl restarts (journal source); always 0 for files. */
   readonly restarts: number;
+  /** When the last rotation or truncation was noticed (epoch ms); null: none since the start. */
+  readonly lastRotationAt?: number | null;
 }
 
 /**
@@ -71,6 +73,7 @@ export class StatsCounter {
   rotations = 0;
   truncations = 0;
   restarts = 0;
+  lastRotationAt: number | null = null;
   private readonly skipped: Partial<Record<SkipReason, number>> = {};
 
   skip(reason: SkipReason): void {
@@ -85,6 +88,7 @@ export class StatsCounter {
       rotations: this.rotations,
       truncations: this.truncations,
       restarts: this.restarts,
+      lastRotationAt: this.lastRotationAt,
     };
   }
 }

@@ -1,5 +1,5 @@
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { systemClock, type Clock, type Logger, type SourcePosition } from '../types.js';
 import { decodeCheckpoints, encodeCheckpoints } from './checkpoint-format.js';
 
@@ -55,6 +55,8 @@ export class CheckpointStore {
   private readonly directory: string;
   private readonly readOnly: boolean;
   private state = new Map<string, SourcePosition>();
+  /** True when load() found the checkpoint file unusable: positions were lost, not absent. */
+  private corrupt = false;
   private written = '';
   private writing: Promise<void> = Promise.resolve();
 
@@ -70,11 +72,8 @@ export class CheckpointStore {
   /** The positions to resume from, by source id (a file path, or "journal"). */
   async load(): Promise<ReadonlyMap<string, SourcePosition>> {
     if (!this.readOnly) {
-      try {
-        await mkdir(this.directory, { recursive: true, mode: 0o750 });
-      } catch (err) {
-        throw new CheckpointError(`cannot create the state directory ${this.directory}: ${code(err)}`);
-      }
+      await ensureDirectory(resolve(this.directory));
+      await this.probeWritable();
     }
     const fromTemp = await this.readCandidate(this.temp);
     if (fromTemp !== null && fromTemp.ok) {
@@ -90,17 +89,24 @@ export class CheckpointStore {
     const fromMain = await this.readCandidate(this.file);
     if (fromMain === null) return this.adopt(new Map());
     if (fromMain.ok) return this.adopt(fromMain.sources);
+    this.corrupt = true;
     if (this.readOnly) {
-      this.logger.warn({ file: this.file, reason: fromMain.reason }, `the checkpoint file is unusable (${fromMain.reason}); reading without checkpoints`);
+      this.logger.warn({ file: this.file, reason: fromMain.reason }, `the checkpoint file is unusable (${fromMain.reason}); reading every log from its beginning (duplicates rather than losses)`);
       return this.adopt(new Map());
     }
     const aside = `${this.file}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
     await rename(this.file, aside).catch(() => undefined);
     this.logger.error(
       { file: this.file, movedTo: aside, reason: fromMain.reason },
-      `the checkpoint file is unusable (${fromMain.reason}); moved it to ${aside} and starting without checkpoints (source.start_at applies)`,
+      `the checkpoint file is unusable (${fromMain.reason}); moved it to ${aside} and reading every log from its beginning: ` +
+        'refusals already reported are reported again rather than skipping those written while wrapwatch was stopped',
     );
     return this.adopt(new Map());
+  }
+
+  /** Whether load() found the checkpoint file unusable (then no source may start at "end"). */
+  foundCorrupt(): boolean {
+    return this.corrupt;
   }
 
   /** The positions as last loaded or committed. */
@@ -142,6 +148,21 @@ export class CheckpointStore {
     this.written = key;
   }
 
+  /**
+   * An existing directory this process cannot write to would only fail at the first commit,
+   * after lines were read and reported: find out now, so the daemon exits 73 at start.
+   */
+  private async probeWritable(): Promise<void> {
+    const probe = join(this.directory, `.write-test-${process.pid}`);
+    try {
+      const handle = await open(probe, 'w', 0o600);
+      await handle.close();
+      await unlink(probe);
+    } catch (err) {
+      throw new CheckpointError(`the state directory ${this.directory} is not writable: ${code(err)}`);
+    }
+  }
+
   private async readCandidate(path: string): Promise<ReturnType<typeof decodeCheckpoints> | null> {
     let text: string;
     try {
@@ -177,5 +198,28 @@ export class CheckpointStore {
     this.state = sources;
     this.written = JSON.stringify([...sources]);
     return new Map(sources);
+  }
+}
+
+/**
+ * mkdir -p, one level at a time. Node's own `mkdir(dir, { recursive: true })` never returns for
+ * a path under /proc (it retries ENOENT forever, burning a CPU and deaf to the stop request);
+ * here each level is tried once, so an impossible path fails at once.
+ */
+async function ensureDirectory(dir: string): Promise<void> {
+  try {
+    if ((await stat(dir)).isDirectory()) return;
+    throw new CheckpointError(`the state directory ${dir} exists but is not a directory`);
+  } catch (err) {
+    if (err instanceof CheckpointError) throw err;
+    if (code(err) !== 'ENOENT') throw new CheckpointError(`cannot use the state directory ${dir}: ${code(err)}`);
+  }
+  const parent = dirname(dir);
+  if (parent !== dir) await ensureDirectory(parent);
+  try {
+    await mkdir(dir, { mode: 0o750 });
+  } catch (err) {
+    if (code(err) === 'EEXIST') return;
+    throw new CheckpointError(`cannot create the state directory ${dir}: ${code(err)}`);
   }
 }

@@ -1,3 +1,4 @@
+import { exactPeerKey } from './peer.js';
 import type { RefusalEvent } from '../types.js';
 
 /** How far apart (by the events' own times) the two lines of one connection may be. */
@@ -57,7 +58,7 @@ export class XinetdPairs {
   duplicates(event: RefusalEvent, count: number, now: number): number {
     if (event.kind !== 'xinetd-libwrap' && event.kind !== 'xinetd-fail') return 0;
     this.expire(now);
-    const key = `${event.host}\u0000${event.pid ?? '-'}\u0000${event.service ?? ''}\u0000${event.address}`;
+    const key = `${event.host}\u0000${event.pid ?? '-'}\u0000${event.service ?? ''}\u0000${exactPeerKey(event.peer)}`;
     const timeMs = event.time.getTime();
     const other = this.waiting.get(key);
     let paired = 0;

@@ -1,3 +1,4 @@
+import type { FieldLimits } from '../sink/transport.js';
 import type { RefusalEvent } from '../types.js';
 import type { Route } from './rules.js';
 import { nagiosHostName } from './sanitize.js';
@@ -21,14 +22,17 @@ export class DestinationResolver {
   /** Events whose `{host}` was unusable. */
   fallbacks = 0;
 
-  constructor(private readonly fallbackHost: string) {}
+  constructor(
+    private readonly fallbackHost: string,
+    private limits: FieldLimits,
+  ) {}
 
   resolve(route: Route, event: RefusalEvent): Destination {
     let byHost = this.cache.get(route);
     if (byHost === undefined) this.cache.set(route, (byHost = new Map()));
     let resolved = byHost.get(event.host);
     if (resolved === undefined) {
-      const host = route.hostName.literal ?? nagiosHostName(route.hostName.renderRaw(() => event.host));
+      const host = route.hostName.literal ?? nagiosHostName(route.hostName.renderRaw(() => event.host), this.limits);
       resolved = { destination: { host: host ?? this.fallbackHost, service: route.service, status: route.status }, fellBack: host === null };
       if (byHost.size >= CACHE_LIMIT) byHost.clear();
       byHost.set(event.host, resolved);
@@ -37,8 +41,9 @@ export class DestinationResolver {
     return resolved.destination;
   }
 
-  /** SIGHUP: routes are compiled anew, so their resolutions go. */
-  clear(): void {
+  /** SIGHUP: routes are compiled anew (perhaps for another transport), so their resolutions go. */
+  clear(limits: FieldLimits): void {
+    this.limits = limits;
     this.cache.clear();
   }
 }

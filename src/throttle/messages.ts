@@ -1,5 +1,5 @@
 import { formatWithOffset, type TimeZoneResolver } from '../parse/time.js';
-import { MAX_OUTPUT_BYTES } from '../sink/nsca/fields.js';
+import type { FieldLimits } from '../sink/transport.js';
 import { sanitizeField, truncateUtf8 } from './sanitize.js';
 import type { SourceEntry } from './source-table.js';
 import type { Span } from './span.js';
@@ -12,7 +12,7 @@ import type { OverflowDrained } from './overflow.js';
  * what happened, how many, since when (the events' own times: the NSCA server stamps its own
  * arrival time), then the perfdata every result carries.
  *
- *   first      Denied sshd from 198.51.100.7 at 2026-11-21T15:39:32+01:00
+ *   first      Denied xinetd/daytime-stream from 198.51.100.7 at 2026-11-21T15:39:32+01:00
  *   follow-up  Denied sshd from 198.51.100.7: 17 more refusals from 2026-...:33+01:00 to 2026-...:31+01:00
  *   storm      Storm: 4213 refusals from 812 sources in 60s; top: 198.51.100.210 sshd x1815, ...; logged from ... to ...
  *   overflow   Too many sources to track one by one: 5231 refusals from about 4800 more sources (max_tracked_sources=10000), logged from ... to ...
@@ -35,19 +35,36 @@ function timeRange(span: Span, zone: TimeZoneResolver): string {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** Appends the perfdata, cutting the text (never the perfdata) to fit NSCA's output field. */
-export function withPerfdata(body: string, refusals: number, sources: number): string {
+/** Appends the perfdata, cutting the text (never the perfdata) to fit the transport's output field. */
+export function withPerfdata(body: string, refusals: number, sources: number, limits: Pick<FieldLimits, 'maxOutputBytes'>): string {
   const perfdata = ` | refusals=${refusals} sources=${sources}`;
-  return truncateUtf8(body, MAX_OUTPUT_BYTES - perfdata.length) + perfdata;
+  return limits.maxOutputBytes === null ? body + perfdata : truncateUtf8(body, limits.maxOutputBytes - perfdata.length) + perfdata;
+}
+
+/** What `{daemon}` prints: the syslog tag, or a note when the line had none (`vm [6811]: ...`). */
+export function daemonName(daemon: string): string {
+  return daemon === '' ? '(no tag)' : daemon;
+}
+
+/**
+ * What `{daemon_service}` prints: `xinetd/daytime-stream`, `stunnel/https`, or just `sshd` when
+ * the service is the daemon itself, so three refusals of one xinetd for three services do not
+ * read like duplicates.
+ */
+export function daemonService(entry: Pick<SourceEntry, 'daemon' | 'service'>): string {
+  if (entry.service === '' || entry.service === entry.daemon) return daemonName(entry.daemon);
+  return `${daemonName(entry.daemon)}/${entry.service}`;
 }
 
 function render(output: CompiledTemplate, entry: SourceEntry, count: number, span: Span, zone: TimeZoneResolver): string {
   return output.render((field) => {
     switch (field) {
       case 'daemon':
-        return entry.daemon;
+        return daemonName(entry.daemon);
+      case 'daemon_service':
+        return daemonService(entry);
       case 'service':
-        return entry.service;
+        return entry.service === '' ? daemonName(entry.daemon) : entry.service;
       case 'address':
         return entry.address;
       case 'client':
@@ -97,7 +114,7 @@ export function stormText(sweep: StormSweep, periodMs: number | null, zone: Time
   if (sweep.top.length > 0) {
     const labels = sweep.top.map(({ entry, count }) => {
       const where = sweep.severalHosts ? ` on ${sanitizeField(entry.host)}` : '';
-      return `${sanitizeField(entry.address)} ${sanitizeField(entry.service)}${where} x${count}`;
+      return `${sanitizeField(entry.address)} ${sanitizeField(daemonService(entry))}${where} x${count}`;
     });
     body += `; top: ${labels.join(', ')}`;
   }

@@ -1,8 +1,9 @@
-import type { ConfigProblem } from '../config/errors.js';
+import type { SettingProblem } from './settings-error.js';
 import { parseAddress, type ParsedAddress } from '../parse/address.js';
 import type { RefusalEvent } from '../types.js';
 import { clientHostName } from './client-name.js';
 import { compileClientList, compileDaemonList, PatternError, type DaemonSubject, type HostSubject, type Matcher } from './patterns.js';
+import type { FieldLimits } from '../sink/transport.js';
 import { nagiosHostName, serviceProblem } from './sanitize.js';
 import { compileTemplate, isTemplateProblems, type CompiledTemplate } from './template.js';
 
@@ -43,37 +44,37 @@ export interface RouteDefaults {
 }
 
 /** Compiles a `host_name` template, adding problems under `path`. */
-export function compileHostNameTemplate(text: string, path: string, problems: ConfigProblem[]): CompiledTemplate | null {
+export function compileHostNameTemplate(text: string, path: string, problems: SettingProblem[], limits: FieldLimits): CompiledTemplate | null {
   const compiled = compileTemplate(text, ['host']);
   if (isTemplateProblems(compiled)) {
     for (const p of compiled) problems.push({ path, message: p.message });
     return null;
   }
   // Render with a one-letter host: what is left is the operator's literal text, checked once here.
-  if (nagiosHostName(compiled.render(() => 'h')) === null) {
+  if (nagiosHostName(compiled.render(() => 'h'), limits) === null) {
     problems.push({
       path,
-      message: 'is not a usable Nagios host name: at most 63 bytes, no blanks, no ";" and none of `~!$%^&*|\'"<>?,()=\\',
+      message: `is not a usable Nagios host name: at most ${limits.maxHostBytes} bytes, no blanks, no ";" and none of \`~!$%^&*|'"<>?,()=\\`,
     });
     return null;
   }
   return compiled;
 }
 
-export function checkService(text: string, path: string, problems: ConfigProblem[]): void {
-  const problem = serviceProblem(text);
+export function checkService(text: string, path: string, problems: SettingProblem[], limits: FieldLimits): void {
+  const problem = serviceProblem(text, limits);
   if (problem !== null) problems.push({ path, message: problem });
 }
 
 /** Compiles `[[rule]]` in order, adding every problem (by field path) instead of stopping at the first. */
-export function compileRules(rules: readonly RuleView[], defaults: RouteDefaults, problems: ConfigProblem[]): CompiledRule[] {
+export function compileRules(rules: readonly RuleView[], defaults: RouteDefaults, problems: SettingProblem[], limits: FieldLimits): CompiledRule[] {
   const compiled: CompiledRule[] = [];
   rules.forEach((rule, index) => {
     const path = `rule[${index}]`;
     const daemons = compilePatterns(() => compileDaemonList(rule.daemons), `${path}.daemons`, problems);
     const clients = compilePatterns(() => compileClientList(rule.clients), `${path}.clients`, problems);
-    const hostName = rule.host_name === undefined ? defaults.hostName : compileHostNameTemplate(rule.host_name, `${path}.host_name`, problems);
-    if (rule.service !== undefined) checkService(rule.service, `${path}.service`, problems);
+    const hostName = rule.host_name === undefined ? defaults.hostName : compileHostNameTemplate(rule.host_name, `${path}.host_name`, problems, limits);
+    if (rule.service !== undefined) checkService(rule.service, `${path}.service`, problems, limits);
     if (daemons === null || clients === null || hostName === null) return;
     compiled.push({
       daemons,
@@ -91,7 +92,7 @@ export function compileRules(rules: readonly RuleView[], defaults: RouteDefaults
   return compiled;
 }
 
-function compilePatterns<S>(compile: () => Matcher<S>, path: string, problems: ConfigProblem[]): Matcher<S> | null {
+function compilePatterns<S>(compile: () => Matcher<S>, path: string, problems: SettingProblem[]): Matcher<S> | null {
   try {
     return compile();
   } catch (err) {

@@ -4,7 +4,7 @@
  * is cleaned before it lands in Nagios' command file.
  */
 
-import { MAX_HOST_BYTES, MAX_SERVICE_BYTES } from '../sink/nsca/fields.js';
+import type { FieldLimits } from '../sink/transport.js';
 
 /** A substituted value longer than this is cut: one hostile name must not fill the output. */
 export const MAX_FIELD_CHARS = 200;
@@ -37,7 +37,7 @@ export function sanitizeField(value: string, maxChars = MAX_FIELD_CHARS): string
 }
 
 /**
- * Characters that may stand in a Nagios host name sent over NSCA: printable ASCII without blanks,
+ * Characters that may stand in a Nagios host name sent to the receiver: printable ASCII without blanks,
  * `;` (the command file's field separator: `h;x` would become host `h`, service `x`) and Nagios'
  * default illegal_object_name_chars.
  */
@@ -48,16 +48,16 @@ const HOST_NAME = /^[^\s;`~!$%^&*|'"<>?,()=\\\x00-\x1f\x7f-\uffff]+$/;
  * name is never repaired: replacing a character could turn it into another, real host, and the
  * result would be filed under the wrong machine.
  */
-export function nagiosHostName(value: string): string | null {
-  if (value.length === 0 || value.length > MAX_HOST_BYTES || !HOST_NAME.test(value)) return null;
+export function nagiosHostName(value: string, limits: Pick<FieldLimits, 'maxHostBytes'>): string | null {
+  if (value.length === 0 || value.length > limits.maxHostBytes || !HOST_NAME.test(value)) return null;
   return value;
 }
 
-/** Why a configured service description cannot travel over NSCA, or null when it can. */
-export function serviceProblem(value: string): string | null {
+/** Why a configured service description cannot travel over the transport, or null when it can. */
+export function serviceProblem(value: string, limits: Pick<FieldLimits, 'maxServiceBytes'>): string | null {
   if (/[\x00-\x1f\x7f]/.test(value)) return 'must not contain control characters';
   if (value.includes(';')) return 'must not contain ";": Nagios would read the rest as another field';
-  if (Buffer.byteLength(value, 'utf8') > MAX_SERVICE_BYTES) return `must be at most ${MAX_SERVICE_BYTES} bytes (the NSCA packet's limit)`;
+  if (Buffer.byteLength(value, 'utf8') > limits.maxServiceBytes) return `must be at most ${limits.maxServiceBytes} bytes (the receiver's limit)`;
   return null;
 }
 

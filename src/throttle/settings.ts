@@ -1,6 +1,7 @@
-import { ConfigError, type ConfigProblem } from '../config/errors.js';
-import { OUTPUT_FIELDS } from '../config/schema.js';
+import { ThrottleSettingsError, type SettingProblem } from './settings-error.js';
+import { OUTPUT_FIELDS } from './output-fields.js';
 import { systemTimeZone, TimeZoneResolver } from '../parse/time.js';
+import type { FieldLimits } from '../sink/transport.js';
 import { checkService, compileHostNameTemplate, compileRules, type CompiledRule, type Route, type RuleView } from './rules.js';
 import { compileTemplate, isTemplateProblems, type CompiledTemplate } from './template.js';
 
@@ -22,6 +23,8 @@ export interface ThrottleSettings {
   readonly heartbeatMs: number;
   /** Prints event times in the log's zone when the event does not carry its own offset. */
   readonly zone: TimeZoneResolver;
+  /** What the transport's results may carry: names are checked and output cut to these. */
+  readonly limits: FieldLimits;
 }
 
 /** The configuration the throttle reads; both the schema's output and the loaded `Config` fit. */
@@ -48,15 +51,15 @@ export interface ThrottleConfigView {
 /** Stands in while a broken `report.host_name` is reported, so rules are still checked. */
 const placeholderHost: CompiledTemplate = { source: 'localhost', fields: new Set(), literal: 'localhost', render: () => 'localhost', renderRaw: () => 'localhost' };
 
-function compile(config: ThrottleConfigView, problems: ConfigProblem[]): ThrottleSettings | null {
+function compile(config: ThrottleConfigView, limits: FieldLimits, problems: SettingProblem[]): ThrottleSettings | null {
   const output = compileTemplate(config.report.output, OUTPUT_FIELDS);
   if (isTemplateProblems(output)) for (const p of output) problems.push({ path: 'report.output', message: p.message });
   // Before the loader has filled in the machine's name, any valid name stands in for it.
-  const hostName = compileHostNameTemplate(config.report.host_name ?? 'localhost', 'report.host_name', problems);
-  checkService(config.report.service, 'report.service', problems);
+  const hostName = compileHostNameTemplate(config.report.host_name ?? 'localhost', 'report.host_name', problems, limits);
+  checkService(config.report.service, 'report.service', problems, limits);
   const windowMs = Math.round(config.throttle.window_seconds * 1000);
   const defaults = { hostName: hostName ?? placeholderHost, service: config.report.service, status: config.report.status, windowMs };
-  const rules = compileRules(config.rule, defaults, problems);
+  const rules = compileRules(config.rule, defaults, problems, limits);
   if (problems.length > 0 || isTemplateProblems(output) || hostName === null) return null;
   return {
     output,
@@ -69,24 +72,48 @@ function compile(config: ThrottleConfigView, problems: ConfigProblem[]): Throttl
     stormTop: config.throttle.storm_top,
     heartbeatMs: Math.round(config.report.heartbeat_seconds * 1000),
     zone: new TimeZoneResolver(config.source?.timezone ?? systemTimeZone()),
+    limits,
   };
 }
 
 /**
  * What the throttle cannot use in an otherwise schema-valid configuration: hosts_access patterns
  * (`rule[0].clients: "10.0.0.0/33" is not a valid pattern: ...`), templates that would corrupt
- * a result, host and service names NSCA cannot carry. The config loader adds these to its list.
+ * a result, host and service names the transport (`limits`) cannot carry. The config loader adds
+ * these to its list.
  */
-export function throttleConfigProblems(config: ThrottleConfigView): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  compile(config, problems);
+export function throttleConfigProblems(config: ThrottleConfigView, limits: FieldLimits): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  compile(config, limits, problems);
   return problems;
 }
 
-/** Compiles the settings; throws ConfigError (sysexits EX_CONFIG) listing every problem. */
-export function compileThrottleSettings(config: ThrottleConfigView): ThrottleSettings {
-  const problems: ConfigProblem[] = [];
-  const settings = compile(config, problems);
-  if (settings === null) throw new ConfigError('(throttle configuration)', problems);
+/** The settings, or every problem that keeps them from being built (the config compile step's view). */
+export function tryCompileThrottleSettings(
+  config: ThrottleConfigView,
+  limits: FieldLimits,
+): { readonly settings: ThrottleSettings } | { readonly problems: readonly SettingProblem[] } {
+  const problems: SettingProblem[] = [];
+  const settings = compile(config, limits, problems);
+  return settings === null ? { problems } : { settings };
+}
+
+/** Settings the config compile step already built, handed to the throttle as they are. */
+export interface PrecompiledThrottle {
+  readonly compiled: ThrottleSettings;
+}
+
+/** What the throttle is built from: compiled settings, or a configuration it compiles itself (tests). */
+export type ThrottleInput = ThrottleConfigView | PrecompiledThrottle;
+
+export function settingsOf(input: ThrottleInput, limits: FieldLimits): ThrottleSettings {
+  return 'compiled' in input ? input.compiled : compileThrottleSettings(input, limits);
+}
+
+/** Compiles the settings; throws ThrottleSettingsError listing every problem. */
+export function compileThrottleSettings(config: ThrottleConfigView, limits: FieldLimits): ThrottleSettings {
+  const problems: SettingProblem[] = [];
+  const settings = compile(config, limits, problems);
+  if (settings === null) throw new ThrottleSettingsError(problems);
   return settings;
 }

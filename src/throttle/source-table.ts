@@ -20,9 +20,9 @@ export interface SourceEntry {
   readonly daemon: string;
   /** The event's service, or the daemon when it logs none. */
   readonly service: string;
-  /** The address, or `prefix/len` for an IPv6 group. */
+  /** The address, `prefix/len` for an IPv6 group, or a non-address key (see peer.ts). */
   readonly addressKey: string;
-  /** What {address} prints: the address, or the group once several of its addresses were seen. */
+  /** What {address} prints: the peer's text, or the group once several of its addresses were seen. */
   address: string;
   /** The latest logged client text. */
   client: string | null;
@@ -30,12 +30,14 @@ export interface SourceEntry {
   readonly host: string;
   /** Refusals folded and not yet in any result. */
   pending: number;
+  /** Refusals since this window opened, reported or not (what `wrapwatch status` ranks by). */
+  windowRefusals: number;
   readonly span: Span;
   /** True once any result accounted for this source: later results say "more". */
   reported: boolean;
 }
 
-export type NewEntry = Omit<SourceEntry, 'windowEnd' | 'pending' | 'span' | 'reported'>;
+export type NewEntry = Omit<SourceEntry, 'windowEnd' | 'pending' | 'windowRefusals' | 'span' | 'reported'>;
 
 /** A drained entry's numbers, for the result that accounts for them. */
 export interface Drained {
@@ -81,6 +83,7 @@ export class SourceTable {
       client: init.client,
       host: init.host,
       pending: 0,
+      windowRefusals: 0,
       span: emptySpan(),
       reported: false,
     };
@@ -90,14 +93,15 @@ export class SourceTable {
   }
 
   /** Folds refusals into an entry, to be reported when its window closes (or in a storm summary). */
-  addPending(entry: SourceEntry, seq: Seq, event: RefusalEvent, count: number): void {
+  addPending(entry: SourceEntry, seq: Seq, event: RefusalEvent, count: number, peerText: string): void {
     if (seq < this.lastSeq) this.seqAscending = false;
     this.lastSeq = seq;
     if (entry.pending === 0) this.pendingOrder.set(entry.key, entry);
     entry.pending += count;
+    entry.windowRefusals += count;
     this.pendingRefusals += count;
     extendSpan(entry.span, seq, event);
-    if (event.address !== entry.address) entry.address = entry.addressKey;
+    if (peerText !== entry.address) entry.address = entry.addressKey;
     entry.client = event.client;
   }
 
@@ -147,7 +151,21 @@ export class SourceTable {
 
   renew(entry: SourceEntry, until: number): void {
     entry.windowEnd = until;
+    entry.windowRefusals = 0;
     this.windows.push(until, entry);
+  }
+
+  /** The `limit` entries with the most refusals in their current window (none without any), most first. */
+  busiest(limit: number): SourceEntry[] {
+    const top: SourceEntry[] = [];
+    for (const entry of this.entries.values()) {
+      if (entry.windowRefusals === 0) continue;
+      if (top.length === limit && (top[limit - 1]?.windowRefusals ?? 0) >= entry.windowRefusals) continue;
+      top.push(entry);
+      top.sort((a, b) => b.windowRefusals - a.windowRefusals);
+      if (top.length > limit) top.pop();
+    }
+    return top;
   }
 
   /** Forgets a popped entry whose window closed with nothing pending. */

@@ -18,7 +18,7 @@ export interface CompiledTemplate {
   renderRaw(value: (field: string) => string): string;
 }
 
-/** A template problem, phrased for `path: message` in a ConfigError. */
+/** A template problem, phrased for `path: message` in a setting problem. */
 export interface TemplateProblem {
   readonly message: string;
 }

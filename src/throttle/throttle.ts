@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { parseAddress, prefixKey } from '../parse/address.js';
+import type { FieldLimits } from '../sink/transport.js';
 import type { Alert, Clock, Seq, SequencedEvent } from '../types.js';
 import { XinetdPairs } from './dedup.js';
 import { HeartbeatSchedule } from './heartbeat.js';
@@ -7,9 +7,10 @@ import { firstText, followUpText, heartbeatText, overflowText, stormText, withPe
 import { OverflowBucket } from './overflow.js';
 import { RateCap } from './rate-cap.js';
 import { DestinationResolver } from './destinations.js';
+import { viewPeer } from './peer.js';
 import { findRoute } from './rules.js';
 import { nagiosHostName } from './sanitize.js';
-import { compileThrottleSettings, type ThrottleConfigView, type ThrottleSettings } from './settings.js';
+import { settingsOf, type ThrottleInput, type ThrottleSettings } from './settings.js';
 import { SourceTable, type Destination, type SourceEntry } from './source-table.js';
 import { emptySpan, extendSpan } from './span.js';
 import { StormState, sweepPending } from './storm.js';
@@ -19,11 +20,11 @@ import { StormState, sweepPending } from './storm.js';
  *
  * How the daemon drives it (pure and synchronous: time comes only from the injected clock and
  * nothing is scheduled here):
- *   const throttle = new Throttle(config, clock);      // throws ConfigError (EX_CONFIG)
+ *   const throttle = new Throttle(config, clock);      // throws ThrottleSettingsError
  *   sink.send(throttle.offer({ seq, event }));         // per parsed refusal: results due now
  *   at throttle.nextDeadline(): sink.send(throttle.tick()), then re-arm the one timer
  *   commit checkpoints below min(throttle.oldestPendingSeq(), the sink's oldest held seq)
- *   SIGHUP: throttle.reconfigure(next)                 // throws ConfigError, keeps the old
+ *   SIGHUP: throttle.reconfigure(next)                 // throws ThrottleSettingsError, keeps the old
  *   shutdown: sink.send(throttle.flush())              // everything still folded
  * Every Alert is ready to send: host, service and output are checked and sanitised.
  *
@@ -55,6 +56,8 @@ import { StormState, sweepPending } from './storm.js';
 export interface ThrottleOptions {
   /** Nagios host for a result whose `{host}` gives no usable host name. Default: this machine's name. */
   readonly fallbackHost?: string;
+  /** What the transport's results may carry (its FieldLimits): names are checked and output cut to these. */
+  readonly limits: FieldLimits;
 }
 
 export interface ThrottleStats {
@@ -82,6 +85,22 @@ export interface ThrottleStats {
   /** Events whose `{host}` was unusable as a Nagios host name, reported under the fallback. */
   readonly hostFallbacks: number;
   readonly storms: number;
+}
+
+/** A source in its current window, for `wrapwatch status`. */
+export interface BusySource {
+  /** The address, or `prefix/len` for an IPv6 group. */
+  readonly address: string;
+  readonly daemon: string;
+  readonly service: string;
+  /** The syslog host that refused. */
+  readonly host: string;
+  /** Refusals since its window opened. */
+  readonly refusals: number;
+  /** Refusals folded, waiting for the window to close. */
+  readonly pending: number;
+  /** Epoch ms. */
+  readonly windowEndsAt: number;
 }
 
 interface Result {
@@ -112,11 +131,11 @@ export class Throttle {
   private readonly counts = { events: 0, refusals: 0, reported: 0, ignored: 0, deduplicated: 0, folded: 0, heldBack: 0, otherSources: 0 };
   private readonly results: Record<Alert['reason'], number> = { first: 0, 'follow-up': 0, storm: 0, overflow: 0, heartbeat: 0 };
 
-  /** Throws ConfigError when the configuration did not go through the loader's checks. */
-  constructor(config: ThrottleConfigView, clock: Clock, options: ThrottleOptions = {}) {
-    this.settings = compileThrottleSettings(config);
+  /** Throws ThrottleSettingsError when the configuration did not go through the config compile step. */
+  constructor(config: ThrottleInput, clock: Clock, options: ThrottleOptions) {
+    this.settings = settingsOf(config, options.limits);
     this.clock = clock;
-    this.destinations = new DestinationResolver(nagiosHostName(options.fallbackHost ?? hostname()) ?? 'localhost');
+    this.destinations = new DestinationResolver(nagiosHostName(options.fallbackHost ?? hostname(), options.limits) ?? 'localhost', options.limits);
     this.cap = new RateCap(this.settings.maxResultsPerMinute);
     this.pairs = new XinetdPairs(dedupCapacity(this.settings));
     this.heartbeats = new HeartbeatSchedule(this.settings.heartbeatMs);
@@ -184,12 +203,12 @@ export class Throttle {
   /**
    * SIGHUP: new rules, templates and limits for what comes next. Counts, open windows (with the
    * length they opened with), folded refusals, the cap's recent history and any storm are kept.
-   * Throws ConfigError and changes nothing when the configuration cannot be used.
+   * Throws ThrottleSettingsError and changes nothing when the configuration cannot be used.
    */
-  reconfigure(config: ThrottleConfigView): void {
-    const next = compileThrottleSettings(config);
+  reconfigure(config: ThrottleInput, limits: FieldLimits = this.settings.limits): void {
+    const next = settingsOf(config, limits);
     this.settings = next;
-    this.destinations.clear();
+    this.destinations.clear(next.limits);
     this.cap.resize(next.maxResultsPerMinute);
     this.pairs.resize(dedupCapacity(next));
     this.heartbeats.setInterval(next.heartbeatMs);
@@ -214,6 +233,10 @@ export class Throttle {
     };
   }
 
+  busiestSources(limit: number): BusySource[] {
+    return this.table.busiest(limit).map((e) => ({ address: e.address, daemon: e.daemon, service: e.service, host: e.host, refusals: e.windowRefusals, pending: e.pending, windowEndsAt: e.windowEnd }));
+  }
+
   private accept({ seq, event }: SequencedEvent, now: number, out: Alert[]): void {
     // A line stands for at least one refusal; the parser only produces positive integers.
     const count = Number.isSafeInteger(event.count) && event.count > 1 ? event.count : 1;
@@ -225,14 +248,14 @@ export class Throttle {
     if (refusals === 0) return;
 
     const s = this.settings;
-    const address = parseAddress(event.address);
-    const route = findRoute(s.rules, s.defaultRoute, event, address);
+    const peer = viewPeer(event.peer, event.client, s.ipv6Prefix);
+    const route = findRoute(s.rules, s.defaultRoute, event, peer.clientAddress);
     if (route.ignore) {
       this.counts.ignored += refusals;
       return;
     }
     const destination = this.destinations.resolve(route, event);
-    const addressKey = address === null ? event.address : address.family === 6 ? prefixKey(address, s.ipv6Prefix) : address.address;
+    const addressKey = peer.key;
     const service = event.service ?? event.daemon;
     // The syslog host is part of the key even when all results go to one Nagios host: the same
     // attacker refused by web1 and by web2 is two things a sysadmin wants to read about.
@@ -240,7 +263,7 @@ export class Throttle {
 
     const known = this.table.get(key);
     if (known !== undefined) {
-      this.table.addPending(known, seq, event, refusals);
+      this.table.addPending(known, seq, event, refusals, peer.text);
       this.counts.folded += refusals;
       return;
     }
@@ -251,11 +274,11 @@ export class Throttle {
       return;
     }
     const entry = this.table.create(
-      { key, destination, windowMs: route.windowMs, daemon: event.daemon, service, addressKey, address: event.address, client: event.client, host: event.host },
+      { key, destination, windowMs: route.windowMs, daemon: event.daemon, service, addressKey, address: peer.text, client: event.client, host: event.host },
       now,
     );
     if (!this.cap.allows(now)) {
-      this.table.addPending(entry, seq, event, refusals);
+      this.table.addPending(entry, seq, event, refusals, peer.text);
       this.counts.folded += refusals;
       this.holdBack(now);
       return;
@@ -263,6 +286,7 @@ export class Throttle {
     const span = emptySpan();
     extendSpan(span, seq, event);
     entry.reported = true;
+    entry.windowRefusals = refusals;
     this.emit(out, now, { destination, output: firstText(s.output, entry, refusals, span, s.zone), refusals, sources: 1, oldestSeq: seq, reason: 'first' });
   }
 
@@ -398,7 +422,7 @@ export class Throttle {
       host: destination.host,
       service: destination.service,
       status: destination.status,
-      output: withPerfdata(result.output, refusals, sources),
+      output: withPerfdata(result.output, refusals, sources, this.settings.limits),
       refusals,
       sources,
       oldestSeq: result.oldestSeq,

@@ -13,10 +13,14 @@
  *
  *   npm run build && node test/bench/daemon-latency-idle.mjs [--samples 200] [--rate 5] [--idle-seconds 60]
  */
+import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { spawn } from 'node:child_process';
 import { followLines, startDaemon, UNIT_NODE_OPTIONS } from './lib/daemon.mjs';
 import { median, percentile, procSample, sleep } from './lib/measure.mjs';
 
@@ -99,20 +103,30 @@ export async function measureLatency({ samples = 200, rate = 5, isolated = 30, g
 /** The yardstick for the daemon's idle memory: a Node process that only keeps a timer. */
 export const BARE_NODE = ['-e', 'setInterval(() => {}, 1e6)'];
 
-export async function measureIdle({ seconds = 60, settleSeconds = 5, progress = (s) => process.stderr.write(`${s}\n`) } = {}) {
-  const daemon = await startDaemon();
+/**
+ * `systemd: true` runs the daemon as the unit does: NOTIFY_SOCKET (a python3 stand-in for PID 1's
+ * socket), WatchdogSec=120s (a ping every 60 s, each a systemd-notify child) and the status file
+ * in RUNTIME_DIRECTORY (rewritten every 5 s); the CPU then includes the children's.
+ */
+export async function measureIdle({ seconds = 60, settleSeconds = 5, systemd = false, progress = (s) => process.stderr.write(`${s}\n`) } = {}) {
+  const fake = systemd ? await startFakeNotifySocket() : null;
+  const daemon = await startDaemon(fake === null ? {} : { env: { NOTIFY_SOCKET: fake.path, WATCHDOG_USEC: '120000000', RUNTIME_DIRECTORY: fake.dir } });
   // Started beside the daemon and sampled at the same moments.
   const bare = spawn(process.execPath, BARE_NODE, { stdio: 'ignore' });
   try {
     await sleep(settleSeconds * 1000);
     const before = procSample(daemon.pid);
+    const messagesBefore = fake?.messages() ?? 0;
     await sleep(seconds * 1000);
     const after = procSample(daemon.pid);
     const bareSample = procSample(bare.pid);
-    const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+    const cpuSeconds = after.cpuSeconds - before.cpuSeconds + (systemd ? after.childCpuSeconds - before.childCpuSeconds : 0);
+    const notifications = fake === null ? null : fake.messages() - messagesBefore;
     const result = {
       seconds,
       settleSeconds,
+      systemd,
+      notifications,
       cpuSeconds,
       cpuSecondsPerMinute: (cpuSeconds * 60) / seconds,
       rssKiB: after.rssKiB,
@@ -122,17 +136,42 @@ export async function measureIdle({ seconds = 60, settleSeconds = 5, progress = 
       rssVsBareNode: after.rssKiB / (bareSample?.rssKiB ?? NaN),
       nodeOptions: UNIT_NODE_OPTIONS,
     };
-    progress(`  idle: ${cpuSeconds.toFixed(2)} CPU s over ${seconds} s (start-up took ${before.cpuSeconds.toFixed(2)} CPU s), RSS ${(after.rssKiB / 1024).toFixed(1)} MiB; bare node ${(result.bareNodeRssKiB / 1024).toFixed(1)} MiB (${result.rssVsBareNode.toFixed(2)}x)`);
+    progress(`  idle${systemd ? ' (as under systemd: notify socket, watchdog 120 s, status file)' : ''}: ${cpuSeconds.toFixed(2)} CPU s over ${seconds} s${notifications === null ? '' : `, ${notifications} datagrams`} (start-up took ${before.cpuSeconds.toFixed(2)} CPU s), RSS ${(after.rssKiB / 1024).toFixed(1)} MiB; bare node ${(result.bareNodeRssKiB / 1024).toFixed(1)} MiB (${result.rssVsBareNode.toFixed(2)}x)`);
     return result;
   } finally {
     bare.kill('SIGTERM');
     await daemon.stop();
+    await fake?.stop();
   }
+}
+
+/** PID 1's notification socket, played by test/helpers/fake-notify-socket.py; counts datagrams. */
+async function startFakeNotifySocket() {
+  const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-bench-notify-'));
+  const path = join(dir, 'notify.sock');
+  const child = spawn('python3', [fileURLToPath(new URL('../helpers/fake-notify-socket.py', import.meta.url)), path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let lines = 0;
+  let listening;
+  const ready = new Promise((resolve) => (listening = resolve));
+  createInterface({ input: child.stdout }).on('line', (line) => (line.includes('"listening"') ? listening() : lines++));
+  await ready;
+  return {
+    path,
+    dir,
+    messages: () => lines,
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(child.pid, 'SIGTERM');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { samples: { type: 'string', default: '200' }, rate: { type: 'string', default: '5' }, 'idle-seconds': { type: 'string', default: '60' } } });
-  const latency = await measureLatency({ samples: Number(values.samples), rate: Number(values.rate) });
+  const latency = Number(values.samples) > 0 ? await measureLatency({ samples: Number(values.samples), rate: Number(values.rate) }) : null;
   const idle = Number(values['idle-seconds']) > 0 ? await measureIdle({ seconds: Number(values['idle-seconds']) }) : null;
-  console.log(JSON.stringify({ latency, idle }, null, 2));
+  const idleSystemd = Number(values['idle-seconds']) > 0 ? await measureIdle({ seconds: Number(values['idle-seconds']), systemd: true }) : null;
+  console.log(JSON.stringify({ latency, idle, idleSystemd }, null, 2));
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LineParser } from '../../src/parse/parser.js';
+import { clientAddressOf } from '../helpers/corpus.js';
 
 const GENERATOR = fileURLToPath(new URL('./generate-log.mjs', import.meta.url));
 const run = promisify(execFile);
@@ -54,7 +55,7 @@ describe('generate-log.mjs', () => {
     const found: string[] = [];
     lines.forEach((line, i) => {
       const result = parser.parseLine(line);
-      if (result.kind === 'refusal') found.push(`${i + 1}\t${result.event.kind}\t${result.event.address}\t${result.event.count}`);
+      if (result.kind === 'refusal') found.push(`${i + 1}\t${result.event.kind}\t${result.event.peer.kind === 'server-address' ? result.event.peer.serverAddress : clientAddressOf(result.event)}\t${result.event.count}`);
     });
     const truth = (await readFile(`${log}.truth.tsv`, 'utf8')).trim().split('\n');
     expect(found).toEqual(truth);

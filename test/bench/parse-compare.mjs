@@ -93,7 +93,7 @@ async function checkWrapwatch(log, truth) {
     }
     found.add(event.lineNumber);
     events += event.count;
-    if (expected.kind !== event.kind || expected.address !== event.address || expected.count !== event.count) wrong++;
+    if (expected.kind !== event.kind || expected.address !== (event.peer === "server-address" ? event.serverAddress : event.address) || expected.count !== event.count) wrong++;
   }
   return { trueLines: found.size, trueEvents: sumCounts(truth, found), reportedEvents: events, wrongFields: wrong, falseLines: falsePositives };
 }

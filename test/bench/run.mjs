@@ -230,6 +230,8 @@ async function main() {
     if (enabled('idle')) {
       log(`[${elapsed()}] daemon idle for ${settings.idleSeconds} s ...`);
       results.idle = await measureIdle({ seconds: settings.idleSeconds, progress: log });
+      log(`[${elapsed()}] daemon idle for ${settings.idleSeconds} s as under systemd ...`);
+      results.idleSystemd = await measureIdle({ seconds: settings.idleSeconds, systemd: true, progress: log });
     }
     if (enabled('storm')) {
       const runs = [];

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 const dist = resolve(process.env.WRAPWATCH_DIST ?? new URL('../../dist', import.meta.url).pathname);
 const { configFromObject } = await import(pathToFileURL(`${dist}/config/load.js`).href);
 const { Throttle } = await import(pathToFileURL(`${dist}/throttle/throttle.js`).href);
+const { NSCA_FIELD_LIMITS } = await import(pathToFileURL(`${dist}/sink/nsca/fields.js`).href);
 
 const gc = globalThis.gc;
 if (typeof gc !== 'function') process.stderr.write('note: run with node --expose-gc for heap figures\n');
@@ -44,18 +45,18 @@ function* mixedStream(count, sources) {
     const r = random();
     const time = new Date(clock.ms);
     if (r < 0.6) {
-      yield { kind: 'libwrap', time, utcOffsetMinutes: 0, host: 'web1', daemon: 'sshd', pid: 4000 + (i % 50), service: 'sshd', address: ipv4(source), family: 4, client: r < 0.1 ? `host${source}.corp.example` : null, count: r < 0.02 ? 5 : 1 };
+      yield { kind: 'libwrap', time, utcOffsetMinutes: 0, host: 'web1', daemon: 'sshd', pid: 4000 + (i % 50), service: 'sshd', peer: { kind: "client-address", address: ipv4(source), family: 4 }, client: r < 0.1 ? `host${source}.corp.example` : null, count: r < 0.02 ? 5 : 1 };
       i++;
     } else if (r < 0.85) {
-      const line = { time, utcOffsetMinutes: 0, host: 'web2', daemon: 'xinetd', pid: 12740, service: 'daytime-stream', address: ipv4(source), family: 4, client: null, count: 1 };
+      const line = { time, utcOffsetMinutes: 0, host: 'web2', daemon: 'xinetd', pid: 12740, service: 'daytime-stream', peer: { kind: "client-address", address: ipv4(source), family: 4 }, client: null, count: 1 };
       yield { ...line, kind: 'xinetd-libwrap' };
       yield { ...line, kind: 'xinetd-fail' };
       i += 2;
     } else if (r < 0.95) {
-      yield { kind: 'libwrap', time, utcOffsetMinutes: 0, host: 'web1', daemon: 'in.telnetd', pid: 5000, service: 'in.telnetd', address: `2001:db8:${(source & 0xfff).toString(16)}::${(i & 0xff).toString(16)}`, family: 6, client: null, count: 1 };
+      yield { kind: 'libwrap', time, utcOffsetMinutes: 0, host: 'web1', daemon: 'in.telnetd', pid: 5000, service: 'in.telnetd', peer: { kind: "client-address", address: `2001:db8:${(source & 0xfff).toString(16)}::${(i & 0xff).toString(16)}`, family: 6 }, client: null, count: 1 };
       i++;
     } else {
-      yield { kind: 'stunnel', time, utcOffsetMinutes: 0, host: 'gw', daemon: 'stunnel', pid: null, service: 'https', address: ipv4(source ^ 0x55), family: 4, client: null, count: 1 };
+      yield { kind: 'stunnel', time, utcOffsetMinutes: 0, host: 'gw', daemon: 'stunnel', pid: null, service: 'https', peer: { kind: "client-address", address: ipv4(source ^ 0x55), family: 4 }, client: null, count: 1 };
       i++;
     }
   }
@@ -65,13 +66,13 @@ function* mixedStream(count, sources) {
 function* distinctStream(count) {
   for (let i = 0; i < count; i++) {
     if ((i & 0x3ff) === 0) clock.ms += 1;
-    yield { kind: 'libwrap', time: new Date(clock.ms), utcOffsetMinutes: 0, host: 'web1', daemon: 'sshd', pid: 4242, service: 'sshd', address: ipv4(i), family: 4, client: null, count: 1 };
+    yield { kind: 'libwrap', time: new Date(clock.ms), utcOffsetMinutes: 0, host: 'web1', daemon: 'sshd', pid: 4242, service: 'sshd', peer: { kind: "client-address", address: ipv4(i), family: 4 }, client: null, count: 1 };
   }
 }
 
 async function run(name, doc, stream) {
   clock.ms = START;
-  const throttle = new Throttle(await config(doc), clock, { fallbackHost: 'monitor' });
+  const throttle = new Throttle(await config(doc), clock, { fallbackHost: 'monitor', limits: NSCA_FIELD_LIMITS });
   let events = 0;
   let results = 0;
   let seq = 0;

@@ -1,13 +1,15 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { loadCorpus } from '../helpers/corpus.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
+
+const makeTempDir = tempDirs();
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'wrapwatch-parse-'));
+  dir = await makeTempDir('wrapwatch-parse-');
 });
 
 describe('wrapwatch parse (the built CLI as a process)', () => {
@@ -26,6 +28,25 @@ describe('wrapwatch parse (the built CLI as a process)', () => {
       expect(o.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
     });
     expect(run.stderr).toMatch(new RegExp(`^wrapwatch parse: ${corpus.length} lines read, ${expected.length} refusals \\(`));
+  });
+
+  it('reports tftpd-hpa with the server address apart from the unknown client, inetd name-only lines, and empty tags (issue 13)', async () => {
+    const corpus = loadCorpus().filter((c) => c.file === 'cases-daemons-2026-11-30.jsonl');
+    const run = await runCli(['parse', '--json', '--timezone', 'UTC'], { stdin: corpus.map((c) => c.line).join('\n') + '\n' });
+    expect(run.code).toBe(0);
+    const objects = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const expected = corpus.filter((c) => c.expect !== null);
+    expect(objects).toHaveLength(expected.length);
+    objects.forEach((o, i) => expect(o).toMatchObject({ ...expected[i]?.expect, peer: expected[i]?.expect?.peer ?? 'client-address' }));
+    const tftp = objects.find((o) => o.kind === 'tftpd');
+    expect(tftp).toMatchObject({ peer: 'server-address', address: null, family: null, serverAddress: '0.0.0.0' });
+    // Every line with a refusal phrase is either reported or counted under why it was not.
+    const notReported = corpus.length - expected.length;
+    expect(notReported).toBe(6);
+    expect(run.stderr).toContain(`${corpus.length} lines read, ${expected.length} refusals`);
+    expect(run.stderr).toContain('0 unknown-header, 0 bad-tag, 0 missing-pid, 3 invalid-address, 3 not-a-refusal');
+    const text = await runCli(['parse', '--timezone', 'UTC'], { stdin: corpus.slice(0, 1).map((c) => c.line).join('\n') + '\n' });
+    expect(text.stdout).toMatch(/ in\.tftpd\[6858\] tftpd service=in\.tftpd address=unknown server_address=0\.0\.0\.0\n$/);
   });
 
   it('reads standard input and prints readable lines without --json', async () => {
@@ -74,6 +95,12 @@ describe('wrapwatch parse (the built CLI as a process)', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`cannot read ${join(dir, 'absent')}: no such file`);
     expect(run.stdout).toContain('address=1.2.3.4');
+  });
+
+  it('on a missing log says where logs are and points a new user at the sample log (README used /var/log/auth.log)', async () => {
+    const run = await runCli(['parse', join(dir, 'auth.log')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot read .*auth\.log: no such file \((this machine logs to \/var\/log\/|syslog writes refusals to \/var\/log\/auth\.log).*to try wrapwatch: fixtures\/sample-auth\.log in the source tree\)/);
   });
 
   it('rejects an unknown time zone and an unknown flag with exit 2', async () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, SEND_NSCA_BINARY, startNscaServer, withoutTimestamp, writeSendNscaConfig, type NscaServer } from '../helpers/nsca-server.js';
+import { startWedgedReceiver } from '../helpers/wedged-receiver.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
 const PASSWORD = 'correct horse battery staple';
@@ -254,6 +255,33 @@ describe('failures are visible', () => {
     expect(result.stderr).toMatch(/timed out after 1 s waiting for its greeting/);
     expect(result.ms).toBeGreaterThanOrEqual(1000);
     expect(result.ms).toBeLessThan(8000);
+  });
+
+  for (const method of [1, 3, 14]) {
+    it(`method ${method}: one result with a wrong password: exit 2, nothing confirmed, nothing lands`, async () => {
+      const nsca = await server(method, 'the real password');
+      const result = await wrapwatchSend([...target(nsca), '-c', await clientConfig(method, 'a wrong password')], 'firestorm\tTCP Wrappers\t2\tDenied sshd from 192.0.2.7\n');
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/password or encryption method/);
+      expect(result.stderr).toMatch(/1 of 1 result\(s\) written, 0 confirmed/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await nsca.readCommandFile()).toEqual([]);
+    });
+  }
+
+  it('a receiver that takes the results but never confirms them: exit 2 after -to, saying how many were written and confirmed', async () => {
+    const wedged = await startWedgedReceiver();
+    try {
+      const result = await wrapwatchSend(['-H', '127.0.0.1', '-p', String(wedged.port), '-to', '1', '-c', await clientConfig(1)], SERVICE_AND_HOST);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/NSCA receiver took 2 results but did not confirm reading them within 1 s: overloaded or wedged\? 2 of 2 result\(s\) written, 0 confirmed\./);
+      expect(result.ms).toBeGreaterThanOrEqual(1000);
+      expect(result.ms).toBeLessThan(8000);
+    } finally {
+      await wedged.stop();
+    }
   });
 
   it('a config file that cannot be read: exit 2', async () => {

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { LineParser } from '../../src/parse/parser.js';
 import type { RefusalEvent } from '../../src/types.js';
-import { fixturePath, type CorpusExpectation } from '../helpers/corpus.js';
+import { clientAddressOf, fixturePath, type CorpusExpectation } from '../helpers/corpus.js';
 import { createWorkspace, startDaemon, testConfig, writeConfig, useE2eLifecycle } from '../helpers/daemon-process.js';
 
 useE2eLifecycle();
@@ -42,7 +42,7 @@ function withoutXinetdPairs(events: readonly RefusalEvent[]): number[] {
   const waiting = new Map<string, { kind: string; remaining: number; timeMs: number }>();
   return events.map((event) => {
     if (event.kind !== 'xinetd-libwrap' && event.kind !== 'xinetd-fail') return event.count;
-    const key = `${event.host} ${event.pid} ${event.service} ${event.address}`;
+    const key = `${event.host} ${event.pid} ${event.service} ${clientAddressOf(event)}`;
     const timeMs = event.time.getTime();
     const other = waiting.get(key);
     let paired = 0;
@@ -84,7 +84,7 @@ describe('wrapwatch run --dry-run', () => {
       const result = parser.parseLine(c.line);
       if (result.kind !== 'refusal') throw new Error(`labelled as a refusal but not parsed as one: ${c.line}`);
       const label = c.expect as CorpusExpectation;
-      expect([result.event.daemon, result.event.service, result.event.address, result.event.host]).toEqual([label.daemon, label.service, label.address, label.host]);
+      expect([result.event.daemon, result.event.service, clientAddressOf(result.event), result.event.host]).toEqual([label.daemon, label.service, label.address, label.host]);
       return result.event;
     });
     const newRefusals = withoutXinetdPairs(events);
@@ -92,7 +92,7 @@ describe('wrapwatch run --dry-run', () => {
     events.forEach((event, i) => {
       const n = newRefusals[i] ?? 0;
       if (n === 0) return;
-      const key = sourceKey(event.host, event.daemon, event.service ?? event.daemon, event.address);
+      const key = sourceKey(event.host, event.daemon, event.service ?? event.daemon, clientAddressOf(event) ?? "");
       expected.set(key, (expected.get(key) ?? 0) + n);
     });
     const totalRefusals = events.reduce((sum, e) => sum + e.count, 0);

@@ -9,8 +9,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'smol-toml';
 import { afterEach, beforeAll } from 'vitest';
 import { assertBuilt } from './built-dist.js';
@@ -183,9 +184,37 @@ export interface StartOptions {
   readonly dryRun?: boolean;
   /** Added to the environment (TZ=UTC, and JOURNAL_STREAM removed, unless set here). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Working directory (relative paths in the config are relative to it). */
+  readonly cwd?: string;
+  /** Run as this uid/gid through setpriv (the test must run as root; see `canDropPrivileges`). */
+  readonly user?: { readonly uid: number; readonly gid: number };
   /** The program that is wrapwatch, with its leading arguments; default: this node with dist/cli/main.js (the packaging tests run the installed one). */
   readonly command?: readonly [string, ...string[]];
 }
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+/** Whether any user can reach `path` (every parent searchable) and read (or run) it. */
+function openToOthers(path: string): boolean {
+  try {
+    if ((statSync(path).mode & 0o005) === 0) return false;
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+      if (dir === dirname(dir)) return true;
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True where a test may start the daemon as another user: root, util-linux's setpriv, and a
+ * checkout and node that other users can read (not so under a 0700 /root, for example).
+ */
+export const canDropPrivileges = process.getuid?.() === 0 && SETPRIV !== undefined && openToOthers(CLI) && openToOthers(process.execPath);
+
+/** nobody/nogroup on Debian. */
+export const NOBODY = { uid: 65534, gid: 65534 } as const;
 
 /** One running `wrapwatch run`. */
 export class DaemonProcess {
@@ -311,10 +340,18 @@ export function startDaemon(options: StartOptions): DaemonProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC' };
   // The test runner itself may run under systemd: the plain JSON format is the default here.
   delete env.JOURNAL_STREAM;
+  // Nor may it talk to the runner's own service manager or write into its runtime directory.
+  for (const name of ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'RUNTIME_DIRECTORY']) delete env[name];
   Object.assign(env, options.env ?? {});
   const [program, ...leading] = options.command ?? [process.execPath, CLI];
   const args = [...leading, 'run', '--config', options.configFile, ...(options.dryRun ? ['--dry-run'] : [])];
-  const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const user = options.user;
+  // setpriv execs the program in place: the pid is still its own.
+  const [command, argv] =
+    user === undefined || SETPRIV === undefined
+      ? [program, args]
+      : [SETPRIV, [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', program, ...args]];
+  const child = spawn(command, argv, { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`cannot start ${program} ${args.join(' ')}`);
   track(child, pid);
@@ -349,7 +386,7 @@ export async function startReceiver(options?: NscaServerOptions): Promise<NscaSe
  * daemons and receivers a test started are stopped (by pid) after it, even when it failed.
  */
 export function useE2eLifecycle(): void {
-  beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config']));
+  beforeAll(() => assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config', 'status']));
   afterEach(async () => {
     await cleanupDaemons();
     await Promise.all(receivers.splice(0).map((s) => s.stop()));

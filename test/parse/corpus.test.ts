@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { LineParser } from '../../src/parse/parser.js';
 import { loadCorpus } from '../helpers/corpus.js';
+import type { RefusalPeer } from '../../src/types.js';
+
+/** The peer as the corpus labels it: address/family only for a client address. */
+function corpusPeer(peer: RefusalPeer, client: string | null): Record<string, unknown> {
+  switch (peer.kind) {
+    case 'client-address':
+      return { address: peer.address, family: peer.family };
+    case 'server-address':
+      return { address: null, family: null, peer: peer.kind, serverAddress: peer.serverAddress };
+    case 'name-only':
+      return { address: null, family: null, peer: peer.kind, client };
+  }
+}
 
 // The corpus was captured on 2026-11-21 (UTC); traditional headers take their year from "now".
 const parser = new LineParser({ timeZone: 'UTC', now: () => Date.parse('2026-11-21T16:00:00Z') });
@@ -21,8 +34,9 @@ describe('the labelled corpus of real libwrap lines', () => {
     }
     expect(result.kind, c.line).toBe('refusal');
     if (result.kind !== 'refusal') return;
-    const { daemon, service, address, family, pid, host } = result.event;
-    expect({ daemon, service, address, family, pid, host }).toEqual(c.expect);
+    const { daemon, service, pid, host, peer, client } = result.event;
+    const labelled = { daemon, service, pid, host, ...corpusPeer(peer, client) };
+    expect(labelled).toEqual(c.expect);
     expect(result.event.count).toBe(1);
   });
 });

@@ -3,9 +3,16 @@ import { LineParser, type ParseResult } from '../../src/parse/parser.js';
 import type { JournalRecord, RefusalEvent } from '../../src/types.js';
 
 const parser = new LineParser({ timeZone: 'UTC', now: () => Date.parse('2026-11-21T16:00:00Z') });
-const event = (line: string): RefusalEvent | null => {
+/** The event, with a client-address peer also spread as `address`/`family` for short expectations. */
+const event = (line: string): (RefusalEvent & { address?: string; family?: 4 | 6 }) | null => {
   const r: ParseResult = parser.parseLine(line);
-  return r.kind === 'refusal' ? r.event : null;
+  if (r.kind !== 'refusal') return null;
+  const peer = r.event.peer;
+  return peer.kind === 'client-address' ? { ...r.event, address: peer.address, family: peer.family } : r.event;
+};
+const reason = (line: string) => {
+  const r = parser.parseLine(line);
+  return r.kind === 'not-reported' ? r.reason : r.kind;
 };
 const H = 'Nov 21 15:39:32 vm';
 
@@ -40,7 +47,38 @@ describe('refusal formats', () => {
     expect(event(`${H} socat[6]: W refusing connection from AF=10 [0000:0000:0000:0000:0000:ffff:7f00:0001]:5 due to tcpwrapper option`)).toMatchObject({ address: '127.0.0.1', family: 4 });
     expect(event(`${H} socat[6]: W refusing connection from AF=2 1.2.3.4.5:1 due to tcpwrapper option`)).toBeNull();
     expect(event(`${H} inetd[3]: refused connection from 10.9.8.7, service ftp (tcp)`)).toMatchObject({ kind: 'inetd', service: 'ftp', address: '10.9.8.7' });
-    expect(event(`${H} in.tftpd[3]: connection refused from 10.9.8.7`)).toMatchObject({ kind: 'tftpd', service: 'in.tftpd', address: '10.9.8.7' });
+  });
+
+  // tftpd-hpa 5.2 logs inet_ntop(myaddr): the address the request came in on, its own.
+  it('tftpd-hpa: the logged address is the server\'s; the client is unknown, never an address', () => {
+    for (const [logged, family] of [['0.0.0.0', 4], ['127.0.0.1', 4], ['::', 6], ['198.51.100.1', 4]] as const) {
+      const e = event(`${H} in.tftpd[6858]: connection refused from ${logged}`);
+      expect(e).toMatchObject({ kind: 'tftpd', daemon: 'in.tftpd', service: 'in.tftpd', client: null, peer: { kind: 'server-address', serverAddress: logged, family } });
+      expect(e).not.toHaveProperty('address');
+    }
+    expect(reason(`${H} in.tftpd[6858]: connection refused from ???`)).toBe('invalid-address');
+  });
+
+  it('openbsd-inetd: an address, or only the client text (name, user@host) with the address unknown', () => {
+    expect(event(`${H} inetd[3]: refused connection from 10.9.8.7, service ftp (tcp)`)).toMatchObject({ kind: 'inetd', service: 'ftp', address: '10.9.8.7', client: null });
+    expect(event(`${H} inetd[6828]: refused connection from localhost, service 17 (tcp6)`)).toMatchObject({ kind: 'inetd', service: '17', client: 'localhost', peer: { kind: 'name-only' } });
+    expect(event(`${H} inetd[6830]: refused connection from evil.example, service qotd (tcp)`)).toMatchObject({ client: 'evil.example', peer: { kind: 'name-only' } });
+    expect(event(`${H} inetd[6831]: refused connection from root@6.6.6.6@127.0.0.5, service qotd (tcp)`)).toMatchObject({ client: 'root@6.6.6.6@127.0.0.5', peer: { kind: 'name-only' } });
+    expect(event(`${H} inetd[6831]: refused connection from #033[31m\u00e9vil, service qotd (tcp)`)?.client).toBe('#033[31m?vil');
+  });
+
+  it('an empty tag (tcpd under xinetd with NAMEINARGS) is one refusal in every header format', () => {
+    const lines = [
+      'Nov 30 00:02:34 vm [6811]: refused connect from 127.0.0.3 (127.0.0.3)',
+      '2026-11-30T00:02:34.750026+00:00 vm [6811]: refused connect from 127.0.0.3 (127.0.0.3)',
+      '<28>1 2026-11-30T00:02:34.750026+00:00 vm - 6811 - -  refused connect from 127.0.0.3 (127.0.0.3)',
+    ];
+    for (const line of lines) {
+      expect(event(line), line).toMatchObject({ kind: 'libwrap', daemon: '', service: null, pid: 6811, address: '127.0.0.3', host: 'vm' });
+    }
+    // Without a pid an empty tag is no header at all.
+    expect(reason('Nov 30 00:02:34 vm : refused connect from 127.0.0.3 (127.0.0.3)')).toBe('unknown-header');
+    expect(reason('<28>1 2026-11-30T00:02:34.750026+00:00 vm - - - -  refused connect from 127.0.0.3 (127.0.0.3)')).toBe('missing-pid');
   });
 
   it('reads rsyslog "message repeated N times" as N refusals', () => {
@@ -79,9 +117,13 @@ describe('attacker text and forgeries (shared notes)', () => {
     expect(e?.client?.startsWith('?[31m?vil')).toBe(true);
   });
 
-  it('counts a refusal phrase without a known header as unknown-header, and chatter as nothing', () => {
-    expect(parser.parseLine('garbage refused connect from 1.2.3.4 (1.2.3.4)').kind).toBe('unknown-header');
-    expect(parser.parseLine(`${H} sshd[1]: Accepted publickey for root from 127.0.0.1 port 1 ssh2`).kind).toBe('none');
+  it('says why each line with a refusal phrase is not reported, and passes chatter as nothing', () => {
+    expect(reason('garbage refused connect from 1.2.3.4 (1.2.3.4)')).toBe('unknown-header');
+    expect(reason(`${H} sshd: refused connect from 6.6.6.6 (6.6.6.6)`)).toBe('missing-pid');
+    expect(reason(`${H} in.wraptest[1]: refused connect from x (127.0.0.256)`)).toBe('invalid-address');
+    expect(reason(`${H} sshd[12604]: Invalid user refused connect from 6.6.6.6 (6.6.6.6) from 127.0.0.1 port 35416`)).toBe('not-a-refusal');
+    expect(reason(`${H} nrpe[5]: Connection refused by TCP wrapper`)).toBe('not-a-refusal');
+    expect(reason(`${H} sshd[1]: Accepted publickey for root from 127.0.0.1 port 1 ssh2`)).toBe('none');
   });
 
   it('stays linear on adversarial near-misses (a catastrophic regex would never return)', () => {
@@ -101,12 +143,15 @@ describe('journal entries', () => {
 
   it('take header fields from journald', () => {
     const r = parser.parseJournal(entry({}));
-    expect(r.kind === 'refusal' && r.event).toMatchObject({ daemon: 'sshd', pid: 4242, host: 'vm', address: '6.6.6.6' });
+    expect(r.kind === 'refusal' && r.event).toMatchObject({ daemon: 'sshd', pid: 4242, host: 'vm', peer: { kind: 'client-address', address: '6.6.6.6' } });
   });
 
   it('apply the same pid and identifier rules as files', () => {
-    expect(parser.parseJournal(entry({ pid: null })).kind).toBe('none');
-    expect(parser.parseJournal(entry({ identifier: 'ss hd' })).kind).toBe('none');
-    expect(parser.parseJournal(entry({ message: 'Invalid user refused connect from 6.6.6.6 (6.6.6.6) from 1.1.1.1' })).kind).toBe('none');
+    const why = (r: ParseResult) => (r.kind === 'not-reported' ? r.reason : r.kind);
+    expect(why(parser.parseJournal(entry({ pid: null })))).toBe('missing-pid');
+    expect(why(parser.parseJournal(entry({ identifier: 'ss hd' })))).toBe('bad-tag');
+    // An empty identifier is the journal's empty tag: the same refusal as in the file formats.
+    expect(parser.parseJournal(entry({ identifier: '' }))).toMatchObject({ kind: 'refusal', event: { daemon: '', service: null } });
+    expect(why(parser.parseJournal(entry({ message: 'Invalid user refused connect from 6.6.6.6 (6.6.6.6) from 1.1.1.1' })))).toBe('not-a-refusal');
   });
 });

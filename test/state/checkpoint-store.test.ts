@@ -99,12 +99,13 @@ describe('CheckpointStore', () => {
     expect(logger.messages('warn').some((m) => m.includes('incomplete'))).toBe(true);
   });
 
-  it('moves a corrupt file aside, logs an error and starts without checkpoints', async () => {
+  it('moves a corrupt file aside, logs an error and says the logs are read from their beginning (the safe side)', async () => {
     writeFileSync(join(dir, 'checkpoints.json'), '{"version":1,"sources":{"/var/log/secure":{"kind":"file","offset":-3}}}');
     const { store: s, logger } = store();
     expect((await s.load()).size).toBe(0);
     expect(readdirSync(dir).some((n) => n.startsWith('checkpoints.json.corrupt-'))).toBe(true);
-    expect(logger.messages('error')[0]).toMatch(/unusable.*start_at applies/);
+    expect(logger.messages('error')[0]).toMatch(/unusable.*reading every log from its beginning/);
+    expect(s.foundCorrupt()).toBe(true);
     // And it can commit again afterwards.
     await s.commit([['/var/log/secure', filePos(1)]]);
     expect((await store().store.load()).get('/var/log/secure')).toEqual(filePos(1));

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { LineParser } from '../../src/parse/parser.js';
 import { XinetdPairs } from '../../src/throttle/dedup.js';
-import type { RefusalEvent } from '../../src/types.js';
-import { FakeClock, Harness, refusal } from './throttle-harness.js';
+import { FakeClock, Harness, refusal, type RefusalFields } from './throttle-harness.js';
 
 const clock = new FakeClock();
-const libwrap = (fields: Partial<RefusalEvent> = {}) =>
+const libwrap = (fields: RefusalFields = {}) =>
   refusal(clock, { kind: 'xinetd-libwrap', daemon: 'xinetd', service: 'daytime-stream', pid: 12740, address: '127.0.0.1', ...fields });
-const fail = (fields: Partial<RefusalEvent> = {}) => libwrap({ kind: 'xinetd-fail', ...fields });
+const fail = (fields: RefusalFields = {}) => libwrap({ kind: 'xinetd-fail', ...fields });
 const at = (ms: number) => new Date(clock.now() + ms);
 
 describe('xinetd pair deduplication', () => {

@@ -1,3 +1,4 @@
+import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 import { describe, expect, it } from 'vitest';
 import { TimeZoneResolver } from '../../src/parse/time.js';
 import { formatEventTime, heartbeatText, withPerfdata } from '../../src/throttle/messages.js';
@@ -20,7 +21,7 @@ describe('result texts', () => {
   });
 
   it('always end in perfdata', () => {
-    expect(withPerfdata('x', 3, 2)).toBe('x | refusals=3 sources=2');
+    expect(withPerfdata('x', 3, 2, NSCA_FIELD_LIMITS)).toBe('x | refusals=3 sources=2');
     expect(heartbeatText(300)).toBe('OK: no refusals reported in the last 300s; wrapwatch is running');
   });
 });

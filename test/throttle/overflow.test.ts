@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RefusalEvent } from '../../src/types.js';
-import { Harness, perfdata } from './throttle-harness.js';
+import { clientPeer, Harness, perfdata } from './throttle-harness.js';
 
 const ipv4 = (n: number) => `${10 + ((n >>> 24) & 0x7f)}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
 
@@ -27,10 +27,10 @@ describe('the "other sources" bucket', () => {
     const h = await Harness.create({ throttle: { max_tracked_sources: 1000, window_seconds: 3600, max_results_per_minute: 100_000 } });
     const base: RefusalEvent = {
       kind: 'libwrap', time: new Date(h.clock.now()), utcOffsetMinutes: 0, host: 'web1', daemon: 'sshd', pid: 1,
-      service: 'sshd', address: '', family: 4, client: null, count: 1,
+      service: 'sshd', peer: clientPeer(''), client: null, count: 1,
     };
     const started = performance.now();
-    for (let i = 0; i < 1_000_000; i++) h.throttle.offer({ seq: i + 1, event: { ...base, address: ipv4(i) } });
+    for (let i = 0; i < 1_000_000; i++) h.throttle.offer({ seq: i + 1, event: { ...base, peer: clientPeer(ipv4(i)) } });
     const elapsed = performance.now() - started;
     expect(h.throttle.stats()).toMatchObject({ trackedKeys: 1000, refusals: 1_000_000, otherSources: 999_000, pending: 999_000, dedupWaiting: 0 });
 

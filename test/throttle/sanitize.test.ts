@@ -1,3 +1,4 @@
+import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 import { describe, expect, it } from 'vitest';
 import { nagiosHostName, sanitizeField, serviceProblem, truncateUtf8 } from '../../src/throttle/sanitize.js';
 import { Harness } from './throttle-harness.js';
@@ -32,21 +33,21 @@ describe('sanitising substituted values', () => {
 
 describe('Nagios host names', () => {
   it('accepts real host names and addresses', () => {
-    for (const name of ['web1', 'web1.example.com', '192.0.2.1', '2001:db8::1', 'host_with-dash']) expect(nagiosHostName(name)).toBe(name);
+    for (const name of ['web1', 'web1.example.com', '192.0.2.1', '2001:db8::1', 'host_with-dash']) expect(nagiosHostName(name, NSCA_FIELD_LIMITS)).toBe(name);
   });
 
   it('refuses, never repairs, anything NSCA or Nagios would misread', () => {
     for (const name of ['', 'h;x', 'a b', 'tab\there', 'new\nline', 'x'.repeat(64), 'pipe|x', 'quote"x', 'ümlaut', 'back\\slash', 'paren(x)']) {
-      expect(nagiosHostName(name)).toBeNull();
+      expect(nagiosHostName(name, NSCA_FIELD_LIMITS)).toBeNull();
     }
-    expect(nagiosHostName('x'.repeat(63))).toBe('x'.repeat(63));
+    expect(nagiosHostName('x'.repeat(63), NSCA_FIELD_LIMITS)).toBe('x'.repeat(63));
   });
 
   it('service descriptions: no ";" or control characters, at most 127 bytes', () => {
-    expect(serviceProblem('TCP Wrappers')).toBeNull();
-    expect(serviceProblem('a;b')).toMatch(/";"/);
-    expect(serviceProblem('a\nb')).toMatch(/control/);
-    expect(serviceProblem('é'.repeat(64))).toMatch(/127 bytes/);
+    expect(serviceProblem('TCP Wrappers', NSCA_FIELD_LIMITS)).toBeNull();
+    expect(serviceProblem('a;b', NSCA_FIELD_LIMITS)).toMatch(/";"/);
+    expect(serviceProblem('a\nb', NSCA_FIELD_LIMITS)).toMatch(/control/);
+    expect(serviceProblem('é'.repeat(64), NSCA_FIELD_LIMITS)).toMatch(/127 bytes/);
   });
 
   it('cuts UTF-8 text on character boundaries', () => {

@@ -1,3 +1,4 @@
+import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { configFromObject } from '../../src/config/load.js';
@@ -49,6 +50,6 @@ describe('throttle settings in the config loader', () => {
         { daemons: 'sshd', clients: 'ALL', status: 2, service: 'TCP Wrappers ssh', window_seconds: 300 },
       ],
     });
-    expect(throttleConfigProblems(cfg)).toEqual([]);
+    expect(throttleConfigProblems(cfg, NSCA_FIELD_LIMITS)).toEqual([]);
   });
 });

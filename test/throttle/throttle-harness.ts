@@ -1,6 +1,10 @@
 import { configFromObject, type Config } from '../../src/config/load.js';
+import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 import { Throttle, type ThrottleOptions } from '../../src/throttle/throttle.js';
-import type { Alert, Clock, RefusalEvent } from '../../src/types.js';
+import type { Alert, Clock, RefusalEvent, RefusalPeer } from '../../src/types.js';
+
+/** The throttle's options; the limits default to NSCA's, the transport of these tests. */
+type HarnessOptions = Omit<ThrottleOptions, 'limits'> & Partial<Pick<ThrottleOptions, 'limits'>>;
 
 /** A clock the test moves by hand. */
 export class FakeClock implements Clock {
@@ -23,8 +27,17 @@ export function config(doc: Record<string, unknown> = {}): Promise<Config> {
   );
 }
 
+/** Event fields for tests: `address` (with `family` guessed from it) stands for a client-address peer. */
+export type RefusalFields = Partial<RefusalEvent> & { readonly address?: string; readonly family?: 4 | 6 };
+
+/** The client-address peer most tests mean by an address. */
+export function clientPeer(address: string, family?: 4 | 6): RefusalPeer {
+  return { kind: 'client-address', address, family: family ?? (address.includes(':') ? 6 : 4) };
+}
+
 /** A refusal as the parser would produce it; times follow the fake clock unless given. */
-export function refusal(clock: FakeClock, fields: Partial<RefusalEvent> = {}): RefusalEvent {
+export function refusal(clock: FakeClock, input: RefusalFields = {}): RefusalEvent {
+  const { address, family, ...fields } = input;
   return {
     kind: 'libwrap',
     time: new Date(clock.now()),
@@ -33,11 +46,11 @@ export function refusal(clock: FakeClock, fields: Partial<RefusalEvent> = {}): R
     daemon: 'sshd',
     pid: 4242,
     service: 'sshd',
-    address: '198.51.100.7',
-    family: 4,
+    peer: clientPeer('198.51.100.7', 4),
     client: null,
     count: 1,
     ...fields,
+    ...(address !== undefined ? { peer: clientPeer(address, family) } : {}),
   };
 }
 
@@ -51,16 +64,16 @@ export class Harness {
   seq = 0;
   offeredRefusals = 0;
 
-  constructor(cfg: Config, options: ThrottleOptions = { fallbackHost: 'wrapwatch-fallback' }, clock = new FakeClock()) {
+  constructor(cfg: Config, options: HarnessOptions = { fallbackHost: 'wrapwatch-fallback' }, clock = new FakeClock()) {
     this.clock = clock;
-    this.throttle = new Throttle(cfg, clock, options);
+    this.throttle = new Throttle(cfg, clock, { limits: NSCA_FIELD_LIMITS, ...options });
   }
 
-  static async create(doc: Record<string, unknown> = {}, options?: ThrottleOptions): Promise<Harness> {
+  static async create(doc: Record<string, unknown> = {}, options?: HarnessOptions): Promise<Harness> {
     return new Harness(await config(doc), options);
   }
 
-  offer(fields: Partial<RefusalEvent> = {}): Alert[] {
+  offer(fields: RefusalFields = {}): Alert[] {
     const event = refusal(this.clock, fields);
     this.offeredRefusals += event.count;
     return this.keep(this.throttle.offer({ seq: ++this.seq, event }));

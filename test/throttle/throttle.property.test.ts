@@ -1,9 +1,10 @@
+import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/load.js';
 import { Throttle } from '../../src/throttle/throttle.js';
 import type { Alert, RefusalEvent, RefusalKind } from '../../src/types.js';
-import { config, FakeClock, perfdata } from './throttle-harness.js';
+import { clientPeer, config, FakeClock, perfdata } from './throttle-harness.js';
 
 /** Configurations the random runs pick from: tiny limits so caps, storms and overflow all happen. */
 const SHAPES = [
@@ -88,7 +89,7 @@ function checkAlert(alert: Alert, seqBefore: number | null, lastSeq: number): vo
 
 function play(run: Run): { throttle: Throttle; timeline: (Alert & { at: number })[]; offered: number; reconfigured: boolean } {
   const clock = new FakeClock();
-  const throttle = new Throttle(configs[run.shape]!, clock, { fallbackHost: 'fallback' });
+  const throttle = new Throttle(configs[run.shape]!, clock, { fallbackHost: 'fallback', limits: NSCA_FIELD_LIMITS });
   const timeline: (Alert & { at: number })[] = [];
   let seq = 0;
   let offered = 0;
@@ -121,8 +122,7 @@ function play(run: Run): { throttle: Throttle; timeline: (Alert & { at: number }
         daemon: s.kind.startsWith('xinetd') ? 'xinetd' : s.daemon,
         pid: s.pid,
         service: s.service,
-        address: s.address,
-        family: s.address.includes(':') ? 6 : 4,
+        peer: clientPeer(s.address),
         client: s.client,
         count: s.count,
       };
@@ -131,7 +131,7 @@ function play(run: Run): { throttle: Throttle; timeline: (Alert & { at: number }
     } else if (s.type === 'pair') {
       const line = (kind: RefusalKind, skewMs: number): RefusalEvent => ({
         kind, time: new Date(clock.now() + skewMs), utcOffsetMinutes: 0, host: 'web1', daemon: 'xinetd', pid: s.pid,
-        service: 'daytime-stream', address: s.address, family: s.address.includes(':') ? 6 : 4, client: null, count: s.count,
+        service: 'daytime-stream', peer: clientPeer(s.address), client: null, count: s.count,
       });
       const kinds: RefusalKind[] = s.failFirst ? ['xinetd-fail', 'xinetd-libwrap'] : ['xinetd-libwrap', 'xinetd-fail'];
       // A lonely line has no partner (log_on_failure without HOST, or the other line went elsewhere).

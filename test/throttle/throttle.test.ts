@@ -1,7 +1,8 @@
+import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.js';
+import { ThrottleSettingsError } from '../../src/throttle/settings-error.js';
 import { Throttle } from '../../src/throttle/throttle.js';
-import { config, FakeClock, Harness, perfdata } from './throttle-harness.js';
+import { clientPeer, config, FakeClock, Harness, perfdata } from './throttle-harness.js';
 
 const T0 = '2026-11-21T15:00:00+00:00';
 
@@ -156,7 +157,7 @@ describe('checkpoint bookkeeping', () => {
   it('stays correct when seqs arrive out of order', async () => {
     const h = await Harness.create();
     const { throttle, clock } = h;
-    const event = (address: string) => ({ kind: 'libwrap' as const, time: new Date(clock.now()), host: 'h', daemon: 'sshd', pid: 1, service: 'sshd', address, family: 4 as const, client: null, count: 1 });
+    const event = (address: string) => ({ kind: 'libwrap' as const, time: new Date(clock.now()), host: 'h', daemon: 'sshd', pid: 1, service: 'sshd', peer: clientPeer(address), client: null, count: 1 });
     throttle.offer({ seq: 10, event: event('192.0.2.1') });
     throttle.offer({ seq: 11, event: event('192.0.2.2') });
     throttle.offer({ seq: 12, event: event('192.0.2.2') });
@@ -208,13 +209,13 @@ describe('stats and reconfiguration', () => {
   it('rejects an unusable configuration on reconfigure and keeps running with the old one', async () => {
     const h = await Harness.create();
     const bad = { ...(await config()), rule: [{ daemons: 'ALL', clients: '10.0.0.0/33', ignore: true }] };
-    expect(() => h.throttle.reconfigure(bad)).toThrow(ConfigError);
+    expect(() => h.throttle.reconfigure(bad)).toThrow(ThrottleSettingsError);
     expect(h.offer({ address: '10.0.0.1' })[0]?.reason).toBe('first');
   });
 
   it('refuses to start on a configuration that bypassed the loader checks', async () => {
     const bad = { ...(await config()), report: { ...(await config()).report, output: 'Denied {nope}' } };
-    expect(() => new Throttle(bad, new FakeClock())).toThrow(/report\.output: unknown field \{nope\}/);
+    expect(() => new Throttle(bad, new FakeClock(), { limits: NSCA_FIELD_LIMITS })).toThrow(/report\.output: unknown field \{nope\}/);
   });
 
   it('every result carries perfdata matching its refusals and sources', async () => {

@@ -1,9 +1,9 @@
 import { createCipheriv, type Cipher } from 'node:crypto';
-import { ENCRYPTION_METHODS } from '../../config/schema.js';
+import { ENCRYPTION_METHODS } from './methods.js';
 import { Blowfish, BLOWFISH_MAX_KEY_BYTES } from './blowfish.js';
 import { Cfb8Encryptor } from './cfb8.js';
 import { UnsupportedEncryptionError } from './errors.js';
-import { INIT_IV_BYTES } from './packet.js';
+import { DATA_PACKET_BYTES, INIT_IV_BYTES } from './packet.js';
 
 /**
  * NSCA's encryption methods (`encryption_method` in send_nsca.cfg, `decryption_method` in
@@ -85,20 +85,28 @@ class NoEncryption implements PacketCipher {
 
 /** Method 1: the IV, then the password, XORed over each packet from its first byte. */
 class XorObfuscation implements PacketCipher {
-  constructor(
-    private readonly iv: Buffer,
-    private readonly password: Buffer,
-  ) {}
+  /** IV and password combined, byte for byte, over a whole packet: one XOR per byte after this. */
+  private readonly keyStream: Buffer;
+  private readonly keyWords: Uint32Array;
+
+  constructor(iv: Buffer, password: Buffer) {
+    this.keyStream = Buffer.alloc(DATA_PACKET_BYTES);
+    for (let i = 0; i < DATA_PACKET_BYTES; i++) {
+      // An empty password XORs with its terminating NUL in send_nsca: a no-op.
+      this.keyStream[i] = (iv[i % INIT_IV_BYTES] ?? 0) ^ (password.length > 0 ? (password[i % password.length] ?? 0) : 0);
+    }
+    this.keyWords = new Uint32Array(this.keyStream.buffer, this.keyStream.byteOffset, DATA_PACKET_BYTES / 4);
+  }
 
   encrypt(packet: Buffer): Buffer {
-    const iv = this.iv;
-    const password = this.password;
-    for (let i = 0; i < packet.length; i++) {
-      let byte = (packet[i] ?? 0) ^ (iv[i % INIT_IV_BYTES] ?? 0);
-      // An empty password XORs with its terminating NUL in send_nsca: a no-op.
-      if (password.length > 0) byte ^= password[i % password.length] ?? 0;
-      packet[i] = byte;
+    if (packet.length === DATA_PACKET_BYTES && packet.byteOffset % 4 === 0) {
+      // Four bytes at a time: XOR is bytewise, so the words' byte order does not matter.
+      const words = new Uint32Array(packet.buffer, packet.byteOffset, DATA_PACKET_BYTES / 4);
+      const key = this.keyWords;
+      for (let i = 0; i < words.length; i++) words[i] = (words[i] ?? 0) ^ (key[i] ?? 0);
+      return packet;
     }
+    for (let i = 0; i < packet.length; i++) packet[i] = (packet[i] ?? 0) ^ (this.keyStream[i % DATA_PACKET_BYTES] ?? 0);
     return packet;
   }
 }

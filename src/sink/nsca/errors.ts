@@ -7,7 +7,7 @@
 /** The connection steps that have their own timeout (`nsca.timeout_seconds` each). */
 export type NscaStep = 'connect' | 'greeting' | 'write';
 
-export type NscaFailureKind = 'refused' | 'connect-failed' | 'timeout' | 'closed-early' | 'rejected';
+export type NscaFailureKind = 'refused' | 'connect-failed' | 'timeout' | 'closed-early' | 'rejected' | 'unconfirmed' | 'aborted';
 
 export interface NscaProgress {
   /** "host:port" of the NSCA server. */
@@ -21,6 +21,8 @@ export interface NscaProgress {
   /** Results in the batch. */
   readonly total: number;
 }
+
+export { InvalidResultError } from '../errors.js';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const notSent = (total: number): string => (total === 1 ? 'The result was not sent.' : `None of the ${total} results was sent.`);
@@ -137,18 +139,31 @@ export class NscaRejectedError extends NscaDeliveryError {
   }
 }
 
-/** A result that cannot be sent as it is; found before anything goes on the wire. */
-export class InvalidResultError extends Error {
-  /** Position of the result in the batch. */
-  readonly index: number;
-  readonly field: 'host' | 'service' | 'status' | 'output';
-  readonly reason: string;
-  constructor(index: number, field: InvalidResultError['field'], reason: string) {
-    super(`result ${index + 1}: ${field} ${reason}`);
-    this.name = 'InvalidResultError';
-    this.index = index;
-    this.field = field;
-    this.reason = reason;
+/**
+ * The server took the results but did not close the connection within the timeout after our
+ * half-close: nothing proves it read them (a wedged or overloaded receiver looks like this).
+ */
+export class NscaUnconfirmedError extends NscaDeliveryError {
+  readonly kind = 'unconfirmed';
+  readonly timeoutMs: number;
+  constructor(progress: NscaProgress, timeoutMs: number) {
+    super(unconfirmedMessage(progress.written, timeoutMs), progress);
+    this.name = 'NscaUnconfirmedError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The sentence for results written but never confirmed (also for a write that had to wait too long). */
+export function unconfirmedMessage(written: number, timeoutMs: number): string {
+  return `NSCA receiver took ${plural(written, 'result')} but did not confirm reading them within ${timeoutMs / 1000} s: overloaded or wedged?`;
+}
+
+/** The delivery was ended from outside (shutdown); nothing of it is confirmed. */
+export class NscaAbortedError extends NscaDeliveryError {
+  readonly kind = 'aborted';
+  constructor(progress: NscaProgress) {
+    super(`delivery to NSCA server ${progress.endpoint} stopped at shutdown after ${progress.written} of ${plural(progress.total, 'result')} had been written; none is counted as delivered`, progress);
+    this.name = 'NscaAbortedError';
   }
 }
 

@@ -112,3 +112,6 @@ export function prepareResult(result: PassiveCheckResult, index = 0): PreparedRe
     index,
   );
 }
+
+/** What an NSCA result may carry, for the throttle to cut and check against (see sink/transport). */
+export const NSCA_FIELD_LIMITS = { maxHostBytes: MAX_HOST_BYTES, maxServiceBytes: MAX_SERVICE_BYTES, maxOutputBytes: MAX_OUTPUT_BYTES } as const;

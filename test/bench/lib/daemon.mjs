@@ -33,7 +33,7 @@ function toToml(doc) {
  * config (e.g. { throttle: { max_results_per_minute: 100000 } }). Resolves once the daemon has
  * logged that it started.
  */
-export async function startDaemon({ sections = {}, method = 1, startTimeoutMs = 20_000 } = {}) {
+export async function startDaemon({ sections = {}, method = 1, startTimeoutMs = 20_000, env = {} } = {}) {
   const helper = await loadNscaHelper();
   const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-bench-daemon-'));
   const log = join(dir, 'auth.log');
@@ -51,7 +51,7 @@ export async function startDaemon({ sections = {}, method = 1, startTimeoutMs = 
   const config = join(dir, 'wrapwatch.toml');
   await writeFile(config, toToml(doc));
 
-  let proc = spawnDaemon(config);
+  let proc = spawnDaemon(config, env);
   const stopProcess = async () => {
     if (!proc.alive) return;
     process.kill(proc.child.pid, 'SIGTERM');
@@ -104,7 +104,7 @@ export async function startDaemon({ sections = {}, method = 1, startTimeoutMs = 
       await stopProcess();
       await whileDown();
       const spawnedAt = Date.now();
-      proc = spawnDaemon(config);
+      proc = spawnDaemon(config, env);
       await started();
       return spawnedAt;
     },
@@ -113,10 +113,10 @@ export async function startDaemon({ sections = {}, method = 1, startTimeoutMs = 
 }
 
 /** One `wrapwatch run` process; its JSON log lines are kept with their arrival time. */
-function spawnDaemon(config) {
+function spawnDaemon(config, env) {
   // BENCH_NODE_FLAGS: extra node flags for profiling (--cpu-prof, --heap-prof), not allowed in NODE_OPTIONS.
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, ...CLI_NODE_FLAGS, CLI, 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC', NODE_OPTIONS: UNIT_NODE_OPTIONS } });
+  const child = spawn(process.execPath, [...flags, ...CLI_NODE_FLAGS, CLI, 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC', NODE_OPTIONS: UNIT_NODE_OPTIONS, ...env } });
   const logLines = [];
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));

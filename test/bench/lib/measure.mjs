@@ -88,9 +88,11 @@ export function procSample(pid) {
     // The command name is in parentheses and may hold blanks: count fields after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+    // cutime + cstime: children it waited for (systemd-notify under a notify socket).
+    const childCpuSeconds = (Number(fields[13]) + Number(fields[14])) / ticksPerSecond();
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { cpuSeconds, peakRssKiB: kib('VmHWM'), rssKiB: kib('VmRSS') };
+    return { cpuSeconds, childCpuSeconds, peakRssKiB: kib('VmHWM'), rssKiB: kib('VmRSS') };
   } catch {
     return null;
   }

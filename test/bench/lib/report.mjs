@@ -87,6 +87,10 @@ export function judge(r) {
     });
     rows.push({ name: 'catch-up after downtime: results capped, every refusal parsed', target: `<= ${r.catchup.capPerMinute} ordinary results`, measured: `at most ${c.maxOrdinary} ordinary results landed; ${c.allParsed ? 'all' : 'NOT all'} ${fmt.int(r.catchup.refusalEvents)} refusals parsed`, met: c.maxOrdinary <= r.catchup.capPerMinute && c.allParsed });
   }
+  if (r.idleSystemd) {
+    const i = r.idleSystemd;
+    rows.push({ name: 'idle CPU per minute under systemd (notify, watchdog, status file)', target: `< ${TARGETS.idleCpuPerMinute} s`, measured: `${fmt.fixed(i.cpuSecondsPerMinute, 2)} s`, met: i.cpuSecondsPerMinute < TARGETS.idleCpuPerMinute, short: `${fmt.fixed(i.cpuSecondsPerMinute / TARGETS.idleCpuPerMinute, 1)}x the budget` });
+  }
   if (r.idle) {
     const i = r.idle;
     rows.push({ name: 'idle CPU per minute', target: `< ${TARGETS.idleCpuPerMinute} s`, measured: `${fmt.fixed(i.cpuSecondsPerMinute, 2)} s`, met: i.cpuSecondsPerMinute < TARGETS.idleCpuPerMinute, short: `${fmt.fixed(i.cpuSecondsPerMinute / TARGETS.idleCpuPerMinute, 1)}x the budget` });
@@ -182,6 +186,7 @@ export function renderMarkdown(r) {
       rows.push([`append -> command file, Poisson arrivals ${t.ratePerSecond}/s (${t.samples} refusals)`, `median ${fmt.fixed(t.medianMs, 1)} ms, p99 ${fmt.fixed(t.p99Ms, 1)} ms, max ${fmt.fixed(t.maxMs, 1)} ms; ${t.landed}/${t.samples} landed, ${t.under100ms} under 100 ms`]);
       rows.push([`append -> command file, one at a time ${i.gapMs} ms apart (${i.samples} refusals)`, `median ${fmt.fixed(i.medianMs, 1)} ms, p99 ${fmt.fixed(i.p99Ms, 1)} ms, max ${fmt.fixed(i.maxMs, 1)} ms; ${i.landed}/${i.samples} landed`]);
     }
+    if (r.idleSystemd) rows.push([`idle for ${r.idleSystemd.seconds} s as under systemd (notify socket, WatchdogSec=120s, status file every 5 s; children's CPU included)`, `${fmt.fixed(r.idleSystemd.cpuSeconds, 2)} CPU s = ${fmt.fixed(r.idleSystemd.cpuSecondsPerMinute, 3)} s/min; ${r.idleSystemd.notifications} datagrams`]);
     if (r.idle) {
       const bare = Number.isFinite(r.idle.bareNodeRssKiB) ? ` (a bare \`node -e 'setInterval(() => {}, 1e6)'\` beside it: ${fmt.mib(r.idle.bareNodeRssKiB)}, so ${fmt.ratio(r.idle.rssVsBareNode)})` : '';
       const flags = r.idle.nodeOptions ? `; NODE_OPTIONS from the unit: \`${r.idle.nodeOptions}\`` : '';

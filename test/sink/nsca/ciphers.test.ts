@@ -1,6 +1,6 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ENCRYPTION_METHODS } from '../../../src/config/schema.js';
+import { ENCRYPTION_METHODS } from '../../../src/sink/nsca/methods.js';
 import {
   assertEncryptionMethod,
   createPacketCipher,

@@ -1,13 +1,23 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { supportedEncryptionMethods } from '../../../src/sink/nsca/ciphers.js';
-import { connectTcp, sendResults, type ConnectFunction, type NscaClientOptions } from '../../../src/sink/nsca/client.js';
+import {
+  connectTcp,
+  rejectionWatchMs,
+  REJECTION_WATCH_FLOOR_MS,
+  REJECTION_WATCH_ROUND_TRIPS,
+  sendResults,
+  type ConnectFunction,
+  type NscaClientOptions,
+} from '../../../src/sink/nsca/client.js';
 import {
   InvalidResultError,
+  NscaAbortedError,
   NscaClosedEarlyError,
   NscaConnectionRefusedError,
   NscaRejectedError,
   NscaTimeoutError,
+  NscaUnconfirmedError,
   UnsupportedEncryptionError,
 } from '../../../src/sink/nsca/errors.js';
 import { TRUNCATION_MARKER } from '../../../src/sink/nsca/fields.js';
@@ -252,4 +262,96 @@ describe('results that would land wrong are refused before anything is sent', ()
       expect(await nsca.readCommandFile()).toEqual([]);
     });
   }
+});
+
+describe('delivered means the server proved it read everything', () => {
+  const listeners: Server[] = [];
+  const sockets: Socket[] = [];
+  afterAll(() => {
+    for (const s of sockets) s.destroy();
+    for (const l of listeners) l.close();
+  });
+  /** A fake receiver that keeps its side open after our half-close unless it says otherwise. */
+  async function halfOpenListener(onConnection: (socket: Socket) => void): Promise<number> {
+    const srv = createServer({ allowHalfOpen: true }, (socket) => {
+      sockets.push(socket);
+      onConnection(socket);
+    });
+    listeners.push(srv);
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const address = srv.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    return address.port;
+  }
+
+  it('a server that greets and never reads: not confirmed within the timeout, with how many it took', async () => {
+    const port = await halfOpenListener((socket) => {
+      socket.write(Buffer.alloc(132));
+      socket.pause();
+    });
+    const started = Date.now();
+    const error = await sendResults([serviceResult, hostResult, serviceResult], options({ host: '127.0.0.1', port }, { encryption: 0, timeoutMs: 400, lingerMs: 0 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NscaUnconfirmedError);
+    expect((error as NscaUnconfirmedError).written).toBe(3);
+    expect((error as NscaUnconfirmedError).message).toBe('NSCA receiver took 3 results but did not confirm reading them within 0.4 s: overloaded or wedged?');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('a server that reads every packet but does not close after our end of stream: not confirmed', async () => {
+    let received = 0;
+    const port = await halfOpenListener((socket) => {
+      socket.write(Buffer.alloc(132));
+      socket.on('data', (chunk: Buffer) => (received += chunk.length));
+    });
+    const error = await sendResults([serviceResult, serviceResult], options({ host: '127.0.0.1', port }, { encryption: 0, timeoutMs: 300, lingerMs: 0 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NscaUnconfirmedError);
+    expect(received).toBe(2 * DATA_PACKET_BYTES);
+  });
+
+  it('a server that reads to our end of stream and then closes: confirmed', async () => {
+    let received = 0;
+    const port = await halfOpenListener((socket) => {
+      socket.write(Buffer.alloc(132));
+      socket.on('data', (chunk: Buffer) => (received += chunk.length));
+      socket.on('end', () => socket.end());
+    });
+    const report = await sendResults([serviceResult, hostResult], options({ host: '127.0.0.1', port }, { encryption: 0, lingerMs: 0 }));
+    expect(report.sent).toBe(2);
+    expect(received).toBe(2 * DATA_PACKET_BYTES);
+    expect(report.greetingRttMs).toBeGreaterThan(0);
+  });
+
+  it('a lone packet hung up on within the watch is a rejection, not a delivery', async () => {
+    const port = await halfOpenListener((socket) => {
+      socket.write(Buffer.alloc(132));
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        // As nsca does on a packet it cannot decrypt, after a short decryption time.
+        if (received >= DATA_PACKET_BYTES) setTimeout(() => socket.end(), 3);
+      });
+    });
+    const error = await sendResults([serviceResult], options({ host: '127.0.0.1', port }, { encryption: 0 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NscaRejectedError);
+  });
+
+  it('the rejection watch grows with the greeting round trip, from a floor, up to the cap', () => {
+    expect(rejectionWatchMs(0.3, 300)).toBe(REJECTION_WATCH_FLOOR_MS + Math.ceil(REJECTION_WATCH_ROUND_TRIPS * 0.3));
+    expect(rejectionWatchMs(30, 300)).toBe(REJECTION_WATCH_FLOOR_MS + REJECTION_WATCH_ROUND_TRIPS * 30);
+    expect(rejectionWatchMs(500, 300)).toBe(300);
+  });
+
+  it('an abort (shutdown) ends a delivery waiting for the proof at once', async () => {
+    const port = await halfOpenListener((socket) => {
+      socket.write(Buffer.alloc(132));
+      socket.pause();
+    });
+    const controller = new AbortController();
+    const pending = sendResults([serviceResult], options({ host: '127.0.0.1', port }, { encryption: 0, timeoutMs: 10_000, lingerMs: 0, signal: controller.signal })).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    controller.abort();
+    expect(await pending).toBeInstanceOf(NscaAbortedError);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
 });

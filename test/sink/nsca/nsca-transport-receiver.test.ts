@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { NscaSink, type SenderFactory } from '../../src/sink/nsca-sink.js';
-import { clientOptionsFromConfig, connectTcp, sendPrepared } from '../../src/sink/nsca/client.js';
-import type { Alert, Logger, ReceiverSettings } from '../../src/types.js';
-import { startNscaServer, withoutTimestamp, type NscaServer } from '../helpers/nsca-server.js';
+import { DeliveringSink } from '../../../src/sink/delivering-sink.js';
+import { connectTcp, sendPrepared } from '../../../src/sink/nsca/client.js';
+import { NscaTransport, type NscaSend, type NscaSettings } from '../../../src/sink/nsca/nsca-transport.js';
+import type { Alert, Logger, SinkSettings } from '../../../src/types.js';
+import { startNscaServer, withoutTimestamp, type NscaServer } from '../../helpers/nsca-server.js';
 
 const quiet: Logger = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 const alert = (n: number): Alert => ({
@@ -16,19 +17,14 @@ afterEach(async () => {
   server = undefined;
 });
 
-describe('NscaSink with the real nsca server', () => {
+describe('DeliveringSink with the NSCA transport and the real nsca server', () => {
   it('sends results that arrive while a connection is open on that connection, at once and in order', async () => {
     server = await startNscaServer({ decryptionMethod: 3, password: 'stream test' });
-    const settings: ReceiverSettings = {
-      host: server.host, port: server.port, encryption: 3, password: 'stream test', timeout_seconds: 5,
-      linger_ms: 300, max_pending_results: 1000, reconnect_min_seconds: 0.1, reconnect_max_seconds: 1,
-    };
+    const settings: NscaSettings = { host: server.host, port: server.port, encryption: 3, password: 'stream test', timeout_seconds: 5, linger_ms: 300 };
+    const sinkSettings: SinkSettings = { max_pending_results: 1000, reconnect_min_seconds: 0.1, reconnect_max_seconds: 1 };
     let connections = 0;
-    const counting: SenderFactory = (s) => {
-      const options = clientOptionsFromConfig(s);
-      return (batch, hooks) => sendPrepared(batch, { ...options, ...hooks, connect: (host, port) => (connections++, connectTcp(host, port)) });
-    };
-    const sink = new NscaSink({ receiver: settings, logger: quiet, sender: counting });
+    const counting: NscaSend = (batch, options) => sendPrepared(batch, { ...options, connect: (host, port) => (connections++, connectTcp(host, port)) });
+    const sink = new DeliveringSink({ target: { transport: new NscaTransport(settings, counting), settings: sinkSettings }, logger: quiet });
     for (let n = 1; n <= 30; n++) {
       sink.submit([alert(n)]);
       // Each result lands before the next is submitted: no result waits for a linger to end.
@@ -46,16 +42,14 @@ describe('NscaSink with the real nsca server', () => {
 
   it('counts a streamed connection the receiver hangs up on as not delivered, and delivers it again', async () => {
     server = await startNscaServer({ decryptionMethod: 1, password: 'right' });
-    const wrong: ReceiverSettings = {
-      host: server.host, port: server.port, encryption: 1, password: 'wrong', timeout_seconds: 5,
-      linger_ms: 300, max_pending_results: 1000, reconnect_min_seconds: 0.05, reconnect_max_seconds: 0.2,
-    };
-    const sink = new NscaSink({ receiver: wrong, logger: quiet });
+    const wrong: NscaSettings = { host: server.host, port: server.port, encryption: 1, password: 'wrong', timeout_seconds: 5, linger_ms: 300 };
+    const sinkSettings: SinkSettings = { max_pending_results: 1000, reconnect_min_seconds: 0.05, reconnect_max_seconds: 0.2 };
+    const sink = new DeliveringSink({ target: { transport: new NscaTransport(wrong), settings: sinkSettings }, logger: quiet });
     for (let n = 1; n <= 5; n++) sink.submit([alert(n)]);
     await new Promise((r) => setTimeout(r, 800));
     expect(await server.readCommandFile()).toEqual([]);
     expect(sink.oldestPendingSeq()).toBe(1);
-    sink.retarget({ ...wrong, password: 'right' });
+    sink.retarget({ transport: new NscaTransport({ ...wrong, password: 'right' }), settings: sinkSettings });
     expect(await sink.drain(5000)).toBe(true);
     expect((await server.readCommandFile()).map(withoutTimestamp)).toEqual(
       Array.from({ length: 5 }, (_, i) => `PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;${alert(i + 1).output}`),
