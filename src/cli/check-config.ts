@@ -17,7 +17,17 @@ ExecStart= and ExecReload=); from a shell: CREDENTIALS_DIRECTORY=/etc/wrapwatch 
 export const DEFAULT_CONFIG_FILE = '/etc/wrapwatch/wrapwatch.toml';
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommandLine(argv, { options: { config: { type: 'string', short: 'c' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } } }, USAGE);
+  const args = parseCommandLine(
+    argv,
+    {
+      options: {
+        config: { type: 'string', short: 'c' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+    USAGE,
+  );
   if (typeof args === 'number') return args;
   if (args.values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -27,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { config, warnings } = await loadCompiledConfig(file);
     for (const warning of warnings) process.stderr.write(`wrapwatch: warning: ${warning}\n`);
-    if (args.values.quiet !== true) process.stdout.write(`# ${file}: configuration is valid. Effective settings:\n${effectiveConfigToml(config)}`);
+    if (args.values.quiet !== true)
+      process.stdout.write(`# ${file}: configuration is valid. Effective settings:\n${effectiveConfigToml(config)}`);
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -1,5 +1,13 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_CRITICAL, DEFAULT_WARNING, evaluateCheck, METRICS, parseThresholds, UNKNOWN, type Thresholds } from '../status/check-evaluation.js';
+import {
+  DEFAULT_CRITICAL,
+  DEFAULT_WARNING,
+  evaluateCheck,
+  METRICS,
+  parseThresholds,
+  UNKNOWN,
+  type Thresholds,
+} from '../status/check-evaluation.js';
 import { oneLine } from '../status/format.js';
 import { readStatusFile } from '../status/status-file.js';
 import { statusFileFor } from '../status/status-file-option.js';
@@ -33,7 +41,14 @@ const unknown = (text: string): number => {
 };
 
 export async function main(argv: string[]): Promise<number> {
-  let values: { warning?: string; critical?: string; 'status-file'?: string; config?: string; help?: boolean; version?: boolean };
+  let values: {
+    warning?: string;
+    critical?: string;
+    'status-file'?: string;
+    config?: string;
+    help?: boolean;
+    version?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -65,7 +80,9 @@ export async function main(argv: string[]): Promise<number> {
     warning = parseThresholds(values.warning, DEFAULT_WARNING);
     critical = parseThresholds(values.critical, DEFAULT_CRITICAL);
   } catch (err) {
-    return unknown(`bad threshold: ${err instanceof Error ? err.message : String(err)} (measures: ${METRICS.join(', ')})`);
+    return unknown(
+      `bad threshold: ${err instanceof Error ? err.message : String(err)} (measures: ${METRICS.join(', ')})`,
+    );
   }
   let path: string;
   try {
@@ -77,4 +94,3 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(`${outcome.line}\n`);
   return outcome.code;
 }
-

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { PLATFORM_LOGS } from './platform-logs.js';
 import type { Readable } from 'node:stream';
 import type { NotReportedReason, RefusalEvent, RefusalKind, RefusalPeer } from '../types.js';
@@ -64,7 +64,12 @@ function peerText(peer: RefusalPeer): string {
 }
 
 /** The JSON fields of a peer: `address` is only ever a client's address. */
-function peerJson(peer: RefusalPeer): { peer: RefusalPeer['kind']; address: string | null; family: number | null; serverAddress?: string } {
+function peerJson(peer: RefusalPeer): {
+  peer: RefusalPeer['kind'];
+  address: string | null;
+  family: number | null;
+  serverAddress?: string;
+} {
   switch (peer.kind) {
     case 'client-address':
       return { peer: peer.kind, address: peer.address, family: peer.family };
@@ -106,7 +111,39 @@ function formatJson(event: RefusalEvent, input: string, lineNumber: number): str
 
 type OutputMode = 'text' | 'json' | 'count';
 
-async function scan(stream: Readable, input: string, parser: LineParser, maxLineBytes: number, mode: OutputMode, out: BufferedOut, tally: Tally): Promise<void> {
+/** Bytes per read of a file: the buffer is reused, so the read size costs memory only once. */
+const READ_BYTES = 256 * 1024;
+
+/**
+ * A file's bytes in chunks that share one buffer: each is valid until the next is asked for
+ * (the splitter copies what it keeps). A stream would allocate every chunk anew, and those
+ * buffers and their garbage were most of the peak memory of a run over a large log. The reads
+ * are synchronous: this command has nothing else to do meanwhile, and each asynchronous read
+ * was a round trip through the thread pool (about 10% of a run).
+ */
+function* fileChunks(path: string): Iterable<Buffer> {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(READ_BYTES);
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function scan(
+  chunks: Readable | Iterable<Buffer>,
+  input: string,
+  parser: LineParser,
+  maxLineBytes: number,
+  mode: OutputMode,
+  out: BufferedOut,
+  tally: Tally,
+): Promise<void> {
   const splitter = new LineSplitter(maxLineBytes, { keep: REFUSAL_PHRASES });
   const handle = (line: SplitLine): void => {
     if (line.defect !== undefined) {
@@ -125,7 +162,7 @@ async function scan(stream: Readable, input: string, parser: LineParser, maxLine
     if (mode === 'json') out.add(formatJson(event, input, line.lineNumber));
     else if (mode === 'text') out.add(formatText(event));
   };
-  for await (const chunk of stream) {
+  for await (const chunk of chunks) {
     for (const line of splitter.push(chunk as Buffer)) handle(line);
   }
   const last = splitter.flushPartial();
@@ -138,7 +175,10 @@ function readProblem(code: string | undefined, err: unknown): string {
   switch (code) {
     case 'ENOENT': {
       const present = PLATFORM_LOGS.filter((path) => existsSync(path));
-      const here = present.length > 0 ? `this machine logs to ${present.join(', ')}` : 'syslog writes refusals to /var/log/auth.log and /var/log/syslog (Debian) or /var/log/secure (RHEL)';
+      const here =
+        present.length > 0
+          ? `this machine logs to ${present.join(', ')}`
+          : 'syslog writes refusals to /var/log/auth.log and /var/log/syslog (Debian) or /var/log/secure (RHEL)';
       return `no such file (${here}; to try wrapwatch: fixtures/sample-auth.log in the source tree)`;
     }
     case 'EACCES':
@@ -153,7 +193,9 @@ function readProblem(code: string | undefined, err: unknown): string {
 
 function summary(tally: Tally, missing: number): string {
   const kinds = [...tally.byKind].map(([kind, n]) => `${kind} ${n}`).join(', ');
-  const skipped = Object.entries(tally.skipped).map(([why, n]) => `${n} ${why}`).join(', ');
+  const skipped = Object.entries(tally.skipped)
+    .map(([why, n]) => `${n} ${why}`)
+    .join(', ');
   const missingText = missing > 0 ? `; ${missing} file${missing === 1 ? '' : 's'} could not be read` : '';
   return `wrapwatch parse: ${tally.lines} lines read, ${tally.refusals} refusals${kinds ? ` (${kinds})` : ''}; skipped: ${skipped}${missingText}\n`;
 }
@@ -187,17 +229,38 @@ export async function main(argv: string[]): Promise<number> {
   if (args.values.json && args.values.count) return usageError('--json and --count exclude each other', USAGE);
   const mode: OutputMode = args.values.json ? 'json' : args.values.count ? 'count' : 'text';
   const maxLineBytes = Number(args.values['max-line-bytes'] ?? 65536);
-  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) return usageError('--max-line-bytes must be a positive integer', USAGE);
+  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1)
+    return usageError('--max-line-bytes must be a positive integer', USAGE);
 
-  const parser = new LineParser({ timeZone, now: () => Date.now() });
-  const tally: Tally = { lines: 0, refusals: 0, byKind: new Map(), skipped: { 'too-long': 0, binary: 0, 'invalid-utf8': 0, ...Object.fromEntries(NOT_REPORTED_REASONS.map((r) => [r, 0])) } as Record<SkipReason, number> };
+  // One "now" for the whole run: it only places yearless timestamps in a year, and asking the
+  // clock for every candidate line cost 2% of a run.
+  const startedAt = Date.now();
+  const parser = new LineParser({ timeZone, now: () => startedAt });
+  const tally: Tally = {
+    lines: 0,
+    refusals: 0,
+    byKind: new Map(),
+    skipped: {
+      'too-long': 0,
+      binary: 0,
+      'invalid-utf8': 0,
+      ...Object.fromEntries(NOT_REPORTED_REASONS.map((r) => [r, 0])),
+    } as Record<SkipReason, number>,
+  };
   const out = new BufferedOut();
   const files = args.positionals.length > 0 ? args.positionals : ['-'];
   let missing = 0;
   for (const file of files) {
-    const stream = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 256 * 1024 });
     try {
-      await scan(stream, file === '-' ? '(stdin)' : file, parser, maxLineBytes, mode, out, tally);
+      await scan(
+        file === '-' ? process.stdin : fileChunks(file),
+        file === '-' ? '(stdin)' : file,
+        parser,
+        maxLineBytes,
+        mode,
+        out,
+        tally,
+      );
     } catch (err) {
       out.flush();
       const code = (err as NodeJS.ErrnoException).code;

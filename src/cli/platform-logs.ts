@@ -9,11 +9,15 @@ export const PLATFORM_LOGS = ['/var/log/secure', '/var/log/auth.log', '/var/log/
  * other platform logs, say which to configure instead of waiting silently. Null when nothing
  * is missing or there is nothing better to suggest.
  */
-export function missingLogHint(paths: readonly string[], exists: (path: string) => boolean = existsSync): string | null {
+export function missingLogHint(
+  paths: readonly string[],
+  exists: (path: string) => boolean = existsSync,
+): string | null {
   const missing = paths.filter((path) => !exists(path));
   if (missing.length === 0) return null;
   const present = PLATFORM_LOGS.filter((path) => !paths.includes(path) && exists(path));
   if (present.length === 0) return null;
-  const suggestion = present.length === 1 ? `path = "${present[0]}"` : `path = [${present.map((p) => `"${p}"`).join(', ')}]`;
+  const suggestion =
+    present.length === 1 ? `path = "${present[0]}"` : `path = [${present.map((p) => `"${p}"`).join(', ')}]`;
   return `${missing.join(', ')} does not exist (waiting for it to appear), but this machine logs to ${present.join(', ')}: set ${suggestion} in [source] of the config`;
 }

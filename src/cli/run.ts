@@ -54,7 +54,17 @@ function stateDirectoryHint(file: string): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommandLine(argv, { options: { config: { type: 'string', short: 'c' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, USAGE);
+  const args = parseCommandLine(
+    argv,
+    {
+      options: {
+        config: { type: 'string', short: 'c' },
+        'dry-run': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+    USAGE,
+  );
   if (typeof args === 'number') return args;
   if (args.values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -81,7 +91,12 @@ export async function main(argv: string[]): Promise<number> {
     destination: pino.destination({ dest: dryRun ? 2 : 1, sync: true }),
   });
   const target = createSinkTarget(config);
-  const sink = dryRun ? new DryRunSink((text) => process.stdout.write(text), (result) => target.transport.describe(result)) : new DeliveringSink({ target, logger });
+  const sink = dryRun
+    ? new DryRunSink(
+        (text) => process.stdout.write(text),
+        (result) => target.transport.describe(result),
+      )
+    : new DeliveringSink({ target, logger });
   for (const warning of warnings) logger.warn({ file }, warning);
   if (dryRun) {
     logger.info(
@@ -95,8 +110,22 @@ export async function main(argv: string[]): Promise<number> {
     const hint = missingLogHint(config.source.paths);
     if (hint !== null) logger.warn({ file, paths: config.source.paths }, hint);
   }
-  const daemon = new Daemon({ config, throttleSettings, logger, sink, sinkTarget: createSinkTarget, readOnlyState: dryRun });
-  const service = new ServiceStatus({ config, configFile: file, env: process.env, logger, clock: systemClock, snapshot: () => daemon.snapshot() });
+  const daemon = new Daemon({
+    config,
+    throttleSettings,
+    logger,
+    sink,
+    sinkTarget: createSinkTarget,
+    readOnlyState: dryRun,
+  });
+  const service = new ServiceStatus({
+    config,
+    configFile: file,
+    env: process.env,
+    logger,
+    clock: systemClock,
+    snapshot: () => daemon.snapshot(),
+  });
 
   // The handlers go in before the start, which can take a while (checkpoint fsync, a large file
   // to open): a stop or reload sent meanwhile must not meet the default action, which for
@@ -124,10 +153,16 @@ export async function main(argv: string[]): Promise<number> {
     stopDeadline.unref();
   };
   const drainAndExit = (signal: NodeJS.Signals) => {
-    logger.info({ signal, stopTimeoutSeconds: config.state.stop_timeout_seconds }, 'stopping: delivering what is pending');
+    logger.info(
+      { signal, stopTimeoutSeconds: config.state.stop_timeout_seconds },
+      'stopping: delivering what is pending',
+    );
     service.stopping();
     const budgetMs = config.state.stop_timeout_seconds * 1000;
-    const drainMs = Math.max(0, Math.min(budgetMs - 2 * STOP_RESERVE_MS, config.nsca.timeout_seconds * 1000 + config.nsca.linger_ms + 1000));
+    const drainMs = Math.max(
+      0,
+      Math.min(budgetMs - 2 * STOP_RESERVE_MS, config.nsca.timeout_seconds * 1000 + config.nsca.linger_ms + 1000),
+    );
     const done = (code: number) => {
       finish(code);
       // An abandoned delivery attempt may hold a socket open until its own timeout: once the
@@ -135,10 +170,15 @@ export async function main(argv: string[]): Promise<number> {
       setTimeout(() => process.exit(code), 200).unref();
     };
     daemon.stop(drainMs, STOP_RESERVE_MS).then(
-      () => service.stopped().then(() => { done(0); }),
+      () =>
+        service.stopped().then(() => {
+          done(0);
+        }),
       (err: unknown) => {
         logger.error({ error: err instanceof Error ? err.message : String(err) }, 'error while stopping');
-        void service.stopped().then(() => { done(1); });
+        void service.stopped().then(() => {
+          done(1);
+        });
       },
     );
   };
@@ -167,21 +207,36 @@ export async function main(argv: string[]): Promise<number> {
         try {
           needRestart = daemon.reconfigure(next, nextThrottle);
         } catch (err) {
-          logger.error({ file, error: err instanceof Error ? err.message : String(err) }, 'cannot apply the new configuration; keeping the running one');
+          logger.error(
+            { file, error: err instanceof Error ? err.message : String(err) },
+            'cannot apply the new configuration; keeping the running one',
+          );
           service.reloaded(false);
           return;
         }
         service.reloaded(true);
         logger.level = next.log.level;
         config = next;
-        logger.info({ file, needRestart }, needRestart.length > 0 ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart` : 'configuration reloaded');
+        logger.info(
+          { file, needRestart },
+          needRestart.length > 0
+            ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart`
+            : 'configuration reloaded',
+        );
       },
       (err: unknown) => {
         service.reloaded(false);
         if (err instanceof ConfigError) {
-          for (const problem of err.problems) logger.error({ file, field: problem.path, problem: problem.message }, 'bad configuration field; keeping the running configuration');
+          for (const problem of err.problems)
+            logger.error(
+              { file, field: problem.path, problem: problem.message },
+              'bad configuration field; keeping the running configuration',
+            );
         } else {
-          logger.error({ file, error: err instanceof Error ? err.message : String(err) }, 'cannot reload the configuration; keeping the running one');
+          logger.error(
+            { file, error: err instanceof Error ? err.message : String(err) },
+            'cannot reload the configuration; keeping the running one',
+          );
         }
       },
     );
@@ -196,7 +251,10 @@ export async function main(argv: string[]): Promise<number> {
     if (early !== null) return early;
   } catch (err) {
     if (err instanceof CheckpointError || err instanceof CheckpointVersionError) {
-      logger.fatal({ error: err.message, directory: config.state.directory, hint: stateDirectoryHint(file) }, `cannot use the state directory: ${err.message}; ${stateDirectoryHint(file)}`);
+      logger.fatal(
+        { error: err.message, directory: config.state.directory, hint: stateDirectoryHint(file) },
+        `cannot use the state directory: ${err.message}; ${stateDirectoryHint(file)}`,
+      );
       return EX_CANTCREAT;
     }
     throw err;

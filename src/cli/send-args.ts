@@ -23,7 +23,8 @@ export interface SendArgs {
   readonly quiet: boolean;
 }
 
-export type ParsedSendArgs = { readonly kind: 'send'; readonly args: SendArgs } | { readonly kind: 'help' } | { readonly kind: 'version' };
+export type ParsedSendArgs =
+  { readonly kind: 'send'; readonly args: SendArgs } | { readonly kind: 'help' } | { readonly kind: 'version' };
 
 export class SendUsageError extends Error {
   constructor(message: string) {
@@ -39,13 +40,21 @@ export class SendUsageError extends Error {
 export function parseDelimiter(flag: string, arg: string): number {
   if (arg.length === 1) {
     const code = arg.charCodeAt(0);
-    if (code === 0 || code > 0x7f) throw new SendUsageError(`${flag} "${arg}": give one ASCII character or a character code such as 0x09`);
+    if (code === 0 || code > 0x7f)
+      throw new SendUsageError(`${flag} "${arg}": give one ASCII character or a character code such as 0x09`);
     return code;
   }
   const numeric = /^\+?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(arg);
-  if (!numeric?.[1]) throw new SendUsageError(`${flag} "${arg}": give one character or a character code such as 0x09 (hex), 011 (octal) or 9`);
+  if (!numeric?.[1])
+    throw new SendUsageError(
+      `${flag} "${arg}": give one character or a character code such as 0x09 (hex), 011 (octal) or 9`,
+    );
   const digits = numeric[1];
-  const code = /^0[xX]/.test(digits) ? parseInt(digits.slice(2), 16) : digits.startsWith('0') ? parseInt(digits, 8) : parseInt(digits, 10);
+  const code = /^0[xX]/.test(digits)
+    ? parseInt(digits.slice(2), 16)
+    : digits.startsWith('0')
+      ? parseInt(digits, 8)
+      : parseInt(digits, 10);
   if (!(code >= 1 && code <= 255)) throw new SendUsageError(`${flag} "${arg}": the character code must be 1 to 255`);
   return code;
 }
@@ -58,7 +67,8 @@ function parsePort(arg: string): number {
 
 function parseTimeout(arg: string): number {
   const seconds = /^\d+(\.\d+)?$/.test(arg) ? Number(arg) : NaN;
-  if (!(seconds > 0 && seconds <= 86_400)) throw new SendUsageError(`-to "${arg}": a timeout is a number of seconds greater than 0`);
+  if (!(seconds > 0 && seconds <= 86_400))
+    throw new SendUsageError(`-to "${arg}": a timeout is a number of seconds greater than 0`);
   return seconds;
 }
 
@@ -108,7 +118,9 @@ export function parseSendArgs(argv: readonly string[]): ParsedSendArgs {
         configFile = value();
         break;
       case '--legacy-2-7-mode':
-        throw new SendUsageError('--legacy-2-7-mode (512-byte packets for nsca 2.7) is not supported: nsca 2.9 and later take the 4304-byte packets sent here');
+        throw new SendUsageError(
+          '--legacy-2-7-mode (512-byte packets for nsca 2.7) is not supported: nsca 2.9 and later take the 4304-byte packets sent here',
+        );
       default:
         // send_nsca's old syntax: the server as the very first argument.
         if (i === 0 && !flag.startsWith('-') && flag !== '') {
@@ -118,7 +130,9 @@ export function parseSendArgs(argv: readonly string[]): ParsedSendArgs {
         throw new SendUsageError(`unknown option "${flag}"`);
     }
   }
-  if (host === null || host === '') throw new SendUsageError('-H <host_address> is required: the address of the NSCA server');
-  if ((setDelimiter ?? ETB) === fieldDelimiter) throw new SendUsageError('the field delimiter (-d) and the result separator (-ds, default 0x17) must differ');
+  if (host === null || host === '')
+    throw new SendUsageError('-H <host_address> is required: the address of the NSCA server');
+  if ((setDelimiter ?? ETB) === fieldDelimiter)
+    throw new SendUsageError('the field delimiter (-d) and the result separator (-ds, default 0x17) must differ');
   return { kind: 'send', args: { host, port, timeoutSeconds, fieldDelimiter, setDelimiter, configFile, quiet } };
 }

@@ -22,7 +22,11 @@ export interface SendNscaConfig {
 }
 
 /** send_nsca's compiled-in values: XOR, no password. */
-export const SEND_NSCA_DEFAULTS: SendNscaConfig = { password: Buffer.alloc(0), encryptionMethod: 1, source: "send_nsca's defaults" };
+export const SEND_NSCA_DEFAULTS: SendNscaConfig = {
+  password: Buffer.alloc(0),
+  encryptionMethod: 1,
+  source: "send_nsca's defaults",
+};
 
 export class SendConfigError extends Error {
   constructor(message: string) {
@@ -53,17 +57,26 @@ export function parseSendNscaConfig(bytes: Buffer, file: string): SendNscaConfig
       password = Buffer.from(value, 'latin1');
     } else if (name.includes('encryption_method')) {
       const method = /^\s*[+-]?\d+/.exec(value);
-      if (!method) throw new SendConfigError(`${where}: encryption_method "${value}" is not a number; supported: ${supportedList()}`);
+      if (!method)
+        throw new SendConfigError(
+          `${where}: encryption_method "${value}" is not a number; supported: ${supportedList()}`,
+        );
       encryptionMethod = Number(method[0]);
       if (!(ENCRYPTION_METHODS as readonly number[]).includes(encryptionMethod)) {
-        throw new SendConfigError(`${where}: encryption_method ${describeEncryptionMethod(encryptionMethod)} is not supported; supported: ${supportedList()}`);
+        throw new SendConfigError(
+          `${where}: encryption_method ${describeEncryptionMethod(encryptionMethod)} is not supported; supported: ${supportedList()}`,
+        );
       }
     } else if (name.includes('legacy_2_7_mode')) {
       if (/true|yes/.test(value)) {
-        throw new SendConfigError(`${where}: legacy_2_7_mode (512-byte packets for nsca 2.7) is not supported: nsca 2.9 and later take the 4304-byte packets sent here`);
+        throw new SendConfigError(
+          `${where}: legacy_2_7_mode (512-byte packets for nsca 2.7) is not supported: nsca 2.9 and later take the 4304-byte packets sent here`,
+        );
       }
     } else {
-      throw new SendConfigError(`${where}: unknown option "${name}" (send_nsca.cfg knows password, encryption_method, legacy_2_7_mode)`);
+      throw new SendConfigError(
+        `${where}: unknown option "${name}" (send_nsca.cfg knows password, encryption_method, legacy_2_7_mode)`,
+      );
     }
   });
   return { password, encryptionMethod, source: file };
@@ -74,7 +87,10 @@ export function parseSendNscaConfig(bytes: Buffer, file: string): SendNscaConfig
  * send_nsca's defaults. The method must also work in this process (CAST-128 needs OpenSSL's
  * legacy provider): that is checked here, before any input is read or connection made.
  */
-export async function loadSendNscaConfig(file: string | null, defaultFile: string = DEFAULT_SEND_NSCA_CONFIG): Promise<SendNscaConfig> {
+export async function loadSendNscaConfig(
+  file: string | null,
+  defaultFile: string = DEFAULT_SEND_NSCA_CONFIG,
+): Promise<SendNscaConfig> {
   let bytes: Buffer;
   const path = file ?? defaultFile;
   try {

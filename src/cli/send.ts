@@ -98,14 +98,18 @@ export async function runSend(argv: readonly string[], io: SendIo): Promise<numb
   try {
     const config = await loadSendNscaConfig(args.configFile, io.defaultConfigFile);
     const input = parseSendInput(await readAll(io.stdin), args.fieldDelimiter, args.setDelimiter);
-    for (const problem of input.problems) io.stderr.write(`wrapwatch send: ${problem.where}: ${problem.message}; not sent\n`);
+    for (const problem of input.problems)
+      io.stderr.write(`wrapwatch send: ${problem.where}: ${problem.message}; not sent\n`);
     if (input.results.length === 0) {
-      return input.problems.length > 0 ? EXIT_FAILURE : fail('no results on standard input (expected host<TAB>[service<TAB>]return_code<TAB>output)');
+      return input.problems.length > 0
+        ? EXIT_FAILURE
+        : fail('no results on standard input (expected host<TAB>[service<TAB>]return_code<TAB>output)');
     }
 
     const prepared = input.results.map(({ result }, index) => prepareRawResult(result, index));
     prepared.forEach((result, index) => {
-      if (result.truncated) io.stderr.write(`wrapwatch send: ${input.results[index]?.where ?? ''}: output cut to 4095 bytes\n`);
+      if (result.truncated)
+        io.stderr.write(`wrapwatch send: ${input.results[index]?.where ?? ''}: output cut to 4095 bytes\n`);
     });
     let report;
     try {
@@ -129,5 +133,10 @@ export async function runSend(argv: readonly string[], io: SendIo): Promise<numb
 }
 
 export async function main(argv: string[]): Promise<number> {
-  return runSend(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, defaultConfigFile: DEFAULT_SEND_NSCA_CONFIG });
+  return runSend(argv, {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    defaultConfigFile: DEFAULT_SEND_NSCA_CONFIG,
+  });
 }

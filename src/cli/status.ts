@@ -16,7 +16,18 @@ Exit 0: running; 3: not running (no status file, pid gone, stopped) or stale (no
 for 3 intervals); 1: the status file cannot be read.`;
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommandLine(argv, { options: { json: { type: 'boolean' }, 'status-file': { type: 'string', short: 'f' }, config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } }, USAGE);
+  const args = parseCommandLine(
+    argv,
+    {
+      options: {
+        json: { type: 'boolean' },
+        'status-file': { type: 'string', short: 'f' },
+        config: { type: 'string', short: 'c' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+    USAGE,
+  );
   if (typeof args === 'number') return args;
   if (args.values.help === true) {
     process.stdout.write(`${USAGE}\n`);
@@ -26,13 +37,17 @@ export async function main(argv: string[]): Promise<number> {
   try {
     path = await statusFileFor(args.values['status-file'], args.values.config);
   } catch (err) {
-    process.stderr.write(`wrapwatch: cannot read the config for status_file: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `wrapwatch: cannot read the config for status_file: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     return 1;
   }
   const read = await readStatusFile(path);
   switch (read.kind) {
     case 'missing':
-      process.stderr.write(`wrapwatch is not running: no status file at ${path} (started by systemd? else set [state] status_file and pass --config)\n`);
+      process.stderr.write(
+        `wrapwatch is not running: no status file at ${path} (started by systemd? else set [state] status_file and pass --config)\n`,
+      );
       return 3;
     case 'unreadable':
       process.stderr.write(`wrapwatch: ${read.message}\n`);

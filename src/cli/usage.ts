@@ -9,7 +9,11 @@ export function usageError(message: string, usage: string): number {
 }
 
 /** node:util parseArgs, with a bad flag turned into a usage message (a number: the exit status). */
-export function parseCommandLine<T extends Omit<ParseArgsConfig, 'args'>>(argv: string[], config: T, usage: string): ReturnType<typeof parseArgs<T>> | number {
+export function parseCommandLine<T extends Omit<ParseArgsConfig, 'args'>>(
+  argv: string[],
+  config: T,
+  usage: string,
+): ReturnType<typeof parseArgs<T>> | number {
   try {
     return parseArgs<T>({ ...config, args: argv });
   } catch (err) {

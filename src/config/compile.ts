@@ -21,7 +21,11 @@ import { resolveTransportTables, type Icinga2Config, type NscaNgConfig } from '.
  *      (TABLE_COMPILERS: one entry per table): the throttle's settings, the cipher check.
  */
 
-type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 type SinkSettingKey = keyof typeof SINK_SETTINGS_DEFAULTS;
 type SinkSettingsConfig = { [K in SinkSettingKey]: number };
@@ -93,7 +97,10 @@ function sinkSettingsFrom(data: ParsedConfig, problems: ConfigProblem[]): SinkSe
     }
   }
   if (settings.reconnect_max_seconds < settings.reconnect_min_seconds) {
-    problems.push({ path: `${origin.reconnect_max_seconds ?? origin.reconnect_min_seconds ?? 'output'}.reconnect_max_seconds`, message: 'must be at least reconnect_min_seconds' });
+    problems.push({
+      path: `${origin.reconnect_max_seconds ?? origin.reconnect_min_seconds ?? 'output'}.reconnect_max_seconds`,
+      message: 'must be at least reconnect_min_seconds',
+    });
   }
   return settings;
 }
@@ -133,7 +140,10 @@ function problemsFrom(error: z.ZodError): ConfigProblem[] {
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        problems.push({ path: formatPath([...issue.path, key]), message: 'unknown key (a typo?); see config/wrapwatch.toml for the valid keys' });
+        problems.push({
+          path: formatPath([...issue.path, key]),
+          message: 'unknown key (a typo?); see config/wrapwatch.toml for the valid keys',
+        });
       }
     } else {
       problems.push({ path: formatPath(issue.path), message: issue.message });
@@ -156,10 +166,29 @@ export async function compileConfig(doc: unknown, file: string, options: Compile
   if (!parsed.success) throw new ConfigError(file, problemsFrom(parsed.error));
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
-  const { password, password_file, password_credential, max_pending_results: _m, reconnect_min_seconds: _n, reconnect_max_seconds: _x, ...nsca } = parsed.data.nsca;
-  const secret = await resolvePassword({ password, password_file, password_credential }, options.env ?? process.env, problems, warnings);
+  const {
+    password,
+    password_file,
+    password_credential,
+    max_pending_results: _m,
+    reconnect_min_seconds: _n,
+    reconnect_max_seconds: _x,
+    ...nsca
+  } = parsed.data.nsca;
+  const secret = await resolvePassword(
+    { password, password_file, password_credential },
+    options.env ?? process.env,
+    problems,
+    warnings,
+  );
   const sinkSettings = sinkSettingsFrom(parsed.data, problems);
-  const transportTables = await resolveTransportTables(parsed.data, parsed.data.output.type, { env: options.env ?? process.env, hostname: options.hostname }, problems, warnings);
+  const transportTables = await resolveTransportTables(
+    parsed.data,
+    parsed.data.output.type,
+    { env: options.env ?? process.env, hostname: options.hostname },
+    problems,
+    warnings,
+  );
 
   const { path, ...source } = parsed.data.source;
   const { nsca_ng: _nscaNgTable, icinga2: _icinga2Table, ...data } = parsed.data;

@@ -10,14 +10,19 @@ import type { PasswordSource } from './password.js';
 export function effectiveConfigToml(config: Config): string {
   const { paths, ...source } = config.source;
   const notes: string[] = [];
-  const withPasswordKeys = <T extends { password: string; passwordFrom: PasswordSource }>(table: string, settings: T) => {
+  const withPasswordKeys = <T extends { password: string; passwordFrom: PasswordSource }>(
+    table: string,
+    settings: T,
+  ) => {
     const { password: _secret, passwordFrom, ...rest } = settings;
     const passwordKeys: Record<string, string> = {};
     switch (passwordFrom.kind) {
       case 'none':
         break;
       case 'inline':
-        notes.push(`# [${table}] password is set in the file and left out here (redacted): add it back, or better, use password_file.`);
+        notes.push(
+          `# [${table}] password is set in the file and left out here (redacted): add it back, or better, use password_file.`,
+        );
         break;
       case 'file':
         passwordKeys.password_file = passwordFrom.path;

@@ -13,8 +13,10 @@ export class ConfigError extends Error {
   readonly file: string;
 
   constructor(file: string, problems: readonly ConfigProblem[]) {
-    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the configuration:\n` +
-      problems.map((p) => `  ${p.path}: ${p.message}`).join('\n'));
+    super(
+      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the configuration:\n` +
+        problems.map((p) => `  ${p.path}: ${p.message}`).join('\n'),
+    );
     this.name = 'ConfigError';
     this.file = file;
     this.problems = problems;

@@ -32,7 +32,7 @@ async function readDocument(file: string): Promise<unknown> {
     return parseToml(text);
   } catch (err) {
     const where = err instanceof TomlError ? `line ${err.line}, column ${err.column}` : 'syntax';
-    const message = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
+    const message = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
     throw new ConfigError(file, [{ path: `(TOML ${where})`, message }]);
   }
 }

@@ -26,7 +26,12 @@ async function readSecret(file: string, field: string, problems: ConfigProblem[]
     return (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied (the service user must be able to read it)' : (code ?? String(err));
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied (the service user must be able to read it)'
+          : (code ?? String(err));
     problems.push({ path: field, message: `cannot read ${file}: ${why}` });
     return undefined;
   }
@@ -49,7 +54,13 @@ async function permissionWarning(file: string, table: string): Promise<string | 
  * ExecReload=): outside systemd the problem says how to provide it, the same for `run`,
  * `check-config` and a reload.
  */
-export async function resolvePassword(keys: PasswordKeys, env: NodeJS.ProcessEnv, problems: ConfigProblem[], warnings: string[], table = 'nsca'): Promise<ResolvedPassword> {
+export async function resolvePassword(
+  keys: PasswordKeys,
+  env: NodeJS.ProcessEnv,
+  problems: ConfigProblem[],
+  warnings: string[],
+  table = 'nsca',
+): Promise<ResolvedPassword> {
   if (keys.password_file !== undefined) {
     const warning = await permissionWarning(keys.password_file, table);
     if (warning !== null) warnings.push(warning);

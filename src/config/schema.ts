@@ -98,7 +98,11 @@ const sinkSettingsShape = {
   reconnect_max_seconds: seconds(0.01, 86_400).optional(),
 };
 
-export const SINK_SETTINGS_DEFAULTS = { max_pending_results: 10_000, reconnect_min_seconds: 1, reconnect_max_seconds: 60 } as const;
+export const SINK_SETTINGS_DEFAULTS = {
+  max_pending_results: 10_000,
+  reconnect_min_seconds: 1,
+  reconnect_max_seconds: 60,
+} as const;
 
 const nscaSchema = z
   .strictObject({
@@ -128,7 +132,11 @@ const nscaSchema = z
     const given = (['password', 'password_file', 'password_credential'] as const).filter((k) => nsca[k] !== undefined);
     if (given.length > 1) {
       for (const key of given) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `set only one of password, password_file, password_credential (found ${given.join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `set only one of password, password_file, password_credential (found ${given.join(', ')})`,
+        });
       }
     }
   });

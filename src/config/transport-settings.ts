@@ -38,7 +38,10 @@ export interface TransportTableOptions {
 
 function needsPassword(resolved: ResolvedPassword, table: string, problems: ConfigProblem[]): void {
   if (resolved.password === '' && !problems.some((p) => p.path.startsWith(`${table}.password`))) {
-    problems.push({ path: `${table}.password_file`, message: `[output] type selects this transport, which needs a password: set ${table}.password_file (or password_credential, or password)` });
+    problems.push({
+      path: `${table}.password_file`,
+      message: `[output] type selects this transport, which needs a password: set ${table}.password_file (or password_credential, or password)`,
+    });
   }
 }
 
@@ -53,25 +56,49 @@ export async function resolveTransportTables(
   const nscaNgTable = tables.nsca_ng ?? (selected === 'nsca-ng' ? nscaNgSchema.parse({}) : undefined);
   if (nscaNgTable) {
     const { password, password_file, password_credential, identity, ...rest } = nscaNgTable;
-    const resolved = await resolvePassword({ password, password_file, password_credential }, options.env, problems, warnings, 'nsca_ng');
+    const resolved = await resolvePassword(
+      { password, password_file, password_credential },
+      options.env,
+      problems,
+      warnings,
+      'nsca_ng',
+    );
     if (selected === 'nsca-ng') needsPassword(resolved, 'nsca_ng', problems);
-    out.nsca_ng = { ...rest, identity: identity ?? options.hostname ?? hostname(), password: resolved.password, passwordFrom: resolved.source };
+    out.nsca_ng = {
+      ...rest,
+      identity: identity ?? options.hostname ?? hostname(),
+      password: resolved.password,
+      passwordFrom: resolved.source,
+    };
   }
   if (tables.icinga2) {
     const { password, password_file, password_credential, ...rest } = tables.icinga2;
-    const resolved = await resolvePassword({ password, password_file, password_credential }, options.env, problems, warnings, 'icinga2');
+    const resolved = await resolvePassword(
+      { password, password_file, password_credential },
+      options.env,
+      problems,
+      warnings,
+      'icinga2',
+    );
     if (selected === 'icinga2') {
       needsPassword(resolved, 'icinga2', problems);
       // Found now rather than as an "untrusted" delivery failure at the first result.
       try {
         await access(rest.ca_file, constants.R_OK);
       } catch (err) {
-        problems.push({ path: 'icinga2.ca_file', message: `cannot read ${rest.ca_file}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (copy Icinga's ca.crt there)` });
+        problems.push({
+          path: 'icinga2.ca_file',
+          message: `cannot read ${rest.ca_file}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (copy Icinga's ca.crt there)`,
+        });
       }
     }
     out.icinga2 = { ...rest, password: resolved.password, passwordFrom: resolved.source };
   } else if (selected === 'icinga2') {
-    problems.push({ path: 'icinga2', message: '[output] type = "icinga2" needs an [icinga2] table with url, user, ca_file and a password (see config/wrapwatch.toml)' });
+    problems.push({
+      path: 'icinga2',
+      message:
+        '[output] type = "icinga2" needs an [icinga2] table with url, user, ca_file and a password (see config/wrapwatch.toml)',
+    });
   }
   return out;
 }

@@ -27,7 +27,12 @@ interface PasswordTable {
 function onlyOnePassword(table: PasswordTable, ctx: z.RefinementCtx): void {
   const given = (['password', 'password_file', 'password_credential'] as const).filter((k) => table[k] !== undefined);
   if (given.length > 1) {
-    for (const key of given) ctx.addIssue({ code: 'custom', path: [key], message: `set only one of password, password_file, password_credential (found ${given.join(', ')})` });
+    for (const key of given)
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `set only one of password, password_file, password_credential (found ${given.join(', ')})`,
+      });
   }
 }
 
@@ -37,7 +42,10 @@ export const nscaNgSchema = z
     port: z.number().int().min(1).max(65535).default(5668),
     /** The PSK identity, the title of the server's `authorize` block; default this host's name. */
     identity: nonEmpty
-      .refine((id) => /^[\x21-\x7e]+$/.test(id), 'must be printable ASCII without spaces (it is sent as the TLS PSK identity)')
+      .refine(
+        (id) => /^[\x21-\x7e]+$/.test(id),
+        'must be printable ASCII without spaces (it is sent as the TLS PSK identity)',
+      )
       .optional(),
     ...passwordFields,
     timeout_seconds: timeoutSeconds,
@@ -55,9 +63,21 @@ export const icinga2Schema = z
         ctx.addIssue({ code: 'custom', message: 'not a URL; expected e.g. "https://icinga.example:5665"' });
         return;
       }
-      if (url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `must be https (the Icinga 2 API speaks only TLS), not ${url.protocol.replace(':', '')}` });
-      if (url.pathname !== '/' || url.search !== '' || url.hash !== '') ctx.addIssue({ code: 'custom', message: 'give only scheme, host and port; wrapwatch adds /v1/actions/process-check-result' });
-      if (url.username !== '' || url.password !== '') ctx.addIssue({ code: 'custom', message: 'put the user in icinga2.user and the password in icinga2.password_file, not in the URL' });
+      if (url.protocol !== 'https:')
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be https (the Icinga 2 API speaks only TLS), not ${url.protocol.replace(':', '')}`,
+        });
+      if (url.pathname !== '/' || url.search !== '' || url.hash !== '')
+        ctx.addIssue({
+          code: 'custom',
+          message: 'give only scheme, host and port; wrapwatch adds /v1/actions/process-check-result',
+        });
+      if (url.username !== '' || url.password !== '')
+        ctx.addIssue({
+          code: 'custom',
+          message: 'put the user in icinga2.user and the password in icinga2.password_file, not in the URL',
+        });
     }),
     user: nonEmpty,
     ...passwordFields,

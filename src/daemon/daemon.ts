@@ -2,12 +2,22 @@ import type { Config } from '../config/load.js';
 import type { ThrottleSettings } from '../throttle/settings.js';
 import { LineParser } from '../parse/parser.js';
 import { systemTimeZone } from '../parse/time.js';
+import { REFUSAL_PHRASES } from '../parse/prefilter.js';
 import { createSources } from '../source/create-sources.js';
 import { createSeqCounter, type LineSource } from '../source/line-source.js';
 import { CheckpointStore } from '../state/checkpoint-store.js';
 import { fieldLimitsOf } from '../sink/field-limits.js';
 import { Throttle } from '../throttle/throttle.js';
-import { systemClock, type Alert, type Clock, type Logger, type ResultSink, type Seq, type SinkTarget, type SourceLine } from '../types.js';
+import {
+  systemClock,
+  type Alert,
+  type Clock,
+  type Logger,
+  type ResultSink,
+  type Seq,
+  type SinkTarget,
+  type SourceLine,
+} from '../types.js';
 import { wrapwatchVersion } from '../version.js';
 import { CommitTracker, oldestOf } from './commit-tracker.js';
 import { ParseCounters, statsFields } from './pipeline-stats.js';
@@ -76,12 +86,24 @@ export class Daemon {
     this.clock = deps.clock ?? systemClock;
     this.sink = deps.sink;
     this.sinkTarget = deps.sinkTarget;
-    this.parser = new LineParser({ timeZone: this.config.source.timezone ?? systemTimeZone(), now: () => this.clock.now() });
-    this.throttle = new Throttle(deps.throttleSettings ? { compiled: deps.throttleSettings } : this.config, this.clock, {
-      fallbackHost: this.config.report.host_name.includes('{') ? undefined : this.config.report.host_name,
-      limits: fieldLimitsOf(this.config.output.type),
+    this.parser = new LineParser({
+      timeZone: this.config.source.timezone ?? systemTimeZone(),
+      now: () => this.clock.now(),
     });
-    this.checkpoints = new CheckpointStore({ directory: this.config.state.directory, logger: this.logger, clock: this.clock, readOnly: deps.readOnlyState ?? false });
+    this.throttle = new Throttle(
+      deps.throttleSettings ? { compiled: deps.throttleSettings } : this.config,
+      this.clock,
+      {
+        fallbackHost: this.config.report.host_name.includes('{') ? undefined : this.config.report.host_name,
+        limits: fieldLimitsOf(this.config.output.type),
+      },
+    );
+    this.checkpoints = new CheckpointStore({
+      directory: this.config.state.directory,
+      logger: this.logger,
+      clock: this.clock,
+      readOnly: deps.readOnlyState ?? false,
+    });
   }
 
   async start(): Promise<void> {
@@ -93,6 +115,9 @@ export class Daemon {
       checkpoints,
       onLines: (lines) => this.handleBatch(lines),
       clock: this.clock,
+      // Only lines that can hold a refusal become strings: catching up on a backlog of
+      // ordinary chatter then costs a newline search per line.
+      keep: REFUSAL_PHRASES,
       // Lost positions: re-reading whole files reports some refusals twice, "end" would skip some.
       ...(this.checkpoints.foundCorrupt() ? { startAtOverride: 'beginning' as const } : {}),
     });
@@ -105,7 +130,10 @@ export class Daemon {
         version: wrapwatchVersion(),
         sources: this.sources.map((s) => s.id),
         resumed: [...checkpoints.keys()],
-        receiver: this.sink.stats().receiver === 'none (dry run)' ? 'none (dry run: results are printed, not sent)' : `${this.config.nsca.host}:${this.config.nsca.port}`,
+        receiver:
+          this.sink.stats().receiver === 'none (dry run)'
+            ? 'none (dry run: results are printed, not sent)'
+            : `${this.config.nsca.host}:${this.config.nsca.port}`,
         nagiosHost: this.config.report.host_name,
         service: this.config.report.service,
       },
@@ -143,11 +171,28 @@ export class Daemon {
     let closeTimer: NodeJS.Timeout | undefined;
     const closed = await Promise.race([
       this.sink.close().then(() => true),
-      new Promise<boolean>((resolve) => (closeTimer = setTimeout(() => { resolve(false); }, Math.max(0, closeMs)))),
+      new Promise<boolean>(
+        (resolve) =>
+          (closeTimer = setTimeout(
+            () => {
+              resolve(false);
+            },
+            Math.max(0, closeMs),
+          )),
+      ),
     ]);
     clearTimeout(closeTimer);
-    if (!closed) this.logger.warn({ waitedMs: closeMs }, 'a delivery attempt was still in flight at the stop deadline; abandoning it');
-    this.logger.info({ ...this.stats(), drained }, drained ? 'wrapwatch stopped; everything read was delivered' : 'wrapwatch stopped with results undelivered; their lines will be read again at the next start');
+    if (!closed)
+      this.logger.warn(
+        { waitedMs: closeMs },
+        'a delivery attempt was still in flight at the stop deadline; abandoning it',
+      );
+    this.logger.info(
+      { ...this.stats(), drained },
+      drained
+        ? 'wrapwatch stopped; everything read was delivered'
+        : 'wrapwatch stopped with results undelivered; their lines will be read again at the next start',
+    );
     return drained;
   }
 
@@ -157,10 +202,15 @@ export class Daemon {
    * being followed and checkpoints in use); the returned section names need a restart.
    */
   reconfigure(config: Config, throttleSettings?: ThrottleSettings): string[] {
-    this.throttle.reconfigure(throttleSettings ? { compiled: throttleSettings } : config, fieldLimitsOf(config.output.type));
+    this.throttle.reconfigure(
+      throttleSettings ? { compiled: throttleSettings } : config,
+      fieldLimitsOf(config.output.type),
+    );
     const receiverOf = (c: Config) => JSON.stringify([c.output, c.nsca, c.nsca_ng, c.icinga2]);
     if (receiverOf(config) !== receiverOf(this.config)) this.sink.retarget(this.sinkTarget(config));
-    const needRestart = (['source', 'state'] as const).filter((section) => JSON.stringify(config[section]) !== JSON.stringify(this.config[section]));
+    const needRestart = (['source', 'state'] as const).filter(
+      (section) => JSON.stringify(config[section]) !== JSON.stringify(this.config[section]),
+    );
     this.config = config;
     this.scheduleTick();
     this.restartStatsTimer();
@@ -188,7 +238,13 @@ export class Daemon {
     return {
       sources: this.sources.map((s) => {
         const position = s.position();
-        return { id: s.id, kind: position?.kind ?? (s.id === 'journal' ? 'journal' : 'file'), offset: position?.kind === 'file' ? position.offset : null, bytesBehind: s.bytesBehind(), stats: s.stats() };
+        return {
+          id: s.id,
+          kind: position?.kind ?? (s.id === 'journal' ? 'journal' : 'file'),
+          offset: position?.kind === 'file' ? position.offset : null,
+          bytesBehind: s.bytesBehind(),
+          stats: s.stats(),
+        };
       }),
       throttle: this.throttle.stats(),
       busiest: this.throttle.busiestSources(BUSIEST_SHOWN),
@@ -212,7 +268,17 @@ export class Daemon {
       }
       const event = result.event;
       this.counters.refusal(event.kind, event.count);
-      this.logger.debug({ daemon: event.daemon, service: event.service, peer: event.peer, client: event.client, host: event.host, count: event.count }, 'refusal');
+      this.logger.debug(
+        {
+          daemon: event.daemon,
+          service: event.service,
+          peer: event.peer,
+          client: event.client,
+          host: event.host,
+          count: event.count,
+        },
+        'refusal',
+      );
       for (const alert of this.throttle.offer({ seq: line.seq, event })) alerts.push(alert);
     }
     if (alerts.length > 0) this.sink.submit(alerts);
@@ -230,12 +296,15 @@ export class Daemon {
     if (this.tickTimer !== null && this.tickAt !== null && this.tickAt <= due) return;
     if (this.tickTimer !== null) clearTimeout(this.tickTimer);
     this.tickAt = due;
-    this.tickTimer = setTimeout(() => {
-      this.tickTimer = null;
-      this.tickAt = null;
-      this.sink.submit(this.throttle.tick());
-      this.scheduleTick();
-    }, Math.max(0, due - this.clock.now()));
+    this.tickTimer = setTimeout(
+      () => {
+        this.tickTimer = null;
+        this.tickAt = null;
+        this.sink.submit(this.throttle.tick());
+        this.scheduleTick();
+      },
+      Math.max(0, due - this.clock.now()),
+    );
   }
 
   private commit(): Promise<void> {
@@ -248,7 +317,10 @@ export class Daemon {
         this.lastCommitAt = this.clock.now();
         this.lastCommitError = null;
         if (this.checkpointFailuresInARow > 0) {
-          this.logger.info({ directory: this.config.state.directory, failedWrites: this.checkpointFailuresInARow }, 'checkpoints are written again');
+          this.logger.info(
+            { directory: this.config.state.directory, failedWrites: this.checkpointFailuresInARow },
+            'checkpoints are written again',
+          );
           this.checkpointFailuresInARow = 0;
         }
       } catch (err) {
@@ -260,7 +332,11 @@ export class Daemon {
         // Retried every commit interval: the 1st, 10th, 100th... failure in a row is an error, the rest debug.
         const loud = /^10*$/.test(String(this.checkpointFailuresInARow));
         (loud ? this.logger.error.bind(this.logger) : this.logger.debug.bind(this.logger))(
-          { error: err instanceof Error ? err.message : String(err), directory: this.config.state.directory, failedWrites: this.checkpointWriteFailures },
+          {
+            error: err instanceof Error ? err.message : String(err),
+            directory: this.config.state.directory,
+            failedWrites: this.checkpointWriteFailures,
+          },
           'cannot write the checkpoint; keeping the positions in memory and retrying (after a restart now, lines since the last good checkpoint are read again)',
         );
       }
@@ -274,11 +350,17 @@ export class Daemon {
    * again while some are held back; an idle daemon has no commit timer at all.
    */
   private armCommit(): void {
-    if (this.commitTimer !== null || this.stopping || (this.tracker.size === 0 && this.checkpointFailuresInARow === 0)) return;
-    this.commitTimer = setTimeout(() => {
-      this.commitTimer = null;
-      void this.commit().then(() => { this.armCommit(); });
-    }, Math.max(100, this.config.state.commit_interval_seconds * 1000));
+    if (this.commitTimer !== null || this.stopping || (this.tracker.size === 0 && this.checkpointFailuresInARow === 0))
+      return;
+    this.commitTimer = setTimeout(
+      () => {
+        this.commitTimer = null;
+        void this.commit().then(() => {
+          this.armCommit();
+        });
+      },
+      Math.max(100, this.config.state.commit_interval_seconds * 1000),
+    );
   }
 
   private startTimers(): void {
@@ -290,7 +372,10 @@ export class Daemon {
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
     this.statsTimer = null;
     const seconds = this.config.log.stats_interval_seconds;
-    if (seconds > 0 && !this.stopping) this.statsTimer = setInterval(() => { this.logger.info(this.stats(), 'stats'); }, seconds * 1000);
+    if (seconds > 0 && !this.stopping)
+      this.statsTimer = setInterval(() => {
+        this.logger.info(this.stats(), 'stats');
+      }, seconds * 1000);
   }
 
   private clearTimers(): void {

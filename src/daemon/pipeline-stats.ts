@@ -26,7 +26,10 @@ export interface StatsInputs {
   readonly sink: SinkStats;
 }
 
-function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Readonly<Partial<Record<K, number>>>): void {
+function addCounts<K extends string>(
+  into: Partial<Record<K, number>>,
+  from: Readonly<Partial<Record<K, number>>>,
+): void {
   for (const [key, n] of Object.entries(from) as [K, number][]) into[key] = (into[key] ?? 0) + n;
 }
 

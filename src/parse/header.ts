@@ -41,15 +41,40 @@ export function parseRfc3339(text: string): { epochMs: number; utcOffsetMinutes:
   return fromRfc3339Parts(m, 1);
 }
 
+/**
+ * Date.UTC(year, month - 1, day, hour), remembered: the lines of a log share a few hours, and
+ * Date.UTC was the largest cost of an RFC 3339 header. Minutes, seconds and milliseconds in
+ * range add up exactly as Date.UTC would add them.
+ */
+const hourStarts = new Map<number, number>();
+function utcHourStart(year: number, month: number, day: number, hour: number): number {
+  const key = ((year * 16 + month) * 32 + day) * 24 + hour;
+  let start = hourStarts.get(key);
+  if (start === undefined) {
+    if (hourStarts.size >= 4096) hourStarts.clear();
+    start = Date.UTC(year, month - 1, day, hour);
+    hourStarts.set(key, start);
+  }
+  return start;
+}
+
 function fromRfc3339Parts(m: RegExpExecArray, at: number): { epochMs: number; utcOffsetMinutes: number } | null {
-  const field = (i: number): number => Number(m[at + i]);
-  const [year, month, day, hour, minute, second] = [field(0), field(1), field(2), field(3), field(4), field(5)];
+  // One field at a time: an array of them (map, then destructuring) was a tenth of the time
+  // `parse` spent on a log of RFC 3339 headers.
+  const year = Number(m[at]);
+  const month = Number(m[at + 1]);
+  const day = Number(m[at + 2]);
+  const hour = Number(m[at + 3]);
+  const minute = Number(m[at + 4]);
+  const second = Number(m[at + 5]);
   const fraction = m[at + 6];
   const zone = m[at + 7] ?? 'Z';
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
-  const offset = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  const offset =
+    zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   const ms = fraction ? Math.floor(Number(`0${fraction}`) * 1000) : 0;
-  const epochMs = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59), ms) - offset * 60_000;
+  const epochMs =
+    utcHourStart(year, month, day, hour) + minute * 60_000 + Math.min(second, 59) * 1000 + ms - offset * 60_000;
   return Number.isFinite(epochMs) ? { epochMs, utcOffsetMinutes: offset } : null;
 }
 
@@ -65,7 +90,13 @@ function traditional(line: string, ctx: HeaderContext): SyslogRecord | null {
   );
   const tagged = parseTag(m[7] ?? '');
   if (!when || !tagged) return null;
-  return { format: 'rfc3164', time: new Date(when.epochMs), utcOffsetMinutes: when.utcOffsetMinutes, host: m[6] ?? '', ...tagged };
+  return {
+    format: 'rfc3164',
+    time: new Date(when.epochMs),
+    utcOffsetMinutes: when.utcOffsetMinutes,
+    host: m[6] ?? '',
+    ...tagged,
+  };
 }
 
 function fileFormat(line: string): SyslogRecord | null {
@@ -74,7 +105,13 @@ function fileFormat(line: string): SyslogRecord | null {
   const when = fromRfc3339Parts(m, 1);
   const tagged = parseTag(m[10] ?? '');
   if (!when || !tagged) return null;
-  return { format: 'rfc3339', time: new Date(when.epochMs), utcOffsetMinutes: when.utcOffsetMinutes, host: m[9] ?? '', ...tagged };
+  return {
+    format: 'rfc3339',
+    time: new Date(when.epochMs),
+    utcOffsetMinutes: when.utcOffsetMinutes,
+    host: m[9] ?? '',
+    ...tagged,
+  };
 }
 
 /** Skips RFC 5424 STRUCTURED-DATA (`-` or `[id k="v"]...`, `\]` and `\"` escaped); returns the index after it. */
@@ -100,7 +137,8 @@ function rfc5424(line: string, ctx: HeaderContext): SyslogRecord | null {
   const m = RFC5424.exec(line);
   if (!m) return null;
   const stamp = m[2] ?? '-';
-  const when = stamp === '-' ? { epochMs: ctx.nowMs, utcOffsetMinutes: ctx.zone.offsetAt(ctx.nowMs) } : parseRfc3339(stamp);
+  const when =
+    stamp === '-' ? { epochMs: ctx.nowMs, utcOffsetMinutes: ctx.zone.offsetAt(ctx.nowMs) } : parseRfc3339(stamp);
   if (!when) return null;
   const rest = m[7] ?? '';
   const sdEnd = skipStructuredData(rest);

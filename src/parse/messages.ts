@@ -40,11 +40,13 @@ export function pidOptional(kind: RefusalKind): boolean {
 // resolver accepts no blanks in names, so CLIENT has none. It may hold parentheses and `@`
 // (`x)(6.6.6.6@::1 (::1)`): only the final "(ADDR)" is trusted.
 const LIBWRAP = /^refused connect from (\S+) \(([^()\s]+)\)[ \t]*$/;
-const XINETD_LIBWRAP = /^(?:\d{1,10} \{access_control\} )?libwrap refused connection to ([^\s()]+) \(libwrap=[^\s()]+\) from (\S+)[ \t]*$/;
+const XINETD_LIBWRAP =
+  /^(?:\d{1,10} \{access_control\} )?libwrap refused connection to ([^\s()]+) \(libwrap=[^\s()]+\) from (\S+)[ \t]*$/;
 const XINETD_FAIL = /^FAIL: ([^\s()]+) libwrap from=(\S+)[ \t]*$/;
 const RPCBIND = /^connect from (\S+) to ([^\s:]+): request from unauthorized host[ \t]*$/;
 // stunnel prints IPv6 unbracketed: the port is what follows the last colon.
-const STUNNEL = /^LOG[0-7]\[[^\]\s]{1,32}\]: Service \[([^\]\s]{1,128})\] REFUSED by libwrap from (\S+):(\d{1,5})[ \t]*$/;
+const STUNNEL =
+  /^LOG[0-7]\[[^\]\s]{1,32}\]: Service \[([^\]\s]{1,128})\] REFUSED by libwrap from (\S+):(\d{1,5})[ \t]*$/;
 const SOCAT = /^[A-Z] refusing connection from AF=(2|10) (\S+) due to tcpwrapper option[ \t]*$/;
 // openbsd-inetd -l prints eval_client(): the address, or only the client text (a name, or
 // user@host with ident) when a rule made libwrap look the name up. SVC may be a port number.
@@ -52,7 +54,12 @@ const INETD = /^refused connection from (\S+), service ([^\s,()]+) \((tcp6?|udp6
 // tftpd-hpa 5.2 prints inet_ntop(myaddr): its OWN address (see RefusalPeer), "???" when that fails.
 const TFTPD = /^connection refused from (\S+)[ \t]*$/;
 
-function withAddress(kind: RefusalKind, service: string | null, addressText: string, client: string | null): MessageResult {
+function withAddress(
+  kind: RefusalKind,
+  service: string | null,
+  addressText: string,
+  client: string | null,
+): MessageResult {
   const address = parseAddress(addressText);
   if (!address) return INVALID_ADDRESS;
   return { kind, service, peer: { kind: 'client-address', address: address.address, family: address.family }, client };
@@ -61,14 +68,25 @@ function withAddress(kind: RefusalKind, service: string | null, addressText: str
 /** The logged text is an address when it is one; otherwise the address is not in the line. */
 function inetd(text: string, service: string | null): MessageResult {
   const address = parseAddress(text);
-  if (address) return { kind: 'inetd', service, peer: { kind: 'client-address', address: address.address, family: address.family }, client: null };
+  if (address)
+    return {
+      kind: 'inetd',
+      service,
+      peer: { kind: 'client-address', address: address.address, family: address.family },
+      client: null,
+    };
   return { kind: 'inetd', service, peer: { kind: 'name-only' }, client: text };
 }
 
 function tftpd(text: string): MessageResult {
   const address = parseAddress(text);
   if (!address) return INVALID_ADDRESS;
-  return { kind: 'tftpd', service: null, peer: { kind: 'server-address', serverAddress: address.address, family: address.family }, client: null };
+  return {
+    kind: 'tftpd',
+    service: null,
+    peer: { kind: 'server-address', serverAddress: address.address, family: address.family },
+    client: null,
+  };
 }
 
 /** socat prints `A.B.C.D:PORT` for AF=2 and `[xxxx:...:xxxx]:PORT` (fully expanded) for AF=10. */
@@ -111,7 +129,9 @@ export function matchRefusalMessage(message: string): MessageResult {
         // AF=2 must be a dotted quad; AF=10 is IPv6 syntax, and an IPv4 client of an IPv6
         // socket (`[0000:...:ffff:7f00:0001]`) is that IPv4 address.
         if (match === null || isInvalidAddress(match)) return match;
-        return family === '10' || (match.peer.kind === 'client-address' && match.peer.family === 4) ? match : INVALID_ADDRESS;
+        return family === '10' || (match.peer.kind === 'client-address' && match.peer.family === 4)
+          ? match
+          : INVALID_ADDRESS;
       }
       return null;
     }

@@ -23,7 +23,13 @@ const NOT_A_REFUSAL = notReported('not-a-refusal');
 const BAD_TAG = notReported('bad-tag');
 
 /** Every reason, in the order summaries print them. */
-export const NOT_REPORTED_REASONS: readonly NotReportedReason[] = ['unknown-header', 'bad-tag', 'missing-pid', 'invalid-address', 'not-a-refusal'];
+export const NOT_REPORTED_REASONS: readonly NotReportedReason[] = [
+  'unknown-header',
+  'bad-tag',
+  'missing-pid',
+  'invalid-address',
+  'not-a-refusal',
+];
 
 export interface ParserOptions {
   /** IANA zone of traditional headers. */

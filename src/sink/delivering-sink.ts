@@ -1,5 +1,14 @@
 import PQueue from 'p-queue';
-import type { Alert, DeliveryErrorSummary, Logger, ResultSink, Seq, SinkSettings, SinkStats, SinkTarget } from '../types.js';
+import type {
+  Alert,
+  DeliveryErrorSummary,
+  Logger,
+  ResultSink,
+  Seq,
+  SinkSettings,
+  SinkStats,
+  SinkTarget,
+} from '../types.js';
 import { Backoff } from './backoff.js';
 import { InvalidResultError } from './errors.js';
 import { failureHeadline, failureLevel, transportLabel } from './failure-log.js';
@@ -135,7 +144,8 @@ export class DeliveringSink implements ResultSink {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.queue.onIdle(), new Promise((r) => (timer = setTimeout(r, left)))]);
       clearTimeout(timer);
-      if (!this.isEmpty() && this.receiver === 'down') await new Promise((r) => setTimeout(r, Math.min(200, Math.max(0, deadline - this.now()))));
+      if (!this.isEmpty() && this.receiver === 'down')
+        await new Promise((r) => setTimeout(r, Math.min(200, Math.max(0, deadline - this.now()))));
     }
     return this.isEmpty();
   }
@@ -165,7 +175,11 @@ export class DeliveringSink implements ResultSink {
   }
 
   private newBackoff(): Backoff {
-    return new Backoff(this.settings.reconnect_min_seconds * 1000, this.settings.reconnect_max_seconds * 1000, this.options.random);
+    return new Backoff(
+      this.settings.reconnect_min_seconds * 1000,
+      this.settings.reconnect_max_seconds * 1000,
+      this.options.random,
+    );
   }
 
   private now(): number {
@@ -182,9 +196,18 @@ export class DeliveringSink implements ResultSink {
       return { alert, prepared: transport.prepare(alert), by: transport };
     } catch (err) {
       this.counts.invalid++;
-      const fields = { host: alert.host, service: alert.service, refusals: alert.refusals, problem: err instanceof Error ? err.message : String(err) };
+      const fields = {
+        host: alert.host,
+        service: alert.service,
+        refusals: alert.refusals,
+        problem: err instanceof Error ? err.message : String(err),
+      };
       // The throttle sanitises every field, so this is a bug or an odd config: say which.
-      if (err instanceof InvalidResultError) this.options.logger.error(fields, `result breaks the ${transportLabel(transport.type)} field rules and was dropped`);
+      if (err instanceof InvalidResultError)
+        this.options.logger.error(
+          fields,
+          `result breaks the ${transportLabel(transport.type)} field rules and was dropped`,
+        );
       else this.options.logger.error(fields, 'cannot prepare a result (a bug); it was dropped');
       return null;
     }
@@ -266,7 +289,11 @@ export class DeliveringSink implements ResultSink {
   }
 
   /** The transport's report; a throw (a bug) is logged and becomes an unconfirmed batch. */
-  private async deliverSafely(transport: Transport<unknown>, batch: readonly Pending[], hooks: { onWritten: () => void; stream: DeliveryStream<unknown> }): Promise<DeliveryReport> {
+  private async deliverSafely(
+    transport: Transport<unknown>,
+    batch: readonly Pending[],
+    hooks: { onWritten: () => void; stream: DeliveryStream<unknown> },
+  ): Promise<DeliveryReport> {
     try {
       return await transport.deliver(
         batch.map((p) => p.prepared),
@@ -274,8 +301,15 @@ export class DeliveringSink implements ResultSink {
       );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.options.logger.error({ receiver: transport.endpoint, error: message, stack: err instanceof Error ? err.stack : undefined }, 'unexpected error while delivering (a bug); the results are kept and retried');
-      return { confirmed: 0, refused: [], failure: { reason: 'unconfirmed', message: `delivery failed unexpectedly: ${message}`, cause: err } };
+      this.options.logger.error(
+        { receiver: transport.endpoint, error: message, stack: err instanceof Error ? err.stack : undefined },
+        'unexpected error while delivering (a bug); the results are kept and retried',
+      );
+      return {
+        confirmed: 0,
+        refused: [],
+        failure: { reason: 'unconfirmed', message: `delivery failed unexpectedly: ${message}`, cause: err },
+      };
     }
   }
 
@@ -292,7 +326,17 @@ export class DeliveringSink implements ResultSink {
       if (this.refusalsLogged.has(key)) continue;
       if (this.refusalsLogged.size >= 1000) this.refusalsLogged.clear();
       this.refusalsLogged.add(key);
-      this.options.logger.error({ receiver: this.transport.endpoint, reason: r.reason, host: entry.alert.host, service: entry.alert.service, refusals: entry.alert.refusals, problem: r.message }, `${this.label} receiver refused a result for good; it was dropped (logged once per host and service; counted in stats resultsRefusedByReason)`);
+      this.options.logger.error(
+        {
+          receiver: this.transport.endpoint,
+          reason: r.reason,
+          host: entry.alert.host,
+          service: entry.alert.service,
+          refusals: entry.alert.refusals,
+          problem: r.message,
+        },
+        `${this.label} receiver refused a result for good; it was dropped (logged once per host and service; counted in stats resultsRefusedByReason)`,
+      );
     }
     this.counts.refused += refused;
     this.counts.sent += confirmed - refused;
@@ -301,7 +345,10 @@ export class DeliveringSink implements ResultSink {
     this.pending.unshift(...rest);
     let failure = report.failure;
     if (failure === null && rest.length > 0) {
-      failure = { reason: 'unconfirmed', message: `${this.label} receiver confirmed ${confirmed} of ${batch.length} results and gave no reason for the rest` };
+      failure = {
+        reason: 'unconfirmed',
+        message: `${this.label} receiver confirmed ${confirmed} of ${batch.length} results and gave no reason for the rest`,
+      };
     }
     if (this.closed) return;
     if (failure !== null) this.onFailure(failure, batch.length);
@@ -311,7 +358,12 @@ export class DeliveringSink implements ResultSink {
   private onDelivered(delivered: number): void {
     if (this.receiver === 'down') {
       this.options.logger.info(
-        { receiver: this.transport.endpoint, downSeconds: Math.round((this.now() - this.downSince) / 1000), heldResults: this.pending.length + delivered, foldedResults: this.foldedResults },
+        {
+          receiver: this.transport.endpoint,
+          downSeconds: Math.round((this.now() - this.downSince) / 1000),
+          heldResults: this.pending.length + delivered,
+          foldedResults: this.foldedResults,
+        },
         `${this.label} receiver is back; sending what was held`,
       );
     }
@@ -386,7 +438,10 @@ export class DeliveringSink implements ResultSink {
     try {
       await transport.close();
     } catch (err) {
-      this.options.logger.warn({ receiver: transport.endpoint, error: err instanceof Error ? err.message : String(err) }, `cannot close the ${transportLabel(transport.type)} transport cleanly`);
+      this.options.logger.warn(
+        { receiver: transport.endpoint, error: err instanceof Error ? err.message : String(err) },
+        `cannot close the ${transportLabel(transport.type)} transport cleanly`,
+      );
     }
   }
 }

@@ -47,6 +47,18 @@ export class DryRunSink implements ResultSink {
   }
 
   stats(): SinkStats {
-    return { receiver: 'none (dry run)', pending: 0, sent: this.sent, overflowed: 0, invalid: this.invalid, failures: 0, failuresByReason: {}, refused: 0, refusedByReason: {}, transport: 'dry-run', endpoint: 'stdout' };
+    return {
+      receiver: 'none (dry run)',
+      pending: 0,
+      sent: this.sent,
+      overflowed: 0,
+      invalid: this.invalid,
+      failures: 0,
+      failuresByReason: {},
+      refused: 0,
+      refusedByReason: {},
+      transport: 'dry-run',
+      endpoint: 'stdout',
+    };
   }
 }

@@ -17,4 +17,3 @@ export class InvalidResultError extends Error {
     this.reason = reason;
   }
 }
-

@@ -40,7 +40,18 @@ export class OverflowSummaries {
       }
     }
     if (!entry) {
-      entry = { host: alert.host, service: alert.service, status: alert.status, results: 0, refusals: 0, sources: 0, oldestSeq: null, firstMs: nowMs, lastMs: nowMs, otherTargets: false };
+      entry = {
+        host: alert.host,
+        service: alert.service,
+        status: alert.status,
+        results: 0,
+        refusals: 0,
+        sources: 0,
+        oldestSeq: null,
+        firstMs: nowMs,
+        lastMs: nowMs,
+        otherTargets: false,
+      };
       this.byTarget.set(key, entry);
     }
     entry.status = Math.max(entry.status, alert.status);
@@ -48,7 +59,8 @@ export class OverflowSummaries {
     entry.refusals += alert.refusals;
     entry.sources += alert.sources;
     entry.lastMs = nowMs;
-    if (alert.oldestSeq !== null && (entry.oldestSeq === null || alert.oldestSeq < entry.oldestSeq)) entry.oldestSeq = alert.oldestSeq;
+    if (alert.oldestSeq !== null && (entry.oldestSeq === null || alert.oldestSeq < entry.oldestSeq))
+      entry.oldestSeq = alert.oldestSeq;
   }
 
   oldestSeq(): Seq | null {

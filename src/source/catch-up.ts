@@ -11,6 +11,8 @@ import { listSiblings, locateContent, notAfter, rotatedAfter, rotatedSince, type
 export interface CatchUpContext {
   readonly path: string;
   readonly maxLineBytes: number;
+  /** The splitters' prefilter phrases; none: every line is delivered. */
+  readonly keep?: readonly string[];
   readonly now: number;
   readonly logger: Logger;
   /** Files already being read (not to be opened twice). */
@@ -19,7 +21,10 @@ export interface CatchUpContext {
 
 const key = (s: { readonly dev: number; readonly ino: number }) => `${s.dev}:${s.ino}`;
 
-function isOpen(context: CatchUpContext, extra: readonly { readonly dev: number; readonly ino: number }[] = []): (s: Sibling) => boolean {
+function isOpen(
+  context: CatchUpContext,
+  extra: readonly { readonly dev: number; readonly ino: number }[] = [],
+): (s: Sibling) => boolean {
   const open = new Set([...context.open.map((f) => key(f.identity)), ...extra.map(key)]);
   return (s) => open.has(key(s));
 }
@@ -29,9 +34,12 @@ export async function openRotated(siblings: readonly Sibling[], context: CatchUp
   const files: FollowedFile[] = [];
   for (const sibling of siblings) {
     try {
-      files.push(await openSibling(sibling, 0, context.maxLineBytes, context.now));
+      files.push(await openSibling(sibling, 0, context.maxLineBytes, context.now, context.keep));
     } catch (err) {
-      context.logger.warn({ source: context.path, file: sibling.path, err }, `cannot read the rotated file ${sibling.path}; its lines are skipped`);
+      context.logger.warn(
+        { source: context.path, file: sibling.path, err },
+        `cannot read the rotated file ${sibling.path}; its lines are skipped`,
+      );
     }
   }
   return files;
@@ -42,12 +50,15 @@ export async function openRotated(siblings: readonly Sibling[], context: CatchUp
  * already `.gz`): the copy positioned there, continuing the held partial line, then copies
  * made by later truncations. Empty when there is no copy (`> file`): those bytes are gone.
  */
-export async function restAfterTruncation(file: PlainFile, context: CatchUpContext): Promise<{ files: FollowedFile[]; copy: Sibling | null }> {
+export async function restAfterTruncation(
+  file: PlainFile,
+  context: CatchUpContext,
+): Promise<{ files: FollowedFile[]; copy: Sibling | null }> {
   const resumeAt = file.splitter.offset + file.splitter.pendingBytes;
   const siblings = (await listSiblings(context.path)).filter((s) => s.dev !== file.dev || s.ino !== file.ino);
   const copy = await locateContent(file.identity, siblings, resumeAt, file.consumedTail);
   if (copy === null) return { files: [], copy: null };
-  const rest = await openSibling(copy, resumeAt, context.maxLineBytes, context.now);
+  const rest = await openSibling(copy, resumeAt, context.maxLineBytes, context.now, context.keep);
   rest.splitter = file.splitter;
   const between = await openRotated(await rotatedAfter(copy, siblings, isOpen(context)), context);
   return { files: [rest, ...between], copy };
@@ -59,10 +70,16 @@ export async function restAfterTruncation(file: PlainFile, context: CatchUpConte
  * beside `previous` by rotation order; if `previous` was deleted, by being created after
  * `previousSeenAt`, the last time the path was seen holding it.
  */
-export async function rotatedBetween(previous: FollowedFile, next: PlainFile, previousSeenAt: number, context: CatchUpContext): Promise<FollowedFile[]> {
+export async function rotatedBetween(
+  previous: FollowedFile,
+  next: PlainFile,
+  previousSeenAt: number,
+  context: CatchUpContext,
+): Promise<FollowedFile[]> {
   const siblings = await listSiblings(context.path);
   const skip = isOpen(context, [next]);
   const found = siblings.find((s) => s.dev === previous.identity.dev && s.ino === previous.identity.ino);
-  const newer = found !== undefined ? await rotatedAfter(found, siblings, skip) : rotatedSince(previousSeenAt, siblings, skip);
+  const newer =
+    found !== undefined ? await rotatedAfter(found, siblings, skip) : rotatedSince(previousSeenAt, siblings, skip);
   return openRotated(notAfter(newer, siblings, next), context);
 }

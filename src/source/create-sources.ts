@@ -12,6 +12,8 @@ export interface SourceDeps {
   readonly checkpoints: ReadonlyMap<string, SourcePosition>;
   readonly onLines: LineHandler;
   readonly clock?: Clock;
+  /** File sources deliver only lines holding one of these phrases (see FileSourceOptions.keep). */
+  readonly keep?: readonly string[];
   /**
    * Replaces `source.start_at` for sources without a checkpoint: "beginning" after the
    * checkpoint file was found corrupt, when "end" could skip lines written while stopped.
@@ -45,6 +47,7 @@ export function createSources(config: Config, deps: SourceDeps): LineSource[] {
         path,
         startAt: deps.startAtOverride ?? source.start_at,
         maxLineBytes: source.max_line_bytes,
+        keep: deps.keep,
         rotationGraceMs: source.rotation_grace_seconds * 1000,
         pollIntervalMs: source.poll_interval_ms,
         resumeFrom: deps.checkpoints.get(path) ?? null,

@@ -26,7 +26,11 @@ export function contentMatches(identity: FileIdentity, head: Uint8Array): boolea
 }
 
 /** The same inode and the same first bytes: an inode number reused for a new file fails the second test. */
-export function sameFile(identity: FileIdentity, file: { readonly dev: number; readonly ino: number }, head: Uint8Array): boolean {
+export function sameFile(
+  identity: FileIdentity,
+  file: { readonly dev: number; readonly ino: number },
+  head: Uint8Array,
+): boolean {
   return identity.dev === file.dev && identity.ino === file.ino && contentMatches(identity, head);
 }
 

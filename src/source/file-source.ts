@@ -1,8 +1,22 @@
 import { stat } from 'node:fs/promises';
-import { systemClock, type Clock, type FileIdentity, type Logger, type SourceLine, type SourcePosition } from '../types.js';
+import {
+  systemClock,
+  type Clock,
+  type FileIdentity,
+  type Logger,
+  type SourceLine,
+  type SourcePosition,
+} from '../types.js';
 import type { SplitLine } from './line-splitter.js';
 import { PlainFile, type FollowedFile } from './followed-file.js';
-import { SourceAlreadyStartedError, StatsCounter, type LineHandler, type LineSource, type NextSeq, type SourceStats } from './line-source.js';
+import {
+  SourceAlreadyStartedError,
+  StatsCounter,
+  type LineHandler,
+  type LineSource,
+  type NextSeq,
+  type SourceStats,
+} from './line-source.js';
 import { planResume } from './resume-plan.js';
 import { pathProblemOf, PathProblemReporter, type PathProblem } from './path-problem.js';
 import { restAfterTruncation, rotatedBetween, type CatchUpContext } from './catch-up.js';
@@ -12,6 +26,12 @@ export interface FileSourceOptions {
   readonly path: string;
   readonly startAt: 'end' | 'beginning';
   readonly maxLineBytes: number;
+  /**
+   * Deliver only lines holding one of these phrases (and defective lines); the others are
+   * counted in the stats and passed over without becoming strings. The last line of each read
+   * is always delivered, so positions and checkpoints move past the lines passed over.
+   */
+  readonly keep?: readonly string[];
   /** How long a rotated-away file is still read for late writers before the next file is read. */
   readonly rotationGraceMs: number;
   readonly pollIntervalMs: number;
@@ -83,13 +103,17 @@ export class FileSource implements LineSource {
     this.started = true;
     const resume = this.options.resumeFrom;
     if (resume && (resume.kind !== 'file' || resume.path !== this.id)) {
-      this.logger.warn({ source: this.id, checkpoint: resume }, `the checkpoint for ${this.id} is not a position in that file; ignoring it`);
+      this.logger.warn(
+        { source: this.id, checkpoint: resume },
+        `the checkpoint for ${this.id} is not a position in that file; ignoring it`,
+      );
     }
     const plan = await planResume({
       path: this.id,
       checkpoint: resume?.kind === 'file' && resume.path === this.id ? resume : null,
       startAt: this.options.startAt,
       maxLineBytes: this.options.maxLineBytes,
+      keep: this.options.keep,
       graceMs: this.options.rotationGraceMs,
       now: this.clock.now(),
       logger: this.logger,
@@ -111,8 +135,19 @@ export class FileSource implements LineSource {
     else if (resume?.kind === 'file' && resume.path === this.id) this.lastPosition = resume;
     for (const file of plan.files) if (file.graceUntil !== null) this.wakeAt(file.graceUntil);
     if (plan.problem) this.noteProblem(plan.problem);
-    this.logger.info({ source: this.id, files: plan.files.map((f) => ({ file: f.label, offset: f.readOffset })) }, `following ${this.id}`);
-    this.wake = new WakeSignal(this.id, this.options.pollIntervalMs, (reason) => { this.onWake(reason); }, this.logger, this.options.watch ?? true);
+    this.logger.info(
+      { source: this.id, files: plan.files.map((f) => ({ file: f.label, offset: f.readOffset })) },
+      `following ${this.id}`,
+    );
+    this.wake = new WakeSignal(
+      this.id,
+      this.options.pollIntervalMs,
+      (reason) => {
+        this.onWake(reason);
+      },
+      this.logger,
+      this.options.watch ?? true,
+    );
     this.wake.start();
     this.kick();
   }
@@ -179,7 +214,10 @@ export class FileSource implements LineSource {
         await this.checkPathSoon();
         await this.drain();
       } catch (err) {
-        this.logger.error({ source: this.id, err }, `unexpected error while following ${this.id}; trying again at the next poll`);
+        this.logger.error(
+          { source: this.id, err },
+          `unexpected error while following ${this.id}; trying again at the next poll`,
+        );
       }
     }
   }
@@ -199,7 +237,10 @@ export class FileSource implements LineSource {
         this.readFailureWarned = false;
       } catch (err) {
         if (file.graceUntil !== null) {
-          this.logger.warn({ source: this.id, file: file.label, err }, `cannot read the rotated file ${file.label}; skipping the rest of it`);
+          this.logger.warn(
+            { source: this.id, file: file.label, err },
+            `cannot read the rotated file ${file.label}; skipping the rest of it`,
+          );
           await this.finish(file);
           continue;
         }
@@ -209,7 +250,10 @@ export class FileSource implements LineSource {
       }
       if (chunk.length > 0) {
         this.counters.bytes += chunk.length;
+        const before = file.splitter.lineCount;
         const lines = file.consume(chunk);
+        // Lines the prefilter passed over are counted here; delivered ones as they are delivered.
+        this.counters.lines += file.splitter.lineCount - before - lines.length;
         if (lines.length > 0) await this.deliver(file, lines);
         continue;
       }
@@ -228,7 +272,10 @@ export class FileSource implements LineSource {
     if (last !== null) await this.deliver(file, [last]);
     if (this.queue[0] === file) this.queue.shift();
     await file.close().catch(() => undefined);
-    this.logger.debug({ source: this.id, file: file.label, offset: file.splitter.offset }, 'finished reading a rotated file');
+    this.logger.debug(
+      { source: this.id, file: file.label, offset: file.splitter.offset },
+      'finished reading a rotated file',
+    );
     if (this.queue.length === 0) this.problems.warn();
   }
 
@@ -237,6 +284,7 @@ export class FileSource implements LineSource {
     const batch = split.map((line) => this.toSourceLine(file, line));
     this.delivering = true;
     try {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets it while we await
       while (!this.stopping) {
         try {
           await this.options.onLines(batch);
@@ -247,8 +295,12 @@ export class FileSource implements LineSource {
           }
           return;
         } catch (err) {
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets it while we await
           if (this.stopping) return;
-          this.logger.error({ source: this.id, err }, `the line handler failed; offering the same ${batch.length} line(s) again`);
+          this.logger.error(
+            { source: this.id, err },
+            `the line handler failed; offering the same ${batch.length} line(s) again`,
+          );
           await this.pause(this.options.pollIntervalMs);
         }
       }
@@ -266,7 +318,10 @@ export class FileSource implements LineSource {
     const fields = { source: this.id, file: file.label, offset: line.end, reason: line.defect };
     if (!this.defectsWarned.has(line.defect)) {
       this.defectsWarned.add(line.defect);
-      this.logger.warn(fields, `skipped a ${line.defect} line in ${file.label} (further ones are counted in the stats and logged at debug level)`);
+      this.logger.warn(
+        fields,
+        `skipped a ${line.defect} line in ${file.label} (further ones are counted in the stats and logged at debug level)`,
+      );
     } else {
       this.logger.debug(fields, `skipped a ${line.defect} line`);
     }
@@ -297,13 +352,23 @@ export class FileSource implements LineSource {
         );
       }
     } catch (err) {
-      this.logger.warn({ source: this.id, err }, `${this.id} was truncated and its copy cannot be read; reading ${this.id} from its start`);
+      this.logger.warn(
+        { source: this.id, err },
+        `${this.id} was truncated and its copy cannot be read; reading ${this.id} from its start`,
+      );
     }
     await file.restartContent();
   }
 
   private catchUpContext(): CatchUpContext {
-    return { path: this.id, maxLineBytes: this.options.maxLineBytes, now: this.clock.now(), logger: this.logger, open: this.queue };
+    return {
+      path: this.id,
+      maxLineBytes: this.options.maxLineBytes,
+      keep: this.options.keep,
+      now: this.clock.now(),
+      logger: this.logger,
+      open: this.queue,
+    };
   }
 
   private checkPathSoon(): Promise<void> {
@@ -315,9 +380,12 @@ export class FileSource implements LineSource {
       do {
         this.pathCheckAgain = false;
         await this.checkPath();
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by wake-ups while checkPath() awaits
       } while (this.pathCheckAgain && !this.stopping);
     })()
-      .catch((err: unknown) => { this.logger.error({ source: this.id, err }, `unexpected error while checking ${this.id}`); })
+      .catch((err: unknown) => {
+        this.logger.error({ source: this.id, err }, `unexpected error while checking ${this.id}`);
+      })
       .finally(() => {
         this.pathCheck = null;
       });
@@ -356,11 +424,12 @@ export class FileSource implements LineSource {
     }
     let file: PlainFile;
     try {
-      file = await PlainFile.open(this.id, this.options.maxLineBytes);
+      file = await PlainFile.open(this.id, this.options.maxLineBytes, this.options.keep);
     } catch (err) {
       this.onPathGone(pathProblemOf(err));
       return;
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may have come while the file opened
     if (this.stopping) {
       await file.close();
       return;
@@ -374,7 +443,8 @@ export class FileSource implements LineSource {
     this.endWhenReadable = false;
     const previous = live ?? last ?? null;
     if (live !== null) this.retire(live);
-    const between = previous !== null ? await rotatedBetween(previous, file, this.liveSeenAt, this.catchUpContext()) : [];
+    const between =
+      previous !== null ? await rotatedBetween(previous, file, this.liveSeenAt, this.catchUpContext()) : [];
     this.queue.push(...between, file);
     this.live = file;
     this.liveSeenAt = Date.now();

@@ -73,25 +73,27 @@ export class PlainFile implements FollowedFile {
     size: number,
     head: Buffer,
     readonly maxLineBytes: number,
+    /** The splitter's prefilter phrases (see LineSplitterOptions.keep); none: every line. */
+    readonly keep?: readonly string[],
   ) {
     this.size = size;
     this.head = head;
     this.ident = identityOf({ dev, ino }, head);
     this.offset = 0;
-    this.splitter = new LineSplitter(maxLineBytes);
+    this.splitter = new LineSplitter(maxLineBytes, { keep });
   }
 
   /**
    * Opens without blocking (a FIFO put in the log's place would hang a plain open) and refuses
    * anything that is not a regular file.
    */
-  static async open(path: string, maxLineBytes: number): Promise<PlainFile> {
+  static async open(path: string, maxLineBytes: number, keep?: readonly string[]): Promise<PlainFile> {
     const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const st = await handle.stat();
       if (!st.isFile()) throw new NotRegularFileError(path);
       const head = await readHead(handle);
-      return new PlainFile(path, handle, st.dev, st.ino, st.size, head, maxLineBytes);
+      return new PlainFile(path, handle, st.dev, st.ino, st.size, head, maxLineBytes, keep);
     } catch (err) {
       await handle.close();
       throw err;
@@ -121,7 +123,10 @@ export class PlainFile implements FollowedFile {
   }
 
   consume(chunk: Buffer): SplitLine[] {
-    this.tail = chunk.length >= TAIL_BYTES ? Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES)) : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
+    this.tail =
+      chunk.length >= TAIL_BYTES
+        ? Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES))
+        : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES);
     this.learnHead(chunk);
     return this.splitter.push(chunk);
   }
@@ -136,7 +141,10 @@ export class PlainFile implements FollowedFile {
     const start = this.offset - chunk.length;
     const have = this.head.length;
     if (have >= FINGERPRINT_BYTES || start > have || start + chunk.length <= have) return;
-    this.head = Buffer.concat([this.head, chunk.subarray(have - start, Math.min(chunk.length, FINGERPRINT_BYTES - start))]);
+    this.head = Buffer.concat([
+      this.head,
+      chunk.subarray(have - start, Math.min(chunk.length, FINGERPRINT_BYTES - start)),
+    ]);
     this.ident = identityOf({ dev: this.dev, ino: this.ino }, this.head);
   }
 
@@ -144,7 +152,7 @@ export class PlainFile implements FollowedFile {
   seek(offset: number, options: { midLine?: boolean } = {}): void {
     this.offset = offset;
     this.deliveredOffset = offset;
-    this.splitter = new LineSplitter(this.maxLineBytes, { startOffset: offset });
+    this.splitter = new LineSplitter(this.maxLineBytes, { startOffset: offset, keep: this.keep });
     if (options.midLine) this.splitter.skipToNextNewline();
   }
 
@@ -167,7 +175,7 @@ export class PlainFile implements FollowedFile {
     this.offset = 0;
     this.deliveredOffset = 0;
     this.tail = Buffer.alloc(0);
-    this.splitter = new LineSplitter(this.maxLineBytes);
+    this.splitter = new LineSplitter(this.maxLineBytes, { keep: this.keep });
     this.head = await readHead(this.handle);
     this.ident = identityOf({ dev: this.dev, ino: this.ino }, this.head);
     this.size = (await this.handle.stat()).size;
@@ -226,12 +234,13 @@ export class GzipFile implements FollowedFile {
     startOffset: number,
     maxLineBytes: number,
     graceUntil: number,
+    keep?: readonly string[],
   ) {
     this.graceUntil = graceUntil;
     this.skipTo = startOffset;
     this.deliveredOffset = startOffset;
     this.offset = 0;
-    this.splitter = new LineSplitter(maxLineBytes, { startOffset });
+    this.splitter = new LineSplitter(maxLineBytes, { startOffset, keep });
   }
 
   get readOffset(): number {
@@ -263,8 +272,9 @@ export class GzipFile implements FollowedFile {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.stream?.destroy();
+    return Promise.resolve();
   }
 }
 

@@ -25,7 +25,10 @@ export interface MapOptions {
 function fieldBytes(value: unknown): Uint8Array | null {
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (Array.isArray(value)) {
-    if (value.length > 0 && value.every((b): b is number => typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= 255)) {
+    if (
+      value.length > 0 &&
+      value.every((b): b is number => typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= 255)
+    ) {
       return Uint8Array.from(value);
     }
     return value.length > 0 ? fieldBytes(value[0]) : null;

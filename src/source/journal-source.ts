@@ -1,7 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { systemClock, type Clock, type Logger, type SourceLine, type SourcePosition } from '../types.js';
 import { describeSender, mapEntry } from './journal-entry.js';
-import { SourceAlreadyStartedError, StatsCounter, type LineHandler, type LineSource, type NextSeq, type SourceStats } from './line-source.js';
+import {
+  SourceAlreadyStartedError,
+  StatsCounter,
+  type LineHandler,
+  type LineSource,
+  type NextSeq,
+  type SourceStats,
+} from './line-source.js';
 
 export interface JournalSourceOptions {
   /** The journalctl program (`source.journal.journalctl`). */
@@ -26,7 +33,17 @@ export interface JournalSourceOptions {
 export const JOURNAL_SOURCE_ID = 'journal';
 
 /** Fields read from each entry; journalctl adds __CURSOR and the timestamps itself. */
-const FIELDS = ['MESSAGE', 'SYSLOG_IDENTIFIER', 'SYSLOG_PID', 'SYSLOG_TIMESTAMP', '_PID', '_UID', '_COMM', '_EXE', '_HOSTNAME'];
+const FIELDS = [
+  'MESSAGE',
+  'SYSLOG_IDENTIFIER',
+  'SYSLOG_PID',
+  'SYSLOG_TIMESTAMP',
+  '_PID',
+  '_UID',
+  '_COMM',
+  '_EXE',
+  '_HOSTNAME',
+];
 /** Forged entries logged one by one before they are only counted. */
 const FORGERIES_LOGGED = 10;
 
@@ -62,15 +79,19 @@ export class JournalSource implements LineSource {
     this.clock = options.clock ?? systemClock;
     const resume = options.resumeFrom;
     if (resume && resume.kind !== 'journal') {
-      this.logger.warn({ source: this.id, checkpoint: resume }, 'the journal checkpoint is not a journal cursor; ignoring it');
+      this.logger.warn(
+        { source: this.id, checkpoint: resume },
+        'the journal checkpoint is not a journal cursor; ignoring it',
+      );
     }
     this.cursor = resume?.kind === 'journal' ? resume.cursor : null;
   }
 
-  async start(): Promise<void> {
-    if (this.started) throw new SourceAlreadyStartedError(this.id);
+  start(): Promise<void> {
+    if (this.started) return Promise.reject(new SourceAlreadyStartedError(this.id));
     this.started = true;
     this.launch();
+    return Promise.resolve();
   }
 
   async stop(): Promise<void> {
@@ -138,7 +159,9 @@ export class JournalSource implements LineSource {
       child.stdout.pause();
       this.delivering = this.delivering
         .then(() => this.onData(chunk))
-        .catch((err: unknown) => { this.logger.error({ source: this.id, err }, 'unexpected error while reading journalctl output'); })
+        .catch((err: unknown) => {
+          this.logger.error({ source: this.id, err }, 'unexpected error while reading journalctl output');
+        })
         .finally(() => {
           if (!this.stopping) child.stdout.resume();
         });
@@ -163,8 +186,12 @@ export class JournalSource implements LineSource {
           resolve();
         });
       };
-      child.on('error', (err: NodeJS.ErrnoException) => { finish(`could not be started (${err.code ?? err.message})`); });
-      child.on('close', (code, signal) => { finish(signal !== null ? `was killed by ${signal}` : `exited with status ${code}`); });
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        finish(`could not be started (${err.code ?? err.message})`);
+      });
+      child.on('close', (code, signal) => {
+        finish(signal !== null ? `was killed by ${signal}` : `exited with status ${code}`);
+      });
     });
   }
 
@@ -233,7 +260,10 @@ export class JournalSource implements LineSource {
     // Its cursor is inside the part not kept: it cannot be delivered, only counted.
     this.counters.lines++;
     this.counters.skip('too-long');
-    this.logger.warn({ source: this.id }, 'skipped a journal entry too large to hold; the next entry carries the position on');
+    this.logger.warn(
+      { source: this.id },
+      'skipped a journal entry too large to hold; the next entry carries the position on',
+    );
   }
 
   private toSourceLine(text: string): SourceLine | null {
@@ -241,12 +271,19 @@ export class JournalSource implements LineSource {
     try {
       fields = JSON.parse(text);
     } catch {
-      this.logger.warn({ source: this.id, text: text.slice(0, 200) }, 'journalctl printed a line that is not JSON; ignoring it');
+      this.logger.warn(
+        { source: this.id, text: text.slice(0, 200) },
+        'journalctl printed a line that is not JSON; ignoring it',
+      );
       return null;
     }
     if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return null;
     const record = fields as Record<string, unknown>;
-    const mapped = mapEntry(record, { maxLineBytes: this.options.maxLineBytes, rejectForged: this.options.rejectForged, now: this.clock.now() });
+    const mapped = mapEntry(record, {
+      maxLineBytes: this.options.maxLineBytes,
+      rejectForged: this.options.rejectForged,
+      now: this.clock.now(),
+    });
     if (mapped === null) return null;
     this.counters.lines++;
     const position: SourcePosition = { kind: 'journal', cursor: mapped.cursor };
@@ -261,15 +298,24 @@ export class JournalSource implements LineSource {
       const fields = { source: this.id, cursor: mapped.cursor, ...sender };
       if (this.forgeriesLogged < FORGERIES_LOGGED) {
         this.forgeriesLogged++;
-        this.logger.warn(fields, `dropped a forged journal entry: it claims to be ${sender.identifier ?? '?'} but was sent by ${sender.exe ?? sender.comm ?? '?'}${this.forgeriesLogged === FORGERIES_LOGGED ? ' (further forged entries are counted in the stats and logged at debug level)' : ''}`);
+        this.logger.warn(
+          fields,
+          `dropped a forged journal entry: it claims to be ${sender.identifier ?? '?'} but was sent by ${sender.exe ?? sender.comm ?? '?'}${this.forgeriesLogged === FORGERIES_LOGGED ? ' (further forged entries are counted in the stats and logged at debug level)' : ''}`,
+        );
       } else {
         this.logger.debug(fields, 'dropped a forged journal entry');
       }
     } else if (!this.defectsWarned.has(defect)) {
       this.defectsWarned.add(defect);
-      this.logger.warn({ source: this.id, cursor: mapped.cursor, reason: defect }, `skipped a ${defect} journal entry (further ones are counted in the stats and logged at debug level)`);
+      this.logger.warn(
+        { source: this.id, cursor: mapped.cursor, reason: defect },
+        `skipped a ${defect} journal entry (further ones are counted in the stats and logged at debug level)`,
+      );
     } else {
-      this.logger.debug({ source: this.id, cursor: mapped.cursor, reason: defect }, `skipped a ${defect} journal entry`);
+      this.logger.debug(
+        { source: this.id, cursor: mapped.cursor, reason: defect },
+        `skipped a ${defect} journal entry`,
+      );
     }
     return { sourceId: this.id, seq, text: '', position, defect };
   }
@@ -282,7 +328,10 @@ export class JournalSource implements LineSource {
         if (last?.position.kind === 'journal') this.cursor = last.position.cursor;
         return;
       } catch (err) {
-        this.logger.error({ source: this.id, err }, `the line handler failed; offering the same ${batch.length} entries again`);
+        this.logger.error(
+          { source: this.id, err },
+          `the line handler failed; offering the same ${batch.length} entries again`,
+        );
         await new Promise((resolve) => setTimeout(resolve, this.options.restartMinMs ?? 1000));
       }
     }

@@ -2,7 +2,10 @@ import type { Logger } from '../types.js';
 import { NotRegularFileError } from './followed-file.js';
 
 /** Why the configured path cannot be followed right now. */
-export type PathProblem = { readonly kind: 'missing' } | { readonly kind: 'not-regular' } | { readonly kind: 'unreadable'; readonly code: string };
+export type PathProblem =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'not-regular' }
+  | { readonly kind: 'unreadable'; readonly code: string };
 
 export function pathProblemOf(err: unknown): PathProblem {
   if (err instanceof NotRegularFileError) return { kind: 'not-regular' };
@@ -44,7 +47,10 @@ export class PathProblemReporter {
     const problem = this.problem;
     if (problem === null || this.warned) return;
     this.warned = true;
-    this.logger.warn({ source: this.path, problem }, `${this.path} ${TEXT[problem.kind]}${problem.kind === 'unreadable' ? ` (${problem.code})` : ''}`);
+    this.logger.warn(
+      { source: this.path, problem },
+      `${this.path} ${TEXT[problem.kind]}${problem.kind === 'unreadable' ? ` (${problem.code})` : ''}`,
+    );
   }
 
   clear(): void {

@@ -2,24 +2,42 @@ import type { FileIdentity, Logger } from '../types.js';
 import { identityOf, sameFile } from './file-identity.js';
 import { GzipFile, PlainFile, RotatedFileMovedError, type FollowedFile } from './followed-file.js';
 import { pathProblemOf, type PathProblem } from './path-problem.js';
-import { contentHead, contentSize, listSiblings, locateContent, notAfter, rotatedAfter, type Sibling } from './rotated-siblings.js';
+import {
+  contentHead,
+  contentSize,
+  listSiblings,
+  locateContent,
+  notAfter,
+  rotatedAfter,
+  type Sibling,
+} from './rotated-siblings.js';
 
 /** Opens the file at the path, or says why there is none to follow. */
-export async function openAtPath(path: string, maxLineBytes: number): Promise<{ file: PlainFile } | { problem: PathProblem }> {
+export async function openAtPath(
+  path: string,
+  maxLineBytes: number,
+  keep?: readonly string[],
+): Promise<{ file: PlainFile } | { problem: PathProblem }> {
   try {
-    return { file: await PlainFile.open(path, maxLineBytes) };
+    return { file: await PlainFile.open(path, maxLineBytes, keep) };
   } catch (err) {
     return { problem: pathProblemOf(err) };
   }
 }
 
 /** Opens a rotated sibling positioned at `offset`; it is read to its end and closed after `graceUntil`. */
-export async function openSibling(sibling: Sibling, offset: number, maxLineBytes: number, graceUntil: number): Promise<FollowedFile> {
+export async function openSibling(
+  sibling: Sibling,
+  offset: number,
+  maxLineBytes: number,
+  graceUntil: number,
+  keep?: readonly string[],
+): Promise<FollowedFile> {
   if (sibling.gzip) {
     const identity = identityOf(sibling, await contentHead(sibling));
-    return new GzipFile(sibling.path, identity, await contentSize(sibling), offset, maxLineBytes, graceUntil);
+    return new GzipFile(sibling.path, identity, await contentSize(sibling), offset, maxLineBytes, graceUntil, keep);
   }
-  const file = await PlainFile.open(sibling.path, maxLineBytes);
+  const file = await PlainFile.open(sibling.path, maxLineBytes, keep);
   if (file.dev !== sibling.dev || file.ino !== sibling.ino) {
     // Renamed on by logrotate between listing and opening: not the file that was chosen.
     await file.close();
@@ -35,6 +53,8 @@ export interface ResumeOptions {
   readonly checkpoint: { readonly identity: FileIdentity; readonly offset: number } | null;
   readonly startAt: 'end' | 'beginning';
   readonly maxLineBytes: number;
+  /** The splitters' prefilter phrases; none: every line is delivered. */
+  readonly keep?: readonly string[];
   readonly graceMs: number;
   readonly now: number;
   readonly logger: Logger;
@@ -54,8 +74,8 @@ export interface ResumePlan {
  * read from the checkpoint on, then every file rotated out after it, then the path from 0.
  */
 export async function planResume(options: ResumeOptions): Promise<ResumePlan> {
-  const { path, checkpoint, maxLineBytes, logger } = options;
-  const at = await openAtPath(path, maxLineBytes);
+  const { path, checkpoint, maxLineBytes, keep, logger } = options;
+  const at = await openAtPath(path, maxLineBytes, keep);
   const live = 'file' in at ? at.file : null;
   const problem = 'problem' in at ? at.problem : null;
 
@@ -84,18 +104,28 @@ export async function planResume(options: ResumeOptions): Promise<ResumePlan> {
 
   let first: FollowedFile;
   try {
-    first = await openSibling(found, checkpoint.offset, maxLineBytes, options.now + options.graceMs);
+    first = await openSibling(found, checkpoint.offset, maxLineBytes, options.now + options.graceMs, keep);
   } catch (err) {
-    logger.warn({ source: path, file: found.path, err }, `cannot open ${found.path}, the file last read from: reading ${path} from its start`);
+    logger.warn(
+      { source: path, file: found.path, err },
+      `cannot open ${found.path}, the file last read from: reading ${path} from its start`,
+    );
     return { files: live ? [live] : [], live, problem };
   }
   const files: FollowedFile[] = [first];
-  const newer = notAfter(await rotatedAfter(found, siblings, (s) => live !== null && s.dev === live.dev && s.ino === live.ino), siblings, live);
+  const newer = notAfter(
+    await rotatedAfter(found, siblings, (s) => live !== null && s.dev === live.dev && s.ino === live.ino),
+    siblings,
+    live,
+  );
   for (const sibling of newer) {
     try {
-      files.push(await openSibling(sibling, 0, maxLineBytes, options.now));
+      files.push(await openSibling(sibling, 0, maxLineBytes, options.now, keep));
     } catch (err) {
-      logger.warn({ source: path, file: sibling.path, err }, `cannot read the rotated file ${sibling.path}; its lines are skipped`);
+      logger.warn(
+        { source: path, file: sibling.path, err },
+        `cannot read the rotated file ${sibling.path}; its lines are skipped`,
+      );
     }
   }
   logger.info(

@@ -22,7 +22,8 @@ export interface Sibling {
   readonly rotation: RotationName | null;
 }
 
-type RotationName = { readonly scheme: 'number'; readonly n: number } | { readonly scheme: 'date'; readonly key: string };
+type RotationName =
+  { readonly scheme: 'number'; readonly n: number } | { readonly scheme: 'date'; readonly key: string };
 
 const NUMBERED = /^\.(\d{1,6})(?:\.gz)?$/;
 const DATED = /^[-._](\d[\d._-]*)(?:\.gz)?$/;
@@ -134,15 +135,22 @@ export async function contentAt(sibling: Sibling, start: number, length: number)
  * there when given; otherwise a candidate with a newline (or its end) right before `minSize`,
  * where a checkpoint always lies, is preferred.
  */
-export async function locateContent(identity: FileIdentity, siblings: readonly Sibling[], minSize: number, tail?: Buffer): Promise<Sibling | null> {
+export async function locateContent(
+  identity: FileIdentity,
+  siblings: readonly Sibling[],
+  minSize: number,
+  tail?: Buffer,
+): Promise<Sibling | null> {
   const heads = new Map<Sibling, Buffer>();
   const head = async (s: Sibling) => {
     let h = heads.get(s);
     if (h === undefined) heads.set(s, (h = await contentHead(s)));
     return h;
   };
-  const tailFits = async (s: Sibling) => tail === undefined || tail.length === 0 || (await contentAt(s, minSize - tail.length, tail.length)).equals(tail);
-  const fits = async (s: Sibling) => contentMatches(identity, await head(s)) && (await contentSize(s)) >= minSize && (await tailFits(s));
+  const tailFits = async (s: Sibling) =>
+    tail === undefined || tail.length === 0 || (await contentAt(s, minSize - tail.length, tail.length)).equals(tail);
+  const fits = async (s: Sibling) =>
+    contentMatches(identity, await head(s)) && (await contentSize(s)) >= minSize && (await tailFits(s));
   for (const s of siblings) {
     if (s.dev === identity.dev && s.ino === identity.ino && (await fits(s))) return s;
   }
@@ -169,7 +177,8 @@ export function compareAge(a: Sibling, b: Sibling): number {
   const ra = a.rotation;
   const rb = b.rotation;
   if (ra?.scheme === 'number' && rb?.scheme === 'number') return rb.n - ra.n;
-  if (ra?.scheme === 'date' && rb?.scheme === 'date' && ra.key.length === rb.key.length) return ra.key < rb.key ? -1 : ra.key > rb.key ? 1 : 0;
+  if (ra?.scheme === 'date' && rb?.scheme === 'date' && ra.key.length === rb.key.length)
+    return ra.key < rb.key ? -1 : ra.key > rb.key ? 1 : 0;
   return timeKey(a) - timeKey(b);
 }
 
@@ -181,9 +190,15 @@ function timeKey(s: Sibling): number {
  * Rotated files created after `bornAfterMs`, oldest first: for when the file last read cannot
  * be found among the siblings (it was deleted) but its birth time is known.
  */
-export function rotatedSince(bornAfterMs: number, siblings: readonly Sibling[], exclude: (s: Sibling) => boolean): Sibling[] {
+export function rotatedSince(
+  bornAfterMs: number,
+  siblings: readonly Sibling[],
+  exclude: (s: Sibling) => boolean,
+): Sibling[] {
   if (bornAfterMs <= 0) return [];
-  return siblings.filter((s) => s.rotation !== null && !exclude(s) && timeKey(s) > bornAfterMs).sort((a, b) => compareAge(a, b) || Number(a.gzip) - Number(b.gzip));
+  return siblings
+    .filter((s) => s.rotation !== null && !exclude(s) && timeKey(s) > bornAfterMs)
+    .sort((a, b) => compareAge(a, b) || Number(a.gzip) - Number(b.gzip));
 }
 
 /**
@@ -192,7 +207,11 @@ export function rotatedSince(bornAfterMs: number, siblings: readonly Sibling[], 
  * the directory was listed, and what came after it must be read after it, not before. The
  * path check that follows finds those files behind it, in order.
  */
-export function notAfter(candidates: readonly Sibling[], siblings: readonly Sibling[], held: { readonly dev: number; readonly ino: number } | null): Sibling[] {
+export function notAfter(
+  candidates: readonly Sibling[],
+  siblings: readonly Sibling[],
+  held: { readonly dev: number; readonly ino: number } | null,
+): Sibling[] {
   const heldAsSibling = held === null ? undefined : siblings.find((s) => s.dev === held.dev && s.ino === held.ino);
   return heldAsSibling === undefined ? [...candidates] : candidates.filter((s) => compareAge(s, heldAsSibling) < 0);
 }
@@ -202,7 +221,11 @@ export function notAfter(candidates: readonly Sibling[], siblings: readonly Sibl
  * was reading (wrapwatch stopped, or blocked). Files showing the same content as one already
  * chosen (a copy next to its archive) are taken once, the plain one preferred.
  */
-export async function rotatedAfter(found: Sibling, siblings: readonly Sibling[], exclude: (s: Sibling) => boolean): Promise<Sibling[]> {
+export async function rotatedAfter(
+  found: Sibling,
+  siblings: readonly Sibling[],
+  exclude: (s: Sibling) => boolean,
+): Promise<Sibling[]> {
   const newer = siblings
     .filter((s) => s !== found && s.rotation !== null && !exclude(s) && compareAge(found, s) < 0)
     .sort((a, b) => compareAge(a, b) || Number(a.gzip) - Number(b.gzip));

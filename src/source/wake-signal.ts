@@ -54,7 +54,9 @@ export class WakeSignal {
     if (this.stopped) return;
     const delay = this.watcher !== null ? this.intervalMs * WATCHED_POLL_FACTOR : this.intervalMs;
     this.timer = setTimeout(() => {
-      void this.checkWatcher().finally(() => { this.schedulePoll(); });
+      void this.checkWatcher().finally(() => {
+        this.schedulePoll();
+      });
       this.onWake('poll');
     }, delay);
   }
@@ -77,7 +79,7 @@ export class WakeSignal {
       const ino = statSync(this.dir).ino;
       const watcher = watch(this.dir, { persistent: false }, (event, name) => {
         // Other logs in /var/log change all the time: only ours and its rotated names matter.
-        if (name !== null && !String(name).startsWith(this.base)) return;
+        if (name !== null && !name.startsWith(this.base)) return;
         this.onWake(event === 'rename' ? 'names' : 'data');
       });
       watcher.on('error', (err: unknown) => {

@@ -12,7 +12,12 @@ const identitySchema = z.strictObject({
 });
 
 const positionSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('file'), path: z.string().min(1), identity: identitySchema, offset: z.number().int().nonnegative() }),
+  z.strictObject({
+    kind: z.literal('file'),
+    path: z.string().min(1),
+    identity: identitySchema,
+    offset: z.number().int().nonnegative(),
+  }),
   z.strictObject({ kind: z.literal('journal'), cursor: z.string().min(1) }),
 ]);
 
@@ -36,7 +41,7 @@ export function decodeCheckpoints(text: string): DecodeResult {
     return { ok: false, reason: `not JSON (${err instanceof Error ? err.message : String(err)})` };
   }
   if (doc !== null && typeof doc === 'object' && 'version' in doc) {
-    const version = (doc).version;
+    const version = doc.version;
     if (typeof version === 'number' && version > CHECKPOINT_VERSION) {
       return { ok: false, reason: `format version ${version}`, newerVersion: version };
     }
@@ -44,7 +49,10 @@ export function decodeCheckpoints(text: string): DecodeResult {
   const parsed = fileSchema.safeParse(doc);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, reason: `unexpected content${issue ? ` at ${issue.path.join('.') || '(top)'}: ${issue.message}` : ''}` };
+    return {
+      ok: false,
+      reason: `unexpected content${issue ? ` at ${issue.path.join('.') || '(top)'}: ${issue.message}` : ''}`,
+    };
   }
   return { ok: true, sources: new Map(Object.entries(parsed.data.sources)) };
 }

@@ -15,7 +15,9 @@ export class CheckpointVersionError extends Error {
     readonly file: string,
     readonly version: number,
   ) {
-    super(`${file} has checkpoint format version ${version}, newer than this wrapwatch understands (1); upgrade wrapwatch or move the file away`);
+    super(
+      `${file} has checkpoint format version ${version}, newer than this wrapwatch understands (1); upgrade wrapwatch or move the file away`,
+    );
   }
 }
 
@@ -79,11 +81,17 @@ export class CheckpointStore {
     if (fromTemp !== null && fromTemp.ok) {
       if (this.readOnly) return this.adopt(fromTemp.sources);
       await this.promoteTemp();
-      this.logger.warn({ file: this.file }, `recovered the checkpoint written just before wrapwatch stopped (${this.temp})`);
+      this.logger.warn(
+        { file: this.file },
+        `recovered the checkpoint written just before wrapwatch stopped (${this.temp})`,
+      );
       return this.adopt(fromTemp.sources);
     }
     if (fromTemp !== null && !this.readOnly) {
-      this.logger.warn({ file: this.temp, reason: fromTemp.reason }, `discarding an incomplete checkpoint file left by a crash while writing (${fromTemp.reason})`);
+      this.logger.warn(
+        { file: this.temp, reason: fromTemp.reason },
+        `discarding an incomplete checkpoint file left by a crash while writing (${fromTemp.reason})`,
+      );
       await unlink(this.temp).catch(() => undefined);
     }
     const fromMain = await this.readCandidate(this.file);
@@ -91,7 +99,10 @@ export class CheckpointStore {
     if (fromMain.ok) return this.adopt(fromMain.sources);
     this.corrupt = true;
     if (this.readOnly) {
-      this.logger.warn({ file: this.file, reason: fromMain.reason }, `the checkpoint file is unusable (${fromMain.reason}); reading every log from its beginning (duplicates rather than losses)`);
+      this.logger.warn(
+        { file: this.file, reason: fromMain.reason },
+        `the checkpoint file is unusable (${fromMain.reason}); reading every log from its beginning (duplicates rather than losses)`,
+      );
       return this.adopt(new Map());
     }
     const aside = `${this.file}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}`;

@@ -33,7 +33,9 @@ export function parseThresholds(text: string | undefined, defaults: string): Thr
       const eq = part.indexOf('=');
       const name = (eq === -1 ? '' : part.slice(0, eq)).trim();
       if (!(METRICS as readonly string[]).includes(name)) {
-        throw new ThresholdSyntaxError(`"${part}": say which measure the range is for, one of ${METRICS.map((m) => `${m}=RANGE`).join(', ')}`);
+        throw new ThresholdSyntaxError(
+          `"${part}": say which measure the range is for, one of ${METRICS.map((m) => `${m}=RANGE`).join(', ')}`,
+        );
       }
       const metric = name as Metric;
       const range = part.slice(eq + 1).trim();
@@ -65,12 +67,49 @@ function measures(doc: StatusDocument, now: number): Measure[] {
   const behind = doc.sources.reduce((sum, s) => sum + s.bytesBehind, 0);
   const sinceDelivery = r.lastDeliveryAt === null ? null : Math.max(0, (now - Date.parse(r.lastDeliveryAt)) / 1000);
   return [
-    { metric: 'age', value: age, perfLabel: 'status_age', unit: 's', describe: (v) => `status file not updated for ${formatDuration(v)} (daemon hung?)` },
-    { metric: 'down', value: down, perfLabel: 'receiver_down', unit: 's', describe: (v) => `receiver ${oneLine(r.endpoint, 100)} (${oneLine(r.transport, 20)}) down for ${formatDuration(v)}${why}` },
-    { metric: 'behind', value: behind, perfLabel: 'behind', unit: 'B', describe: (v) => `${formatBytes(v)} of log not read yet` },
-    { metric: 'pending', value: doc.results.pending, perfLabel: 'pending', unit: '', describe: (v) => `${v} results waiting for delivery` },
-    { metric: 'refusals', value: doc.recent.refusals.m1, perfLabel: 'refusals_per_minute', unit: '', describe: (v) => `${v} refusals in the last minute` },
-    { metric: 'delivery', value: sinceDelivery, perfLabel: 'since_delivery', unit: 's', describe: (v) => `nothing delivered for ${formatDuration(v)}` },
+    {
+      metric: 'age',
+      value: age,
+      perfLabel: 'status_age',
+      unit: 's',
+      describe: (v) => `status file not updated for ${formatDuration(v)} (daemon hung?)`,
+    },
+    {
+      metric: 'down',
+      value: down,
+      perfLabel: 'receiver_down',
+      unit: 's',
+      describe: (v) =>
+        `receiver ${oneLine(r.endpoint, 100)} (${oneLine(r.transport, 20)}) down for ${formatDuration(v)}${why}`,
+    },
+    {
+      metric: 'behind',
+      value: behind,
+      perfLabel: 'behind',
+      unit: 'B',
+      describe: (v) => `${formatBytes(v)} of log not read yet`,
+    },
+    {
+      metric: 'pending',
+      value: doc.results.pending,
+      perfLabel: 'pending',
+      unit: '',
+      describe: (v) => `${v} results waiting for delivery`,
+    },
+    {
+      metric: 'refusals',
+      value: doc.recent.refusals.m1,
+      perfLabel: 'refusals_per_minute',
+      unit: '',
+      describe: (v) => `${v} refusals in the last minute`,
+    },
+    {
+      metric: 'delivery',
+      value: sinceDelivery,
+      perfLabel: 'since_delivery',
+      unit: 's',
+      describe: (v) => `nothing delivered for ${formatDuration(v)}`,
+    },
   ];
 }
 
@@ -83,10 +122,17 @@ function perfdata(list: readonly Measure[], warning: Thresholds, critical: Thres
     .join(' ');
 }
 
-const line = (code: PluginCode, text: string, perf?: string) => `WRAPWATCH ${LABELS[code]} - ${oneLine(text, 600)}${perf === undefined ? '' : ` | ${perf}`}`;
+const line = (code: PluginCode, text: string, perf?: string) =>
+  `WRAPWATCH ${LABELS[code]} - ${oneLine(text, 600)}${perf === undefined ? '' : ` | ${perf}`}`;
 
 /** The plugin's verdict on a status file read at `now`. */
-export function evaluateCheck(read: StatusRead, now: number, warning: Thresholds, critical: Thresholds, exists: (pid: number) => boolean = processExists): CheckOutcome {
+export function evaluateCheck(
+  read: StatusRead,
+  now: number,
+  warning: Thresholds,
+  critical: Thresholds,
+  exists: (pid: number) => boolean = processExists,
+): CheckOutcome {
   switch (read.kind) {
     case 'missing':
       return { code: CRITICAL, line: line(CRITICAL, `wrapwatch is not running: no status file at ${read.path}`) };
@@ -104,8 +150,20 @@ export function evaluateCheck(read: StatusRead, now: number, warning: Thresholds
   const perf = perfdata(list, warning, critical);
   // Liveness first: a dead daemon's other figures are history, not a state.
   const live = liveness(doc, now, Number.POSITIVE_INFINITY, exists);
-  if (live.kind === 'gone') return { code: CRITICAL, line: line(CRITICAL, `wrapwatch is not running: pid ${doc.pid} is gone; status last written ${formatDuration(live.ageSeconds)} ago`, perf) };
-  if (live.kind === 'stopped') return { code: CRITICAL, line: line(CRITICAL, `wrapwatch is not running: it stopped ${formatDuration(live.ageSeconds)} ago`, perf) };
+  if (live.kind === 'gone')
+    return {
+      code: CRITICAL,
+      line: line(
+        CRITICAL,
+        `wrapwatch is not running: pid ${doc.pid} is gone; status last written ${formatDuration(live.ageSeconds)} ago`,
+        perf,
+      ),
+    };
+  if (live.kind === 'stopped')
+    return {
+      code: CRITICAL,
+      line: line(CRITICAL, `wrapwatch is not running: it stopped ${formatDuration(live.ageSeconds)} ago`, perf),
+    };
 
   const problems: { code: PluginCode; text: string }[] = [];
   for (const m of list) {

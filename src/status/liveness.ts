@@ -22,7 +22,12 @@ export type Liveness =
  * exists (killed, crashed). `stale`: the file is older than the bound (a wedged daemon, or a
  * reused pid). `stopped`: it ended normally and said so last.
  */
-export function liveness(doc: StatusDocument, now: number, staleAfterSeconds: number, exists: (pid: number) => boolean = processExists): Liveness {
+export function liveness(
+  doc: StatusDocument,
+  now: number,
+  staleAfterSeconds: number,
+  exists: (pid: number) => boolean = processExists,
+): Liveness {
   const ageSeconds = Math.max(0, (now - Date.parse(doc.writtenAt)) / 1000);
   if (doc.state === 'stopped') return { kind: 'stopped', ageSeconds };
   if (!exists(doc.pid)) return { kind: 'gone', ageSeconds };

@@ -15,10 +15,24 @@ const SEND_TIMEOUT_MS = 10_000;
 export function systemdNotifySender(socket: string, path = 'systemd-notify'): NotifySender {
   return (assignments) =>
     new Promise((resolve, reject) => {
-      execFile(path, [...assignments], { env: { NOTIFY_SOCKET: socket, PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeout: SEND_TIMEOUT_MS, killSignal: 'SIGKILL' }, (err, _stdout, stderr) => {
-        if (err === null) resolve();
-        else reject(new Error(`${path} ${assignments.map((a) => a.split('=')[0]).join(' ')} failed: ${stderr.trim() || err.message}`));
-      });
+      execFile(
+        path,
+        [...assignments],
+        {
+          env: { NOTIFY_SOCKET: socket, PATH: process.env.PATH ?? '/usr/bin:/bin' },
+          timeout: SEND_TIMEOUT_MS,
+          killSignal: 'SIGKILL',
+        },
+        (err, _stdout, stderr) => {
+          if (err === null) resolve();
+          else
+            reject(
+              new Error(
+                `${path} ${assignments.map((a) => a.split('=')[0]).join(' ')} failed: ${stderr.trim() || err.message}`,
+              ),
+            );
+        },
+      );
     });
 }
 
@@ -91,7 +105,9 @@ export class SystemdNotifier {
   startWatchdog(): void {
     const interval = this.environment.watchdogIntervalMs;
     if (interval === null || this.watchdogTimer !== null) return;
-    this.watchdogTimer = setInterval(() => { this.enqueue({ WATCHDOG: '1' }); }, interval);
+    this.watchdogTimer = setInterval(() => {
+      this.enqueue({ WATCHDOG: '1' });
+    }, interval);
   }
 
   stopWatchdog(): void {
@@ -104,7 +120,10 @@ export class SystemdNotifier {
     const deadline = Date.now() + timeoutMs;
     while (this.sending !== null && Date.now() < deadline) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.sending, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+      await Promise.race([
+        this.sending,
+        new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
+      ]);
       clearTimeout(timer);
     }
   }
@@ -114,7 +133,9 @@ export class SystemdNotifier {
   }
 
   private enqueue(fields: Record<string, string>): void {
-    const message = new Map(Object.entries(fields).map(([key, value]) => [key, key === 'STATUS' ? oneLine(value, 400) : value]));
+    const message = new Map(
+      Object.entries(fields).map(([key, value]) => [key, key === 'STATUS' ? oneLine(value, 400) : value]),
+    );
     const status = message.get('STATUS');
     if (status !== undefined) this.lastStatus = status;
     const last = this.queue[this.queue.length - 1];
@@ -139,7 +160,11 @@ export class SystemdNotifier {
       } catch (err) {
         this.failures++;
         // Once per run of failures: a watchdog ping every few seconds must not flood the journal.
-        if (!this.failing) this.logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'cannot notify systemd; it may restart wrapwatch (watchdog) or not see it as started');
+        if (!this.failing)
+          this.logger.warn(
+            { error: err instanceof Error ? err.message : String(err) },
+            'cannot notify systemd; it may restart wrapwatch (watchdog) or not see it as started',
+          );
         this.failing = true;
       }
     }

@@ -25,7 +25,11 @@ export class RecentTotals {
   }
 
   counts(now: number, total: number): RecentCounts {
-    return { m1: this.since(now - WINDOWS_MS.m1, total), m5: this.since(now - WINDOWS_MS.m5, total), m15: this.since(now - WINDOWS_MS.m15, total) };
+    return {
+      m1: this.since(now - WINDOWS_MS.m1, total),
+      m5: this.since(now - WINDOWS_MS.m5, total),
+      m15: this.since(now - WINDOWS_MS.m15, total),
+    };
   }
 
   private since(edge: number, total: number): number {

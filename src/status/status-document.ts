@@ -48,10 +48,24 @@ export const statusDocumentSchema = z.object({
     failures: z.number(),
     failuresByReason: z.record(z.string(), z.number()),
   }),
-  results: z.object({ pending: z.number(), overflowed: z.number(), sent: z.number(), invalid: z.number(), refused: z.number() }),
+  results: z.object({
+    pending: z.number(),
+    overflowed: z.number(),
+    sent: z.number(),
+    invalid: z.number(),
+    refused: z.number(),
+  }),
   recent: z.object({ refusals: windows, results: windows }),
   busiest: z.array(
-    z.object({ address: z.string(), daemon: z.string(), service: z.string(), host: z.string(), refusals: z.number(), pending: z.number(), windowEndsAt: time }),
+    z.object({
+      address: z.string(),
+      daemon: z.string(),
+      service: z.string(),
+      host: z.string(),
+      refusals: z.number(),
+      pending: z.number(),
+      windowEndsAt: time,
+    }),
   ),
   checkpoint: z.object({ lastCommitAt: time.nullable(), lastError: z.string().nullable() }),
   /** Every counter the daemon keeps, as in its stats log line. */

@@ -12,6 +12,7 @@ export async function statusFileFor(statusFile: string | undefined, configFile: 
   if (configFile === undefined) return DEFAULT_STATUS_FILE;
   const doc = parse(await readFile(configFile, 'utf8'));
   const state = doc.state;
-  const configured = typeof state === 'object' && !Array.isArray(state) && 'status_file' in state ? state.status_file : undefined;
+  const configured =
+    typeof state === 'object' && !Array.isArray(state) && 'status_file' in state ? state.status_file : undefined;
   return typeof configured === 'string' && configured !== '' ? configured : DEFAULT_STATUS_FILE;
 }

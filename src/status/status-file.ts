@@ -38,7 +38,11 @@ export async function readStatusFile(path: string): Promise<StatusRead> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'missing', path };
-    return { kind: 'unreadable', path, message: `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      kind: 'unreadable',
+      path,
+      message: `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   let value: unknown;
   try {
@@ -46,14 +50,22 @@ export async function readStatusFile(path: string): Promise<StatusRead> {
   } catch {
     return { kind: 'unreadable', path, message: `${path} is not JSON: not a wrapwatch status file?` };
   }
-  const format = typeof value === 'object' && value !== null && 'format' in value ? (value).format : undefined;
+  const format = typeof value === 'object' && value !== null && 'format' in value ? value.format : undefined;
   if (format !== STATUS_FORMAT) {
-    return { kind: 'unreadable', path, message: `${path} has status format ${String(format)}, this wrapwatch reads format ${STATUS_FORMAT}: run the same wrapwatch version as the daemon` };
+    return {
+      kind: 'unreadable',
+      path,
+      message: `${path} has status format ${String(format)}, this wrapwatch reads format ${STATUS_FORMAT}: run the same wrapwatch version as the daemon`,
+    };
   }
   const parsed = statusDocumentSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { kind: 'unreadable', path, message: `${path}: field ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}` };
+    return {
+      kind: 'unreadable',
+      path,
+      message: `${path}: field ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`,
+    };
   }
   return { kind: 'ok', doc: parsed.data };
 }

@@ -66,7 +66,8 @@ export function buildStatus(inputs: StatusInputs): StatusDocument {
       offset: s.offset,
       size: inputs.sizes.get(s.id) ?? null,
       bytesBehind: s.bytesBehind,
-      lastRotationAt: s.stats.lastRotationAt === undefined || s.stats.lastRotationAt === null ? null : iso(s.stats.lastRotationAt),
+      lastRotationAt:
+        s.stats.lastRotationAt === undefined || s.stats.lastRotationAt === null ? null : iso(s.stats.lastRotationAt),
       rotations: s.stats.rotations,
       truncations: s.stats.truncations,
       lines: s.stats.lines,
@@ -77,14 +78,26 @@ export function buildStatus(inputs: StatusInputs): StatusDocument {
       state: sink.receiver,
       since: iso(inputs.receiver.since),
       lastDeliveryAt: inputs.receiver.lastDeliveryAt === null ? null : iso(inputs.receiver.lastDeliveryAt),
-      lastError: lastError === null ? null : { at: iso(lastError.at), reason: lastError.reason, message: oneLine(lastError.message, 300) },
+      lastError:
+        lastError === null
+          ? null
+          : { at: iso(lastError.at), reason: lastError.reason, message: oneLine(lastError.message, 300) },
       failures: sink.failures,
       failuresByReason: countsOnly(sink.failuresByReason),
     },
-    results: { pending: sink.pending, overflowed: sink.overflowed, sent: sink.sent, invalid: sink.invalid, refused: sink.refused },
+    results: {
+      pending: sink.pending,
+      overflowed: sink.overflowed,
+      sent: sink.sent,
+      invalid: sink.invalid,
+      refused: sink.refused,
+    },
     recent: { refusals: { ...inputs.recent.refusals }, results: { ...inputs.recent.results } },
     busiest: pipeline.busiest.map((b) => ({ ...b, windowEndsAt: iso(b.windowEndsAt) })),
-    checkpoint: { lastCommitAt: pipeline.checkpoint.lastCommitAt === null ? null : iso(pipeline.checkpoint.lastCommitAt), lastError: pipeline.checkpoint.lastError },
+    checkpoint: {
+      lastCommitAt: pipeline.checkpoint.lastCommitAt === null ? null : iso(pipeline.checkpoint.lastCommitAt),
+      lastError: pipeline.checkpoint.lastError,
+    },
     counters: { ...pipeline.counters },
   };
 }
@@ -97,7 +110,9 @@ export function buildStatus(inputs: StatusInputs): StatusDocument {
 export function summaryLine(doc: StatusDocument, now: number): string {
   const files = doc.sources.filter((s) => s.kind === 'file').length;
   const journal = doc.sources.some((s) => s.kind === 'journal');
-  const following = [files > 0 ? `${files} log${files === 1 ? '' : 's'}` : null, journal ? 'the journal' : null].filter((p) => p !== null).join(' and ');
+  const following = [files > 0 ? `${files} log${files === 1 ? '' : 's'}` : null, journal ? 'the journal' : null]
+    .filter((p) => p !== null)
+    .join(' and ');
   const behind = doc.sources.reduce((sum, s) => sum + s.bytesBehind, 0);
   const prefix = doc.state === 'running' ? '' : `${doc.state}: `;
   return [

@@ -63,7 +63,9 @@ export class StatusReporter {
 
   start(): void {
     if (this.timer !== null) return;
-    this.timer = setInterval(() => { this.update(); }, this.options.intervalMs);
+    this.timer = setInterval(() => {
+      this.update();
+    }, this.options.intervalMs);
     // The daemon's own handles keep it alive; this timer must not keep a stopping one.
     this.timer.unref();
   }
@@ -79,7 +81,17 @@ export class StatusReporter {
     const pipeline = this.options.snapshot();
     const notify = this.options.notifier?.stats();
     // The notifier's counts join the daemon's: what was sent to systemd, and what failed.
-    const snapshot = notify === undefined ? pipeline : { ...pipeline, counters: { ...pipeline.counters, systemdNotifications: notify.messages, systemdNotifyFailures: notify.failures } };
+    const snapshot =
+      notify === undefined
+        ? pipeline
+        : {
+            ...pipeline,
+            counters: {
+              ...pipeline.counters,
+              systemdNotifications: notify.messages,
+              systemdNotifyFailures: notify.failures,
+            },
+          };
     const refusals = typeof snapshot.counters.refusals === 'number' ? snapshot.counters.refusals : 0;
     this.refusals.record(now, refusals);
     this.results.record(now, snapshot.sink.sent);
@@ -111,7 +123,11 @@ export class StatusReporter {
       this.writeFailing = false;
     } catch (err) {
       // Once per run of failures; `wrapwatch check` reports the file's age meanwhile.
-      if (!this.writeFailing) this.options.logger.warn({ file, error: err instanceof Error ? err.message : String(err) }, 'cannot write the status file; `wrapwatch status` and `check` will call the daemon stale');
+      if (!this.writeFailing)
+        this.options.logger.warn(
+          { file, error: err instanceof Error ? err.message : String(err) },
+          'cannot write the status file; `wrapwatch status` and `check` will call the daemon stale',
+        );
       this.writeFailing = true;
     }
   }

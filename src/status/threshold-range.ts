@@ -22,7 +22,10 @@ export class ThresholdSyntaxError extends Error {
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 function number(text: string, whole: string): number {
-  if (!NUMBER.test(text)) throw new ThresholdSyntaxError(`"${whole}" is not a threshold range: "${text}" is not a number (ranges look like 10, 10:, ~:10, 10:20, @10:20)`);
+  if (!NUMBER.test(text))
+    throw new ThresholdSyntaxError(
+      `"${whole}" is not a threshold range: "${text}" is not a number (ranges look like 10, 10:, ~:10, 10:20, @10:20)`,
+    );
   return Number(text);
 }
 
@@ -31,7 +34,10 @@ export function parseThresholdRange(text: string): ThresholdRange {
   let body = text.trim();
   const inside = body.startsWith('@');
   if (inside) body = body.slice(1);
-  if (body === '') throw new ThresholdSyntaxError(`"${whole}" is not a threshold range: it is empty (ranges look like 10, 10:, ~:10, 10:20, @10:20)`);
+  if (body === '')
+    throw new ThresholdSyntaxError(
+      `"${whole}" is not a threshold range: it is empty (ranges look like 10, 10:, ~:10, 10:20, @10:20)`,
+    );
   const colon = body.indexOf(':');
   let start: number;
   let end: number;
@@ -44,7 +50,8 @@ export function parseThresholdRange(text: string): ThresholdRange {
     start = left === '~' ? -Infinity : left === '' ? 0 : number(left, whole);
     end = right === '' ? Infinity : number(right, whole);
   }
-  if (start > end) throw new ThresholdSyntaxError(`"${whole}" is not a threshold range: its start ${start} is above its end ${end}`);
+  if (start > end)
+    throw new ThresholdSyntaxError(`"${whole}" is not a threshold range: its start ${start} is above its end ${end}`);
   return { start, end, inside, text: whole.trim() };
 }
 

@@ -31,6 +31,13 @@ interface Unpaired {
 export class XinetdPairs {
   private readonly waiting = new Map<string, Unpaired>();
   private capacity: number;
+  /**
+   * No entry expires before this (daemon clock): the front entry's expiry at the last look, a
+   * lower bound since the front only moves to later entries. Walking the Map from its front
+   * on every event cost most of the throttle's time in a backlog: V8 keeps deleted slots at the
+   * front of the table until it is rebuilt, and each walk stepped over all of them.
+   */
+  private nextExpiry = Infinity;
   /** Unpaired lines forgotten because the table was full (a partner may then count twice). */
   evicted = 0;
 
@@ -74,6 +81,7 @@ export class XinetdPairs {
         // An unpaired line of the other kind that is too far away in time is no partner any more.
         this.waiting.delete(key);
         this.waiting.set(key, { kind: event.kind, remaining: unpaired, timeMs, storedAt: now });
+        this.nextExpiry = Math.min(this.nextExpiry, now + PAIR_WAIT_MS);
         this.evictOverflow();
       }
     }
@@ -81,10 +89,15 @@ export class XinetdPairs {
   }
 
   private expire(now: number): void {
+    if (now < this.nextExpiry) return;
     for (const [key, entry] of this.waiting) {
-      if (now - entry.storedAt < PAIR_WAIT_MS) break;
+      if (now - entry.storedAt < PAIR_WAIT_MS) {
+        this.nextExpiry = entry.storedAt + PAIR_WAIT_MS;
+        return;
+      }
       this.waiting.delete(key);
     }
+    this.nextExpiry = Infinity;
   }
 
   private evictOverflow(): void {

@@ -32,8 +32,16 @@ export class DestinationResolver {
     if (byHost === undefined) this.cache.set(route, (byHost = new Map<string, Resolved>()));
     let resolved = byHost.get(event.host);
     if (resolved === undefined) {
-      const host = route.hostName.literal ?? nagiosHostName(route.hostName.renderRaw(() => event.host), this.limits);
-      resolved = { destination: { host: host ?? this.fallbackHost, service: route.service, status: route.status }, fellBack: host === null };
+      const host =
+        route.hostName.literal ??
+        nagiosHostName(
+          route.hostName.renderRaw(() => event.host),
+          this.limits,
+        );
+      resolved = {
+        destination: { host: host ?? this.fallbackHost, service: route.service, status: route.status },
+        fellBack: host === null,
+      };
       if (byHost.size >= CACHE_LIMIT) byHost.clear();
       byHost.set(event.host, resolved);
     }

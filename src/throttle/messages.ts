@@ -36,9 +36,16 @@ function timeRange(span: Span, zone: TimeZoneResolver): string {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Appends the perfdata, cutting the text (never the perfdata) to fit the transport's output field. */
-export function withPerfdata(body: string, refusals: number, sources: number, limits: Pick<FieldLimits, 'maxOutputBytes'>): string {
+export function withPerfdata(
+  body: string,
+  refusals: number,
+  sources: number,
+  limits: Pick<FieldLimits, 'maxOutputBytes'>,
+): string {
   const perfdata = ` | refusals=${refusals} sources=${sources}`;
-  return limits.maxOutputBytes === null ? body + perfdata : truncateUtf8(body, limits.maxOutputBytes - perfdata.length) + perfdata;
+  return limits.maxOutputBytes === null
+    ? body + perfdata
+    : truncateUtf8(body, limits.maxOutputBytes - perfdata.length) + perfdata;
 }
 
 /** What `{daemon}` prints: the syslog tag, or a note when the line had none (`vm [6811]: ...`). */
@@ -56,7 +63,13 @@ export function daemonService(entry: Pick<SourceEntry, 'daemon' | 'service'>): s
   return `${daemonName(entry.daemon)}/${entry.service}`;
 }
 
-function render(output: CompiledTemplate, entry: SourceEntry, count: number, span: Span, zone: TimeZoneResolver): string {
+function render(
+  output: CompiledTemplate,
+  entry: SourceEntry,
+  count: number,
+  span: Span,
+  zone: TimeZoneResolver,
+): string {
   return output.render((field) => {
     switch (field) {
       case 'daemon':
@@ -87,7 +100,13 @@ function render(output: CompiledTemplate, entry: SourceEntry, count: number, spa
 const usesTime = (output: CompiledTemplate) => output.fields.has('first') || output.fields.has('last');
 
 /** The result sent at once for a source's first refusal (`count` > 1 for "message repeated N times"). */
-export function firstText(output: CompiledTemplate, entry: SourceEntry, count: number, span: Span, zone: TimeZoneResolver): string {
+export function firstText(
+  output: CompiledTemplate,
+  entry: SourceEntry,
+  count: number,
+  span: Span,
+  zone: TimeZoneResolver,
+): string {
   let body = render(output, entry, count, span, zone);
   if (count > 1 && !output.fields.has('count')) body += `: ${count} refusals`;
   if (!usesTime(output)) body += ` ${timeRange(span, zone)}`;
@@ -95,7 +114,14 @@ export function firstText(output: CompiledTemplate, entry: SourceEntry, count: n
 }
 
 /** The result at the end of a window; `reportedBefore` says whether an earlier result named this source. */
-export function followUpText(output: CompiledTemplate, entry: SourceEntry, refusals: number, span: Span, reportedBefore: boolean, zone: TimeZoneResolver): string {
+export function followUpText(
+  output: CompiledTemplate,
+  entry: SourceEntry,
+  refusals: number,
+  span: Span,
+  reportedBefore: boolean,
+  zone: TimeZoneResolver,
+): string {
   let body = `${render(output, entry, refusals, span, zone)}: ${plural(refusals, reportedBefore ? 'more refusal' : 'refusal')}`;
   if (!usesTime(output)) body += ` ${timeRange(span, zone)}`;
   if (!reportedBefore) body += ' (held back by the result cap)';
@@ -108,9 +134,10 @@ const about = (exact: boolean) => (exact ? '' : 'about ');
 export function stormText(sweep: StormSweep, periodMs: number | null, zone: TimeZoneResolver): string {
   const exact = sweep.untracked === null || sweep.untracked.exact;
   const counts = `${plural(sweep.refusals, 'refusal')} from ${about(exact)}${plural(sweep.sources, 'source')}`;
-  let body = periodMs === null
-    ? `Shutting down: ${counts} held back by the result cap`
-    : `Storm: ${counts} in ${Math.max(1, Math.round(periodMs / 1000))}s`;
+  let body =
+    periodMs === null
+      ? `Shutting down: ${counts} held back by the result cap`
+      : `Storm: ${counts} in ${Math.max(1, Math.round(periodMs / 1000))}s`;
   if (sweep.top.length > 0) {
     const labels = sweep.top.map(({ entry, count }) => {
       const where = sweep.severalHosts ? ` on ${sanitizeField(entry.host)}` : '';

@@ -26,7 +26,15 @@ export class OverflowBucket {
   /** When it reports; null while empty. */
   windowEnd: number | null = null;
 
-  add(key: string, seq: Seq, event: RefusalEvent, count: number, destination: Destination, now: number, windowMs: number): void {
+  add(
+    key: string,
+    seq: Seq,
+    event: RefusalEvent,
+    count: number,
+    destination: Destination,
+    now: number,
+    windowMs: number,
+  ): void {
     if (this.windowEnd === null) this.windowEnd = now + windowMs;
     if (this.destination === null) this.destination = destination;
     this.status = Math.max(this.status, destination.status);

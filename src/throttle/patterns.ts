@@ -65,11 +65,13 @@ function compileList<S>(text: string, compileToken: (token: string) => Matcher<S
 function compileTokens<S>(text: string, tokens: string[], compileToken: (token: string) => Matcher<S>): Matcher<S> {
   const at = tokens.findIndex((t) => t.toUpperCase() === 'EXCEPT');
   const head = (at < 0 ? tokens : tokens.slice(0, at)).map(compileToken);
-  if (head.length === 0) throw new PatternError(`"${text}" is not a valid pattern list: EXCEPT needs a pattern before it`);
+  if (head.length === 0)
+    throw new PatternError(`"${text}" is not a valid pattern list: EXCEPT needs a pattern before it`);
   const any: Matcher<S> = head.length === 1 ? (head[0] ?? ALWAYS) : (s) => head.some((m) => m(s));
   if (at < 0) return any;
   const rest = tokens.slice(at + 1);
-  if (rest.length === 0) throw new PatternError(`"${text}" is not a valid pattern list: EXCEPT needs a pattern after it`);
+  if (rest.length === 0)
+    throw new PatternError(`"${text}" is not a valid pattern list: EXCEPT needs a pattern after it`);
   // hosts_access: once list1 matches, the rest after EXCEPT ("list2 EXCEPT list3") is one list.
   const except = compileTokens(text, rest, compileToken);
   return (s) => any(s) && !except(s);
@@ -128,11 +130,15 @@ export function compileHostPattern(token: string): Matcher<HostSubject> {
     case 'LOCAL':
       return (s) => s.name !== null && !s.name.includes('.');
     case 'PARANOID':
-      throw invalid(token, "PARANOID depends on libwrap's double-reverse DNS check, which the log line does not record");
+      throw invalid(
+        token,
+        "PARANOID depends on libwrap's double-reverse DNS check, which the log line does not record",
+      );
   }
   if (token.startsWith('/')) throw invalid(token, 'file patterns are not supported; list the addresses in the rule');
   if (token.startsWith('@')) throw invalid(token, 'NIS netgroups are not supported');
-  if (token.includes('@')) throw invalid(token, "user@host patterns are not supported: the user is the client's own ident claim");
+  if (token.includes('@'))
+    throw invalid(token, "user@host patterns are not supported: the user is the client's own ident claim");
   if (token.startsWith('[') || token.includes(':')) return compileIPv6(token);
   if (token.includes('/')) return compileIPv4Network(token);
   if (token.startsWith('.')) {
@@ -140,13 +146,18 @@ export function compileHostPattern(token: string): Matcher<HostSubject> {
     const suffix = token.toLowerCase();
     return (s) => s.name !== null && s.name.length > suffix.length && s.name.endsWith(suffix);
   }
-  if (/^[0-9.]+$/.test(token)) return token.endsWith('.') ? compileIPv4Prefix(token) : compileExact(token, parseIPv4(token, token));
+  if (/^[0-9.]+$/.test(token))
+    return token.endsWith('.') ? compileIPv4Prefix(token) : compileExact(token, parseIPv4(token, token));
   if (/[*?]/.test(token)) {
     if (!GLOB_CHARS.test(token)) throw invalid(token, 'a wildcard pattern has letters, digits, . _ : - and * ?');
     const re = globRegExp(token);
     return (s) => (s.name !== null && re.test(s.name)) || (s.address !== null && re.test(s.address.address));
   }
-  if (token.endsWith('.')) throw invalid(token, 'a pattern ending in "." matches the start of an address and takes digits only, e.g. 192.168.');
+  if (token.endsWith('.'))
+    throw invalid(
+      token,
+      'a pattern ending in "." matches the start of an address and takes digits only, e.g. 192.168.',
+    );
   if (!HOST_CHARS.test(token)) throw invalid(token, 'not an address, network, .domain or host name');
   const lower = token.toLowerCase();
   return (s) => s.name === lower;
@@ -154,7 +165,8 @@ export function compileHostPattern(token: string): Matcher<HostSubject> {
 
 function parseIPv4(text: string, token: string): ParsedAddress {
   const parsed = text.includes(':') ? null : parseAddress(text);
-  if (parsed === null || parsed.family !== 4) throw invalid(token, `"${text}" is not an IPv4 address (four numbers 0-255, no leading zeros)`);
+  if (parsed === null || parsed.family !== 4)
+    throw invalid(token, `"${text}" is not an IPv4 address (four numbers 0-255, no leading zeros)`);
   return parsed;
 }
 
@@ -185,7 +197,10 @@ function masked(bytes: Uint8Array, prefix: number): string {
 function compileNetwork(token: string, net: ParsedAddress, prefix: number): Matcher<HostSubject> {
   if (!hostBitsClear(net.bytes, prefix)) {
     // libwrap compares (addr & mask) == net, so such a pattern could never match: say so now.
-    throw invalid(token, `host bits are set after the first ${prefix} (did you mean ${masked(net.bytes, prefix)}/${prefix}?)`);
+    throw invalid(
+      token,
+      `host bits are set after the first ${prefix} (did you mean ${masked(net.bytes, prefix)}/${prefix}?)`,
+    );
   }
   const { family, bytes } = net;
   return (s) => s.address !== null && s.address.family === family && samePrefix(s.address.bytes, bytes, prefix);
@@ -224,6 +239,7 @@ function compileIPv6(token: string): Matcher<HostSubject> {
   const prefix = prefixLength(match[2], 128, token);
   if (parsed.family === 6) return compileNetwork(token, parsed, prefix);
   // ::ffff:a.b.c.d stands for an IPv4 address, and events carry such peers as plain IPv4.
-  if (prefix < 96) throw invalid(token, 'an IPv4-mapped network needs a prefix of at least 96; write the IPv4 network instead');
+  if (prefix < 96)
+    throw invalid(token, 'an IPv4-mapped network needs a prefix of at least 96; write the IPv4 network instead');
   return compileNetwork(token, parsed, prefix - 96);
 }

@@ -22,7 +22,11 @@ export function viewPeer(peer: RefusalPeer, client: string | null, ipv6Prefix: n
     case 'client-address': {
       const parsed = parseAddress(peer.address);
       if (parsed === null) return { key: peer.address, text: peer.address, clientAddress: null };
-      return { key: parsed.family === 6 ? prefixKey(parsed, ipv6Prefix) : parsed.address, text: peer.address, clientAddress: parsed };
+      return {
+        key: parsed.family === 6 ? prefixKey(parsed, ipv6Prefix) : parsed.address,
+        text: peer.address,
+        clientAddress: parsed,
+      };
     }
     case 'server-address':
       // One bucket per server address: the clients behind it cannot be told apart.

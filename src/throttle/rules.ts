@@ -2,7 +2,14 @@ import type { SettingProblem } from './settings-error.js';
 import { parseAddress, type ParsedAddress } from '../parse/address.js';
 import type { RefusalEvent } from '../types.js';
 import { clientHostName } from './client-name.js';
-import { compileClientList, compileDaemonList, PatternError, type DaemonSubject, type HostSubject, type Matcher } from './patterns.js';
+import {
+  compileClientList,
+  compileDaemonList,
+  PatternError,
+  type DaemonSubject,
+  type HostSubject,
+  type Matcher,
+} from './patterns.js';
 import type { FieldLimits } from '../sink/transport.js';
 import { nagiosHostName, serviceProblem } from './sanitize.js';
 import { compileTemplate, isTemplateProblems, type CompiledTemplate } from './template.js';
@@ -44,14 +51,24 @@ export interface RouteDefaults {
 }
 
 /** Compiles a `host_name` template, adding problems under `path`. */
-export function compileHostNameTemplate(text: string, path: string, problems: SettingProblem[], limits: FieldLimits): CompiledTemplate | null {
+export function compileHostNameTemplate(
+  text: string,
+  path: string,
+  problems: SettingProblem[],
+  limits: FieldLimits,
+): CompiledTemplate | null {
   const compiled = compileTemplate(text, ['host']);
   if (isTemplateProblems(compiled)) {
     for (const p of compiled) problems.push({ path, message: p.message });
     return null;
   }
   // Render with a one-letter host: what is left is the operator's literal text, checked once here.
-  if (nagiosHostName(compiled.render(() => 'h'), limits) === null) {
+  if (
+    nagiosHostName(
+      compiled.render(() => 'h'),
+      limits,
+    ) === null
+  ) {
     problems.push({
       path,
       message: `is not a usable Nagios host name: at most ${limits.maxHostBytes} bytes, no blanks, no ";" and none of \`~!$%^&*|'"<>?,()=\\`,
@@ -67,13 +84,21 @@ export function checkService(text: string, path: string, problems: SettingProble
 }
 
 /** Compiles `[[rule]]` in order, adding every problem (by field path) instead of stopping at the first. */
-export function compileRules(rules: readonly RuleView[], defaults: RouteDefaults, problems: SettingProblem[], limits: FieldLimits): CompiledRule[] {
+export function compileRules(
+  rules: readonly RuleView[],
+  defaults: RouteDefaults,
+  problems: SettingProblem[],
+  limits: FieldLimits,
+): CompiledRule[] {
   const compiled: CompiledRule[] = [];
   rules.forEach((rule, index) => {
     const path = `rule[${index}]`;
     const daemons = compilePatterns(() => compileDaemonList(rule.daemons), `${path}.daemons`, problems);
     const clients = compilePatterns(() => compileClientList(rule.clients), `${path}.clients`, problems);
-    const hostName = rule.host_name === undefined ? defaults.hostName : compileHostNameTemplate(rule.host_name, `${path}.host_name`, problems, limits);
+    const hostName =
+      rule.host_name === undefined
+        ? defaults.hostName
+        : compileHostNameTemplate(rule.host_name, `${path}.host_name`, problems, limits);
     if (rule.service !== undefined) checkService(rule.service, `${path}.service`, problems, limits);
     if (daemons === null || clients === null || hostName === null) return;
     compiled.push({
@@ -109,7 +134,10 @@ class EventSubjects implements DaemonSubject {
   private serverHost: HostSubject | undefined;
   private clientHost: HostSubject | undefined;
 
-  constructor(private readonly event: RefusalEvent, private readonly address: ParsedAddress | null) {
+  constructor(
+    private readonly event: RefusalEvent,
+    private readonly address: ParsedAddress | null,
+  ) {
     this.daemon = event.daemon.toLowerCase();
     this.service = event.service === null ? null : event.service.toLowerCase();
   }
@@ -132,7 +160,12 @@ class EventSubjects implements DaemonSubject {
 }
 
 /** hosts_access order: the first rule whose daemons and clients both match decides. */
-export function findRoute(rules: readonly CompiledRule[], fallback: Route, event: RefusalEvent, address: ParsedAddress | null): Route {
+export function findRoute(
+  rules: readonly CompiledRule[],
+  fallback: Route,
+  event: RefusalEvent,
+  address: ParsedAddress | null,
+): Route {
   if (rules.length === 0) return fallback;
   const subjects = new EventSubjects(event, address);
   for (const rule of rules) {

@@ -57,7 +57,8 @@ export function nagiosHostName(value: string, limits: Pick<FieldLimits, 'maxHost
 export function serviceProblem(value: string, limits: Pick<FieldLimits, 'maxServiceBytes'>): string | null {
   if (/[\x00-\x1f\x7f]/.test(value)) return 'must not contain control characters';
   if (value.includes(';')) return 'must not contain ";": Nagios would read the rest as another field';
-  if (Buffer.byteLength(value, 'utf8') > limits.maxServiceBytes) return `must be at most ${limits.maxServiceBytes} bytes (the receiver's limit)`;
+  if (Buffer.byteLength(value, 'utf8') > limits.maxServiceBytes)
+    return `must be at most ${limits.maxServiceBytes} bytes (the receiver's limit)`;
   return null;
 }
 

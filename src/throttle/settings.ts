@@ -2,7 +2,14 @@ import { ThrottleSettingsError, type SettingProblem } from './settings-error.js'
 import { OUTPUT_FIELDS } from './output-fields.js';
 import { systemTimeZone, TimeZoneResolver } from '../parse/time.js';
 import type { FieldLimits } from '../sink/transport.js';
-import { checkService, compileHostNameTemplate, compileRules, type CompiledRule, type Route, type RuleView } from './rules.js';
+import {
+  checkService,
+  compileHostNameTemplate,
+  compileRules,
+  type CompiledRule,
+  type Route,
+  type RuleView,
+} from './rules.js';
 import { compileTemplate, isTemplateProblems, type CompiledTemplate } from './template.js';
 
 /**
@@ -49,16 +56,32 @@ export interface ThrottleConfigView {
 }
 
 /** Stands in while a broken `report.host_name` is reported, so rules are still checked. */
-const placeholderHost: CompiledTemplate = { source: 'localhost', fields: new Set(), literal: 'localhost', render: () => 'localhost', renderRaw: () => 'localhost' };
+const placeholderHost: CompiledTemplate = {
+  source: 'localhost',
+  fields: new Set(),
+  literal: 'localhost',
+  render: () => 'localhost',
+  renderRaw: () => 'localhost',
+};
 
 function compile(config: ThrottleConfigView, limits: FieldLimits, problems: SettingProblem[]): ThrottleSettings | null {
   const output = compileTemplate(config.report.output, OUTPUT_FIELDS);
   if (isTemplateProblems(output)) for (const p of output) problems.push({ path: 'report.output', message: p.message });
   // Before the loader has filled in the machine's name, any valid name stands in for it.
-  const hostName = compileHostNameTemplate(config.report.host_name ?? 'localhost', 'report.host_name', problems, limits);
+  const hostName = compileHostNameTemplate(
+    config.report.host_name ?? 'localhost',
+    'report.host_name',
+    problems,
+    limits,
+  );
   checkService(config.report.service, 'report.service', problems, limits);
   const windowMs = Math.round(config.throttle.window_seconds * 1000);
-  const defaults = { hostName: hostName ?? placeholderHost, service: config.report.service, status: config.report.status, windowMs };
+  const defaults = {
+    hostName: hostName ?? placeholderHost,
+    service: config.report.service,
+    status: config.report.status,
+    windowMs,
+  };
   const rules = compileRules(config.rule, defaults, problems, limits);
   if (problems.length > 0 || isTemplateProblems(output) || hostName === null) return null;
   return {

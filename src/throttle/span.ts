@@ -48,7 +48,8 @@ export function mergeSpan(into: Span, from: Span): void {
     into.lastMs = from.lastMs;
     into.lastOffset = from.lastOffset;
   }
-  if (from.oldestSeq !== null && (into.oldestSeq === null || from.oldestSeq < into.oldestSeq)) into.oldestSeq = from.oldestSeq;
+  if (from.oldestSeq !== null && (into.oldestSeq === null || from.oldestSeq < into.oldestSeq))
+    into.oldestSeq = from.oldestSeq;
 }
 
 export function copySpan(span: Span): Span {

@@ -96,7 +96,10 @@ export function sweepPending(table: SourceTable, overflow: OverflowBucket, topCo
     mergeSpan(span, untracked.span);
   }
   // The summary goes where most of the storm is; with one destination (the usual case) that is it.
-  const base = untracked !== null && (busiest === null || untracked.refusals > busiest.count) ? untracked.destination : busiest?.entry.destination;
+  const base =
+    untracked !== null && (busiest === null || untracked.refusals > busiest.count)
+      ? untracked.destination
+      : busiest?.entry.destination;
   if (base === undefined) throw new Error('storm sweep found refusals but no destination (a wrapwatch bug)');
   return {
     refusals,

@@ -47,8 +47,12 @@ export function compileTemplate(source: string, allowed: readonly string[]): Com
   literals.push(source.slice(last));
   const text = literals.join('');
   if (/[\x00-\x1f\x7f]/.test(text)) problems.push({ message: 'must not contain control characters or line breaks' });
-  if (text.includes('|')) problems.push({ message: 'must not contain "|": wrapwatch appends the perfdata after it itself' });
-  if (text.includes('\\')) problems.push({ message: 'must not contain "\\": the NSCA server doubles it and Nagios may read "\\n" as a line break' });
+  if (text.includes('|'))
+    problems.push({ message: 'must not contain "|": wrapwatch appends the perfdata after it itself' });
+  if (text.includes('\\'))
+    problems.push({
+      message: 'must not contain "\\": the NSCA server doubles it and Nagios may read "\\n" as a line break',
+    });
   if (problems.length > 0) return problems;
 
   return {

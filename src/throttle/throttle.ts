@@ -128,14 +128,32 @@ export class Throttle {
   private readonly pairs: XinetdPairs;
   private readonly heartbeats: HeartbeatSchedule;
   private readonly destinations: DestinationResolver;
-  private readonly counts = { events: 0, refusals: 0, reported: 0, ignored: 0, deduplicated: 0, folded: 0, heldBack: 0, otherSources: 0 };
-  private readonly results: Record<Alert['reason'], number> = { first: 0, 'follow-up': 0, storm: 0, overflow: 0, heartbeat: 0 };
+  private readonly counts = {
+    events: 0,
+    refusals: 0,
+    reported: 0,
+    ignored: 0,
+    deduplicated: 0,
+    folded: 0,
+    heldBack: 0,
+    otherSources: 0,
+  };
+  private readonly results: Record<Alert['reason'], number> = {
+    first: 0,
+    'follow-up': 0,
+    storm: 0,
+    overflow: 0,
+    heartbeat: 0,
+  };
 
   /** Throws ThrottleSettingsError when the configuration did not go through the config compile step. */
   constructor(config: ThrottleInput, clock: Clock, options: ThrottleOptions) {
     this.settings = settingsOf(config, options.limits);
     this.clock = clock;
-    this.destinations = new DestinationResolver(nagiosHostName(options.fallbackHost ?? hostname(), options.limits) ?? 'localhost', options.limits);
+    this.destinations = new DestinationResolver(
+      nagiosHostName(options.fallbackHost ?? hostname(), options.limits) ?? 'localhost',
+      options.limits,
+    );
     this.cap = new RateCap(this.settings.maxResultsPerMinute);
     this.pairs = new XinetdPairs(dedupCapacity(this.settings));
     this.heartbeats = new HeartbeatSchedule(this.settings.heartbeatMs);
@@ -165,7 +183,12 @@ export class Throttle {
    */
   nextDeadline(): number | null {
     let next: number | null = null;
-    for (const at of [this.table.nextWindowEnd(), this.overflow.windowEnd, this.storm.summaryAt, this.heartbeats.nextDue()]) {
+    for (const at of [
+      this.table.nextWindowEnd(),
+      this.overflow.windowEnd,
+      this.storm.summaryAt,
+      this.heartbeats.nextDue(),
+    ]) {
       if (at !== null && (next === null || at < next)) next = at;
     }
     return next;
@@ -215,7 +238,11 @@ export class Throttle {
     // A renamed host or service must not go on receiving OKs from us; "{host}" routes keep theirs.
     const routes = [next.defaultRoute, ...next.rules.map((rule) => rule.route)];
     this.heartbeats.retain((target) =>
-      routes.some((route) => route.service === target.service && (route.hostName.literal === null || route.hostName.literal === target.host)),
+      routes.some(
+        (route) =>
+          route.service === target.service &&
+          (route.hostName.literal === null || route.hostName.literal === target.host),
+      ),
     );
     this.watchDefaultDestination(this.clock.now());
   }
@@ -234,7 +261,15 @@ export class Throttle {
   }
 
   busiestSources(limit: number): BusySource[] {
-    return this.table.busiest(limit).map((e) => ({ address: e.address, daemon: e.daemon, service: e.service, host: e.host, refusals: e.windowRefusals, pending: e.pending, windowEndsAt: e.windowEnd }));
+    return this.table.busiest(limit).map((e) => ({
+      address: e.address,
+      daemon: e.daemon,
+      service: e.service,
+      host: e.host,
+      refusals: e.windowRefusals,
+      pending: e.pending,
+      windowEndsAt: e.windowEnd,
+    }));
   }
 
   private accept({ seq, event }: SequencedEvent, now: number, out: Alert[]): void {
@@ -274,7 +309,17 @@ export class Throttle {
       return;
     }
     const entry = this.table.create(
-      { key, destination, windowMs: route.windowMs, daemon: event.daemon, service, addressKey, address: peer.text, client: event.client, host: event.host },
+      {
+        key,
+        destination,
+        windowMs: route.windowMs,
+        daemon: event.daemon,
+        service,
+        addressKey,
+        address: peer.text,
+        client: event.client,
+        host: event.host,
+      },
       now,
     );
     if (!this.cap.allows(now)) {
@@ -287,7 +332,14 @@ export class Throttle {
     extendSpan(span, seq, event);
     entry.reported = true;
     entry.windowRefusals = refusals;
-    this.emit(out, now, { destination, output: firstText(s.output, entry, refusals, span, s.zone), refusals, sources: 1, oldestSeq: seq, reason: 'first' });
+    this.emit(out, now, {
+      destination,
+      output: firstText(s.output, entry, refusals, span, s.zone),
+      refusals,
+      sources: 1,
+      oldestSeq: seq,
+      reason: 'first',
+    });
   }
 
   /** Runs everything due at or before `now`, earliest first. */
@@ -303,7 +355,8 @@ export class Throttle {
       let at = now;
       if (stormAt !== null && stormAt <= at) [due, at] = ['storm', stormAt];
       if (windowAt !== null && windowAt <= at && (due === null || windowAt < at)) [due, at] = ['window', windowAt];
-      if (overflowAt !== null && overflowAt <= at && (due === null || overflowAt < at)) [due, at] = ['overflow', overflowAt];
+      if (overflowAt !== null && overflowAt <= at && (due === null || overflowAt < at))
+        [due, at] = ['overflow', overflowAt];
       if (heartbeatAt !== null && heartbeatAt <= at && (due === null || heartbeatAt < at)) due = 'heartbeat';
       switch (due) {
         case null:

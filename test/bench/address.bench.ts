@@ -7,7 +7,7 @@ import { bench, describe } from 'vitest';
 import { parseAddress } from '../../src/parse/address.js';
 
 const CASES: Record<string, string> = {
-  'IPv4': '198.51.100.7',
+  IPv4: '198.51.100.7',
   'IPv4-mapped IPv6 -> IPv4': '::ffff:198.51.100.7',
   'IPv6 compressed': '2001:db8:7:1::5',
   'IPv6 fully expanded (socat)': '2001:0db8:0000:0001:0000:0000:0000:0001',

@@ -21,22 +21,39 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { followLines, startDaemon } from './lib/daemon.mjs';
+import { followLines, startDaemon, UNIT_NODE_OPTIONS } from './lib/daemon.mjs';
 import { median, percentile, procSample, sleep } from './lib/measure.mjs';
 
 /** A refusal as Debian 12's rsyslog writes it (RSYSLOG_FileFormat), from a unique address. */
 function refusalLine(i) {
   const address = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   const now = new Date();
-  return { address, text: `${now.toISOString().slice(0, 23)}000+00:00 gate sshd[${4000 + (i % 1000)}]: refused connect from ${address} (${address})\n` };
+  return {
+    address,
+    text: `${now.toISOString().slice(0, 23)}000+00:00 gate sshd[${4000 + (i % 1000)}]: refused connect from ${address} (${address})\n`,
+  };
 }
 
 function summarise(addresses, latencies, extra) {
   const values = addresses.filter((a) => latencies.has(a)).map((a) => latencies.get(a));
-  return { ...extra, landed: values.length, medianMs: median(values), p99Ms: percentile(values, 99), maxMs: Math.max(...values), under100ms: values.filter((v) => v < 100).length };
+  return {
+    ...extra,
+    landed: values.length,
+    medianMs: median(values),
+    p99Ms: percentile(values, 99),
+    maxMs: Math.max(...values),
+    under100ms: values.filter((v) => v < 100).length,
+  };
 }
 
-export async function measureLatency({ samples = 200, rate = 5, isolated = 30, gapMs = 500, warmup = 5, progress = (s) => process.stderr.write(`${s}\n`) } = {}) {
+export async function measureLatency({
+  samples = 200,
+  rate = 5,
+  isolated = 30,
+  gapMs = 500,
+  warmup = 5,
+  progress = (s) => process.stderr.write(`${s}\n`),
+} = {}) {
   const daemon = await startDaemon({ sections: { throttle: { max_results_per_minute: 100_000 } } });
   try {
     const appended = new Map();
@@ -63,7 +80,7 @@ export async function measureLatency({ samples = 200, rate = 5, isolated = 30, g
       }
       // Open loop: append times fixed in advance (exponential gaps), whatever the daemon does.
       let seed = 12345;
-      const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
       const start = performance.now();
       let at = 0;
       const measured = [];
@@ -76,7 +93,9 @@ export async function measureLatency({ samples = 200, rate = 5, isolated = 30, g
       const deadline = Date.now() + 10_000;
       while (measured.some((a) => !latencies.has(a)) && Date.now() < deadline) await sleep(20);
       const trickle = summarise(measured, latencies, { samples, ratePerSecond: rate });
-      progress(`  latency, Poisson ${rate}/s: ${trickle.landed}/${samples} landed, median ${trickle.medianMs.toFixed(1)} ms, p99 ${trickle.p99Ms.toFixed(1)} ms, max ${trickle.maxMs.toFixed(1)} ms`);
+      progress(
+        `  latency, Poisson ${rate}/s: ${trickle.landed}/${samples} landed, median ${trickle.medianMs.toFixed(1)} ms, p99 ${trickle.p99Ms.toFixed(1)} ms, max ${trickle.maxMs.toFixed(1)} ms`,
+      );
 
       // Closed loop: each refusal appended `gapMs` after the previous result landed, so no
       // delivery is still in progress: the pipeline's own latency, without queueing.
@@ -89,7 +108,9 @@ export async function measureLatency({ samples = 200, rate = 5, isolated = 30, g
         while (!latencies.has(address) && Date.now() < until) await sleep(2);
       }
       const alone = summarise(isolatedMeasured, latencies, { samples: isolated, gapMs });
-      progress(`  latency, one at a time ${gapMs} ms apart: ${alone.landed}/${isolated} landed, median ${alone.medianMs.toFixed(1)} ms, p99 ${alone.p99Ms.toFixed(1)} ms, max ${alone.maxMs.toFixed(1)} ms`);
+      progress(
+        `  latency, one at a time ${gapMs} ms apart: ${alone.landed}/${isolated} landed, median ${alone.medianMs.toFixed(1)} ms, p99 ${alone.p99Ms.toFixed(1)} ms, max ${alone.maxMs.toFixed(1)} ms`,
+      );
       return { trickle, isolated: alone, lingerMs: 300 };
     } finally {
       closeSync(logFd);
@@ -100,26 +121,56 @@ export async function measureLatency({ samples = 200, rate = 5, isolated = 30, g
   }
 }
 
+/** The yardstick for the daemon's idle memory: a Node process that only keeps a timer. */
+export const BARE_NODE = ['-e', 'setInterval(() => {}, 1e6)'];
+
 /**
  * `systemd: true` runs the daemon as the unit does: NOTIFY_SOCKET (a python3 stand-in for PID 1's
  * socket), WatchdogSec=120s (a ping every 60 s, each a systemd-notify child) and the status file
  * in RUNTIME_DIRECTORY (rewritten every 5 s); the CPU then includes the children's.
  */
-export async function measureIdle({ seconds = 60, settleSeconds = 5, systemd = false, progress = (s) => process.stderr.write(`${s}\n`) } = {}) {
+export async function measureIdle({
+  seconds = 60,
+  settleSeconds = 5,
+  systemd = false,
+  progress = (s) => process.stderr.write(`${s}\n`),
+} = {}) {
   const fake = systemd ? await startFakeNotifySocket() : null;
-  const daemon = await startDaemon(fake === null ? {} : { env: { NOTIFY_SOCKET: fake.path, WATCHDOG_USEC: '120000000', RUNTIME_DIRECTORY: fake.dir } });
+  const daemon = await startDaemon(
+    fake === null ? {} : { env: { NOTIFY_SOCKET: fake.path, WATCHDOG_USEC: '120000000', RUNTIME_DIRECTORY: fake.dir } },
+  );
+  // Started beside the daemon and sampled at the same moments.
+  const bare = spawn(process.execPath, BARE_NODE, { stdio: 'ignore' });
   try {
     await sleep(settleSeconds * 1000);
     const before = procSample(daemon.pid);
     const messagesBefore = fake?.messages() ?? 0;
     await sleep(seconds * 1000);
     const after = procSample(daemon.pid);
-    const cpuSeconds = after.cpuSeconds - before.cpuSeconds + (systemd ? after.childCpuSeconds - before.childCpuSeconds : 0);
+    const bareSample = procSample(bare.pid);
+    const cpuSeconds =
+      after.cpuSeconds - before.cpuSeconds + (systemd ? after.childCpuSeconds - before.childCpuSeconds : 0);
     const notifications = fake === null ? null : fake.messages() - messagesBefore;
-    const result = { seconds, settleSeconds, systemd, notifications, cpuSeconds, cpuSecondsPerMinute: (cpuSeconds * 60) / seconds, rssKiB: after.rssKiB, peakRssKiB: after.peakRssKiB, startupCpuSeconds: before.cpuSeconds };
-    progress(`  idle${systemd ? ' (as under systemd: notify socket, watchdog 120 s, status file)' : ''}: ${cpuSeconds.toFixed(2)} CPU s over ${seconds} s${notifications === null ? '' : `, ${notifications} datagrams`} (start-up took ${before.cpuSeconds.toFixed(2)} CPU s), RSS ${(after.rssKiB / 1024).toFixed(1)} MiB`);
+    const result = {
+      seconds,
+      settleSeconds,
+      systemd,
+      notifications,
+      cpuSeconds,
+      cpuSecondsPerMinute: (cpuSeconds * 60) / seconds,
+      rssKiB: after.rssKiB,
+      peakRssKiB: after.peakRssKiB,
+      startupCpuSeconds: before.cpuSeconds,
+      bareNodeRssKiB: bareSample?.rssKiB ?? NaN,
+      rssVsBareNode: after.rssKiB / (bareSample?.rssKiB ?? NaN),
+      nodeOptions: UNIT_NODE_OPTIONS,
+    };
+    progress(
+      `  idle${systemd ? ' (as under systemd: notify socket, watchdog 120 s, status file)' : ''}: ${cpuSeconds.toFixed(2)} CPU s over ${seconds} s${notifications === null ? '' : `, ${notifications} datagrams`} (start-up took ${before.cpuSeconds.toFixed(2)} CPU s), RSS ${(after.rssKiB / 1024).toFixed(1)} MiB; bare node ${(result.bareNodeRssKiB / 1024).toFixed(1)} MiB (${result.rssVsBareNode.toFixed(2)}x)`,
+    );
     return result;
   } finally {
+    bare.kill('SIGTERM');
     await daemon.stop();
     await fake?.stop();
   }
@@ -129,7 +180,9 @@ export async function measureIdle({ seconds = 60, settleSeconds = 5, systemd = f
 async function startFakeNotifySocket() {
   const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-bench-notify-'));
   const path = join(dir, 'notify.sock');
-  const child = spawn('python3', [fileURLToPath(new URL('../helpers/fake-notify-socket.py', import.meta.url)), path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('python3', [fileURLToPath(new URL('../helpers/fake-notify-socket.py', import.meta.url)), path], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let lines = 0;
   let listening;
   const ready = new Promise((resolve) => (listening = resolve));
@@ -149,9 +202,22 @@ async function startFakeNotifySocket() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { samples: { type: 'string', default: '200' }, rate: { type: 'string', default: '5' }, 'idle-seconds': { type: 'string', default: '60' } } });
-  const latency = Number(values.samples) > 0 ? await measureLatency({ samples: Number(values.samples), rate: Number(values.rate) }) : null;
-  const idle = Number(values['idle-seconds']) > 0 ? await measureIdle({ seconds: Number(values['idle-seconds']) }) : null;
-  const idleSystemd = Number(values['idle-seconds']) > 0 ? await measureIdle({ seconds: Number(values['idle-seconds']), systemd: true }) : null;
+  const { values } = parseArgs({
+    options: {
+      samples: { type: 'string', default: '200' },
+      rate: { type: 'string', default: '5' },
+      'idle-seconds': { type: 'string', default: '60' },
+    },
+  });
+  const latency =
+    Number(values.samples) > 0
+      ? await measureLatency({ samples: Number(values.samples), rate: Number(values.rate) })
+      : null;
+  const idle =
+    Number(values['idle-seconds']) > 0 ? await measureIdle({ seconds: Number(values['idle-seconds']) }) : null;
+  const idleSystemd =
+    Number(values['idle-seconds']) > 0
+      ? await measureIdle({ seconds: Number(values['idle-seconds']), systemd: true })
+      : null;
   console.log(JSON.stringify({ latency, idle, idleSystemd }, null, 2));
 }

@@ -35,7 +35,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The nsca helper is TypeScript; compile it on the fly into the git-ignored test/bench/out/. */
 async function loadHelper() {
   const source = await readFile(join(root, 'test/helpers/nsca-server.ts'), 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
   const out = join(here, 'out');
   await mkdir(out, { recursive: true });
   const file = join(out, 'nsca-server.mjs');
@@ -165,7 +167,10 @@ try {
     const landed = watcher.landed(address);
     // Taken before the write: the daemon may be done before appendFile's promise settles.
     const written = process.hrtime.bigint();
-    await appendFile(logFile, `2026-11-21T15:39:34+00:00 web1 sshd[${1000 + i}]: refused connect from ${address} (${address})\n`);
+    await appendFile(
+      logFile,
+      `2026-11-21T15:39:34+00:00 web1 sshd[${1000 + i}]: refused connect from ${address} (${address})\n`,
+    );
     const at = await Promise.race([landed, sleep(10_000).then(() => null)]);
     if (at === null) throw new Error(`the result for ${address} did not land within 10 s`);
     latencies.push(Number(at - written) / 1e6);

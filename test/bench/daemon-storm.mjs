@@ -22,7 +22,7 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { followLines, startDaemon } from './lib/daemon.mjs';
+import { followLines, startDaemon, UNIT_NODE_OPTIONS } from './lib/daemon.mjs';
 import { parseCommandLine } from './lib/nsca.mjs';
 import { procSample, sleep } from './lib/measure.mjs';
 
@@ -31,11 +31,15 @@ const CAP_PER_MINUTE = 30;
 
 function runWriter(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./storm-writer.mjs', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./storm-writer.mjs', import.meta.url)), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`storm writer exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`storm writer exited ${code}`)),
+    );
   });
 }
 
@@ -49,12 +53,24 @@ function maxInWindow(times, windowMs) {
   return best;
 }
 
-export async function measureStorm({ rate = 100_000, seconds = 10, sources = 5000, observeSeconds = 65, progress = (s) => process.stderr.write(`${s}\n`) } = {}) {
+export async function measureStorm({
+  rate = 100_000,
+  seconds = 10,
+  sources = 5000,
+  observeSeconds = 65,
+  progress = (s) => process.stderr.write(`${s}\n`),
+} = {}) {
   const daemon = await startDaemon({ sections: { log: { stats_interval_seconds: STATS_INTERVAL_SECONDS } } });
   const landed = [];
   const stopFollowing = followLines(daemon.server.commandFile, (line) => {
     const result = parseCommandLine(line);
-    if (result) landed.push({ at: Date.now(), ...result, storm: line.includes(';Storm: '), overflow: line.includes(';Too many sources') });
+    if (result)
+      landed.push({
+        at: Date.now(),
+        ...result,
+        storm: line.includes(';Storm: '),
+        overflow: line.includes(';Too many sources'),
+      });
   });
   const samples = [];
   const sampler = setInterval(() => {
@@ -65,17 +81,33 @@ export async function measureStorm({ rate = 100_000, seconds = 10, sources = 500
     await sleep(1000);
     const before = procSample(daemon.pid);
     const t0 = Date.now();
-    progress(`  storm: ${rate.toLocaleString('en')} refusals/s for ${seconds} s from ${sources.toLocaleString('en')} sources ...`);
-    const writer = await runWriter(['--out', daemon.log, '--rate', String(rate), '--seconds', String(seconds), '--sources', String(sources)]);
+    progress(
+      `  storm: ${rate.toLocaleString('en')} refusals/s for ${seconds} s from ${sources.toLocaleString('en')} sources ...`,
+    );
+    const writer = await runWriter([
+      '--out',
+      daemon.log,
+      '--rate',
+      String(rate),
+      '--seconds',
+      String(seconds),
+      '--sources',
+      String(sources),
+    ]);
 
     // Caught up: the first stats line showing every written line read and nothing behind.
-    const caughtUp = () => daemon.logLines.find((l) => l.msg === 'stats' && l.at >= writer.startedAt && l.linesRead >= writer.lines && l.bytesBehind === 0);
+    const caughtUp = () =>
+      daemon.logLines.find(
+        (l) => l.msg === 'stats' && l.at >= writer.startedAt && l.linesRead >= writer.lines && l.bytesBehind === 0,
+      );
     const deadline = t0 + observeSeconds * 1000;
     while (!caughtUp() && Date.now() < deadline) await sleep(50);
     const stats = caughtUp();
     const atCatchUp = samples.filter((s) => stats && s.at <= stats.time).pop() ?? procSample(daemon.pid);
     const catchUpSeconds = stats ? Math.max(0, (stats.time - writer.endedAt) / 1000) : NaN;
-    progress(`  storm: writer done in ${writer.seconds.toFixed(2)} s (${writer.lines.toLocaleString('en')} lines); daemon ${stats ? `caught up ${catchUpSeconds.toFixed(2)} s after the storm's end` : 'did NOT catch up'}; observing until ${observeSeconds} s after the start ...`);
+    progress(
+      `  storm: writer done in ${writer.seconds.toFixed(2)} s (${writer.lines.toLocaleString('en')} lines); daemon ${stats ? `caught up ${catchUpSeconds.toFixed(2)} s after the storm's end` : 'did NOT catch up'}; observing until ${observeSeconds} s after the start ...`,
+    );
     while (Date.now() < deadline) await sleep(200);
 
     const end = procSample(daemon.pid);
@@ -95,16 +127,23 @@ export async function measureStorm({ rate = 100_000, seconds = 10, sources = 500
       cpuSecondsStorm: atCatchUp && before ? atCatchUp.cpuSeconds - before.cpuSeconds : NaN,
       cpuSecondsObserved: end.cpuSeconds - before.cpuSeconds,
       peakRssKiB: end.peakRssKiB,
+      nodeOptions: UNIT_NODE_OPTIONS,
       rssBeforeKiB: before.rssKiB,
       rssEndKiB: end.rssKiB,
       results: landed.length,
       resultsDuringStorm: landed.filter((r) => r.at <= writer.endedAt).length,
       ordinaryResults: ordinary.length,
-      ordinaryMaxPer60s: maxInWindow(ordinary.map((r) => r.at), 60_000),
+      ordinaryMaxPer60s: maxInWindow(
+        ordinary.map((r) => r.at),
+        60_000,
+      ),
       // The cap counts results when the daemon emits them; they land up to a delivery later
       // (a connection lingers 300 ms), so at the receiver a 60 s window can hold a few more.
       // Windows 1 s shorter than the cap's absorb that delay and no more.
-      ordinaryMaxPer59s: maxInWindow(ordinary.map((r) => r.at), 59_000),
+      ordinaryMaxPer59s: maxInWindow(
+        ordinary.map((r) => r.at),
+        59_000,
+      ),
       stormSummaries: landed.filter((r) => r.storm).length,
       overflowSummaries: landed.filter((r) => r.overflow).length,
       refusalsAccounted: landed.reduce((sum, r) => sum + r.refusals, 0),
@@ -127,7 +166,19 @@ export async function measureStorm({ rate = 100_000, seconds = 10, sources = 500
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { rate: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '10' }, sources: { type: 'string', default: '5000' }, observe: { type: 'string', default: '65' } } });
-  const result = await measureStorm({ rate: Number(values.rate), seconds: Number(values.seconds), sources: Number(values.sources), observeSeconds: Number(values.observe) });
+  const { values } = parseArgs({
+    options: {
+      rate: { type: 'string', default: '100000' },
+      seconds: { type: 'string', default: '10' },
+      sources: { type: 'string', default: '5000' },
+      observe: { type: 'string', default: '65' },
+    },
+  });
+  const result = await measureStorm({
+    rate: Number(values.rate),
+    seconds: Number(values.seconds),
+    sources: Number(values.sources),
+    observeSeconds: Number(values.observe),
+  });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -28,7 +28,12 @@ const { values } = parseArgs({
 const LINES = Number(values.lines);
 const APPENDS = Number(values.appends);
 const RUNS = Number(values.runs);
-const silent = { error: (o, m) => console.error(m, o), warn: (o, m) => console.error(m, o), info: () => {}, debug: () => {} };
+const silent = {
+  error: (o, m) => console.error(m, o),
+  warn: (o, m) => console.error(m, o),
+  info: () => {},
+  debug: () => {},
+};
 const dir = mkdtempSync(join(tmpdir(), 'wrapwatch-bench-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
@@ -37,9 +42,13 @@ try {
   // --- a realistic log: the parser's benchmark generator (sshd, sudo, CRON, xinetd, refusals) ---
   const log = join(dir, 'auth.log');
   const generator = fileURLToPath(new URL('./generate-log.mjs', import.meta.url));
-  execFileSync(process.execPath, [generator, '--lines', String(LINES), '--out', log, '--seed', '7'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [generator, '--lines', String(LINES), '--out', log, '--seed', '7'], {
+    stdio: 'ignore',
+  });
   const bytes = statSync(log).size;
-  console.log(`log: ${LINES.toLocaleString('en')} lines, ${(bytes / 1048576).toFixed(1)} MiB (${(bytes / LINES).toFixed(0)} bytes/line)`);
+  console.log(
+    `log: ${LINES.toLocaleString('en')} lines, ${(bytes / 1048576).toFixed(1)} MiB (${(bytes / LINES).toFixed(0)} bytes/line)`,
+  );
 
   // --- throughput ---
   const rates = [];
@@ -66,7 +75,9 @@ try {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     await source.stop();
     rates.push(LINES / seconds);
-    console.log(`  run ${run + 1}: ${seconds.toFixed(3)} s, ${Math.round(LINES / seconds).toLocaleString('en')} lines/s, ${(bytes / 1048576 / seconds).toFixed(0)} MiB/s`);
+    console.log(
+      `  run ${run + 1}: ${seconds.toFixed(3)} s, ${Math.round(LINES / seconds).toLocaleString('en')} lines/s, ${(bytes / 1048576 / seconds).toFixed(0)} MiB/s`,
+    );
   }
   console.log(`throughput: median ${Math.round(median(rates)).toLocaleString('en')} lines/s over ${RUNS} runs`);
 
@@ -113,13 +124,18 @@ try {
   const commits = [];
   for (let i = 0; i < 200; i++) {
     const t0 = process.hrtime.bigint();
-    await store.commit([[log, { kind: 'file', path: log, identity, offset: i * 100 }], ['/var/log/syslog', { kind: 'file', path: '/var/log/syslog', identity, offset: i }]]);
+    await store.commit([
+      [log, { kind: 'file', path: log, identity, offset: i * 100 }],
+      ['/var/log/syslog', { kind: 'file', path: '/var/log/syslog', identity, offset: i }],
+    ]);
     commits.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < 1000; i++) await store.commit([]);
   const unchanged = Number(process.hrtime.bigint() - t0) / 1e6 / 1000;
-  console.log(`checkpoint commit (write, fsync, rename, fsync dir) over 200: median ${median(commits).toFixed(3)} ms, worst ${Math.max(...commits).toFixed(3)} ms; unchanged positions: ${(unchanged * 1000).toFixed(1)} µs`);
+  console.log(
+    `checkpoint commit (write, fsync, rename, fsync dir) over 200: median ${median(commits).toFixed(3)} ms, worst ${Math.max(...commits).toFixed(3)} ms; unchanged positions: ${(unchanged * 1000).toFixed(1)} µs`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

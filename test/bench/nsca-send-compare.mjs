@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { CLI, loadNscaHelper } from './lib/nsca.mjs';
+import { CLI, CLI_NODE_FLAGS, loadNscaHelper } from './lib/nsca.mjs';
 import { median, sleep } from './lib/measure.mjs';
 
 const PASSWORD = 'bench password';
@@ -29,7 +29,15 @@ function runClient(command, args, input) {
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: stdout.trim(), stderr: stderr.trim(), seconds: Number(process.hrtime.bigint() - started) / 1e9, started }));
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout: stdout.trim(),
+        stderr: stderr.trim(),
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        started,
+      }),
+    );
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
@@ -46,22 +54,45 @@ async function settle(server, expected, started) {
       last = lines;
       lastChange = now;
     }
-    if (lines >= expected || Number(now - lastChange) / 1e9 > 3) return { landed: lines, untilLanded: Number(lastChange - started) / 1e9 };
+    if (lines >= expected || Number(now - lastChange) / 1e9 > 3)
+      return { landed: lines, untilLanded: Number(lastChange - started) / 1e9 };
     await sleep(20);
   }
 }
 
 export function sendInput(count) {
-  return Array.from({ length: count }, (_, i) => `bench-host-${i % 50}\tTCP Wrappers\t2\tDenied sshd from 192.0.2.${i % 250} #${i}`).join('\x17') + '\x17';
+  return (
+    Array.from(
+      { length: count },
+      (_, i) => `bench-host-${i % 50}\tTCP Wrappers\t2\tDenied sshd from 192.0.2.${i % 250} #${i}`,
+    ).join('\x17') + '\x17'
+  );
 }
 
-export async function compareSend({ count = 10_000, methods = [1, 3, 14], runs = 3, progress = (s) => process.stderr.write(`${s}\n`) } = {}) {
+export async function compareSend({
+  count = 10_000,
+  methods = [1, 3, 14],
+  runs = 3,
+  progress = (s) => process.stderr.write(`${s}\n`),
+} = {}) {
   const helper = await loadNscaHelper();
   const input = sendInput(count);
   const clients = {
-    wrapwatch: { name: 'wrapwatch send', command: process.execPath, args: (s, cfg) => [CLI, 'send', '-H', s.host, '-p', String(s.port), '-c', cfg] },
-    sendNsca: { name: 'send_nsca -to 600', command: helper.SEND_NSCA_BINARY, args: (s, cfg) => ['-H', s.host, '-p', String(s.port), '-to', '600', '-c', cfg] },
-    sendNscaDefault: { name: 'send_nsca (default -to 10)', command: helper.SEND_NSCA_BINARY, args: (s, cfg) => ['-H', s.host, '-p', String(s.port), '-c', cfg] },
+    wrapwatch: {
+      name: 'wrapwatch send',
+      command: process.execPath,
+      args: (s, cfg) => [...CLI_NODE_FLAGS, CLI, 'send', '-H', s.host, '-p', String(s.port), '-c', cfg],
+    },
+    sendNsca: {
+      name: 'send_nsca -to 600',
+      command: helper.SEND_NSCA_BINARY,
+      args: (s, cfg) => ['-H', s.host, '-p', String(s.port), '-to', '600', '-c', cfg],
+    },
+    sendNscaDefault: {
+      name: 'send_nsca (default -to 10)',
+      command: helper.SEND_NSCA_BINARY,
+      args: (s, cfg) => ['-H', s.host, '-p', String(s.port), '-c', cfg],
+    },
   };
 
   async function once(method, key) {
@@ -71,8 +102,16 @@ export async function compareSend({ count = 10_000, methods = [1, 3, 14], runs =
       const cfg = await helper.writeSendNscaConfig(server.dir, method, PASSWORD);
       const result = await runClient(client.command, client.args(server, cfg), input);
       const { landed, untilLanded } = await settle(server, count, result.started);
-      progress(`  send method ${method}, ${client.name}: exit ${result.code}, ${result.seconds.toFixed(2)} s, ${landed}/${count} landed after ${untilLanded.toFixed(2)} s`);
-      return { exit: result.code, wallSeconds: result.seconds, untilLandedSeconds: untilLanded, landed, message: (result.stderr || result.stdout).split('\n')[0].slice(0, 100) };
+      progress(
+        `  send method ${method}, ${client.name}: exit ${result.code}, ${result.seconds.toFixed(2)} s, ${landed}/${count} landed after ${untilLanded.toFixed(2)} s`,
+      );
+      return {
+        exit: result.code,
+        wallSeconds: result.seconds,
+        untilLandedSeconds: untilLanded,
+        landed,
+        message: (result.stderr || result.stdout).split('\n')[0].slice(0, 100),
+      };
     } finally {
       await server.stop();
     }
@@ -82,7 +121,8 @@ export async function compareSend({ count = 10_000, methods = [1, 3, 14], runs =
   for (const method of methods) {
     const samples = { wrapwatch: [], sendNsca: [] };
     for (let run = 0; run < runs; run++) {
-      for (const key of run % 2 === 0 ? ['wrapwatch', 'sendNsca'] : ['sendNsca', 'wrapwatch']) samples[key].push(await once(method, key));
+      for (const key of run % 2 === 0 ? ['wrapwatch', 'sendNsca'] : ['sendNsca', 'wrapwatch'])
+        samples[key].push(await once(method, key));
     }
     const asUsual = await once(method, 'sendNscaDefault');
     const summarise = (list) => ({
@@ -96,14 +136,26 @@ export async function compareSend({ count = 10_000, methods = [1, 3, 14], runs =
     const ww = summarise(samples.wrapwatch);
     const sn = summarise(samples.sendNsca);
     // Throughput ratio per run (the pair ran back to back), then the median.
-    const ratio = median(samples.wrapwatch.map((w, i) => samples.sendNsca[i].untilLandedSeconds / w.untilLandedSeconds));
+    const ratio = median(
+      samples.wrapwatch.map((w, i) => samples.sendNsca[i].untilLandedSeconds / w.untilLandedSeconds),
+    );
     rows.push({ method, count, wrapwatch: ww, sendNsca: sn, sendNscaDefault: asUsual, throughputRatio: ratio });
   }
   return { count, runs, rows };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { count: { type: 'string', default: '10000' }, methods: { type: 'string', default: '1,3,14' }, runs: { type: 'string', default: '3' } } });
-  const result = await compareSend({ count: Number(values.count), methods: values.methods.split(',').map(Number), runs: Number(values.runs) });
+  const { values } = parseArgs({
+    options: {
+      count: { type: 'string', default: '10000' },
+      methods: { type: 'string', default: '1,3,14' },
+      runs: { type: 'string', default: '3' },
+    },
+  });
+  const result = await compareSend({
+    count: Number(values.count),
+    methods: values.methods.split(',').map(Number),
+    runs: Number(values.runs),
+  });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -12,14 +12,24 @@ import { createPacketCipher, describeEncryptionMethod, legacyProviderLoaded } fr
 import { prepareResult } from '../../src/sink/nsca/fields.js';
 import { encodeDataPacket, zeroPadding } from '../../src/sink/nsca/packet.js';
 
-const RESULT = prepareResult({ host: 'gate', service: 'TCP Wrappers', status: 2, output: 'Denied sshd from 198.51.100.7 at 2026-11-21T15:39:32+00:00 | refusals=1 sources=1' });
+const RESULT = prepareResult({
+  host: 'gate',
+  service: 'TCP Wrappers',
+  status: 2,
+  output: 'Denied sshd from 198.51.100.7 at 2026-11-21T15:39:32+00:00 | refusals=1 sources=1',
+});
 const IV = randomBytes(128);
 const PASSWORD = 'bench password';
 const METHODS = [0, 1, 2, 3, ...(legacyProviderLoaded() ? [4] : []), 8, 14];
 
 describe('one result', () => {
   bench('prepareResult (field rules, UTF-8 bytes)', () => {
-    prepareResult({ host: 'gate', service: 'TCP Wrappers', status: 2, output: 'Denied sshd from 198.51.100.7 | refusals=1 sources=1' });
+    prepareResult({
+      host: 'gate',
+      service: 'TCP Wrappers',
+      status: 2,
+      output: 'Denied sshd from 198.51.100.7 | refusals=1 sources=1',
+    });
   });
   bench('encodeDataPacket, random printable padding', () => {
     encodeDataPacket(RESULT, 1_795_000_000);

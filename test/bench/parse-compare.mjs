@@ -21,7 +21,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { CLI } from './lib/nsca.mjs';
+import { CLI, CLI_NODE_FLAGS } from './lib/nsca.mjs';
 import { fmt, median, rotated, timeCommand } from './lib/measure.mjs';
 
 /** One phrase per refusal format wrapwatch parses (see shared notes, libwrap-formats.md). */
@@ -64,7 +64,9 @@ async function slice(log, lines) {
   const out = `${log}.first${lines}`;
   if (!existsSync(out)) {
     execFileSync('sh', ['-c', `head -n ${lines} "$1" > "$2"`, 'sh', log, out]);
-    const rows = (await readFile(`${log}.truth.tsv`, 'utf8')).split('\n').filter((r) => r !== '' && Number(r.split('\t')[0]) <= lines);
+    const rows = (await readFile(`${log}.truth.tsv`, 'utf8'))
+      .split('\n')
+      .filter((r) => r !== '' && Number(r.split('\t')[0]) <= lines);
     await writeFile(`${out}.truth.tsv`, rows.join('\n') + '\n');
   }
   return out;
@@ -78,7 +80,11 @@ function sumCounts(truth, lineNumbers) {
 
 /** wrapwatch --json against the truth: every refusal line, with the right kind, address and count. */
 async function checkWrapwatch(log, truth) {
-  const { stdout } = await timeCommand(process.execPath, [CLI, 'parse', '--json', '--timezone', 'UTC', log], { capture: true });
+  const { stdout } = await timeCommand(
+    process.execPath,
+    [...CLI_NODE_FLAGS, CLI, 'parse', '--json', '--timezone', 'UTC', log],
+    { capture: true },
+  );
   const found = new Set();
   let wrong = 0;
   let falsePositives = 0;
@@ -93,9 +99,20 @@ async function checkWrapwatch(log, truth) {
     }
     found.add(event.lineNumber);
     events += event.count;
-    if (expected.kind !== event.kind || expected.address !== (event.peer === "server-address" ? event.serverAddress : event.address) || expected.count !== event.count) wrong++;
+    if (
+      expected.kind !== event.kind ||
+      expected.address !== (event.peer === 'server-address' ? event.serverAddress : event.address) ||
+      expected.count !== event.count
+    )
+      wrong++;
   }
-  return { trueLines: found.size, trueEvents: sumCounts(truth, found), reportedEvents: events, wrongFields: wrong, falseLines: falsePositives };
+  return {
+    trueLines: found.size,
+    trueEvents: sumCounts(truth, found),
+    reportedEvents: events,
+    wrongFields: wrong,
+    falseLines: falsePositives,
+  };
 }
 
 async function checkGrep(log, truth) {
@@ -108,7 +125,12 @@ async function checkGrep(log, truth) {
     if (truth.has(n)) found.add(n);
     else falseLines++;
   }
-  return { trueLines: found.size, trueEvents: sumCounts(truth, found), reportedEvents: found.size + falseLines, falseLines };
+  return {
+    trueLines: found.size,
+    trueEvents: sumCounts(truth, found),
+    reportedEvents: found.size + falseLines,
+    falseLines,
+  };
 }
 
 /** fail2ban's printed lines against the truth's texts; the rest are sshd auth failures etc. (its job) or near misses. */
@@ -137,7 +159,13 @@ function checkFail2ban(stdout, truthTexts, truthCountByText) {
   return { trueLines, trueEvents, reportedEvents: trueLines + otherLines, otherLines, falseLines };
 }
 
-export async function compareParse({ log, runs = 5, f2bRuns = 3, f2bLines = 0, progress = (s) => process.stderr.write(`${s}\n`) }) {
+export async function compareParse({
+  log,
+  runs = 5,
+  f2bRuns = 3,
+  f2bLines = 0,
+  progress = (s) => process.stderr.write(`${s}\n`),
+}) {
   const expected = JSON.parse(await readFile(`${log}.expected.json`, 'utf8'));
   const truth = await readTruth(log);
   const haveFail2ban = existsSync('/usr/bin/fail2ban-regex') && f2bRuns > 0;
@@ -145,14 +173,49 @@ export async function compareParse({ log, runs = 5, f2bRuns = 3, f2bLines = 0, p
   const f2bLineCount = f2bLog === log ? expected.lines : f2bLines;
 
   const contenders = [
-    { id: 'grep-c', name: 'grep -cE PHRASES', cmd: 'grep', args: ['-cE', GREP_PATTERN, log], capture: true, lines: expected.lines },
-    { id: 'ww-count', name: 'wrapwatch parse --count', cmd: process.execPath, args: [CLI, 'parse', '--count', '--timezone', 'UTC', log], capture: true, lines: expected.lines },
+    {
+      id: 'grep-c',
+      name: 'grep -cE PHRASES',
+      cmd: 'grep',
+      args: ['-cE', GREP_PATTERN, log],
+      capture: true,
+      lines: expected.lines,
+    },
+    {
+      id: 'ww-count',
+      name: 'wrapwatch parse --count',
+      cmd: process.execPath,
+      args: [...CLI_NODE_FLAGS, CLI, 'parse', '--count', '--timezone', 'UTC', log],
+      capture: true,
+      lines: expected.lines,
+    },
     // Both print every match into a pipe (GNU grep stops at the first match when stdout is /dev/null).
-    { id: 'grep', name: 'grep -E PHRASES, into a pipe', cmd: 'grep', args: ['-E', GREP_PATTERN, log], capture: true, lines: expected.lines },
-    { id: 'ww', name: 'wrapwatch parse, into a pipe', cmd: process.execPath, args: [CLI, 'parse', '--timezone', 'UTC', log], capture: true, lines: expected.lines },
+    {
+      id: 'grep',
+      name: 'grep -E PHRASES, into a pipe',
+      cmd: 'grep',
+      args: ['-E', GREP_PATTERN, log],
+      capture: true,
+      lines: expected.lines,
+    },
+    {
+      id: 'ww',
+      name: 'wrapwatch parse, into a pipe',
+      cmd: process.execPath,
+      args: [...CLI_NODE_FLAGS, CLI, 'parse', '--timezone', 'UTC', log],
+      capture: true,
+      lines: expected.lines,
+    },
   ];
   const slow = haveFail2ban
-    ? FAIL2BAN_FILTERS.map((filter) => ({ id: `f2b-${filter}`, name: `fail2ban-regex -o msg LOG ${filter}.conf`, cmd: 'fail2ban-regex', args: ['-o', 'msg', f2bLog, `${FILTER_DIR}/${filter}.conf`], capture: true, lines: f2bLineCount }))
+    ? FAIL2BAN_FILTERS.map((filter) => ({
+        id: `f2b-${filter}`,
+        name: `fail2ban-regex -o msg LOG ${filter}.conf`,
+        cmd: 'fail2ban-regex',
+        args: ['-o', 'msg', f2bLog, `${FILTER_DIR}/${filter}.conf`],
+        capture: true,
+        lines: f2bLineCount,
+      }))
     : [];
 
   const samples = new Map([...contenders, ...slow].map((c) => [c.id, []]));
@@ -162,7 +225,8 @@ export async function compareParse({ log, runs = 5, f2bRuns = 3, f2bLines = 0, p
     const list = [...(run < runs ? contenders : []), ...(run < f2bRuns ? slow : [])];
     for (const c of rotated(list, run)) {
       const r = await timeCommand(c.cmd, c.args, { capture: c.capture });
-      if (r.code !== 0 && !(c.id.startsWith('grep') && r.code === 1)) throw new Error(`${c.name} exited ${r.code}: ${r.stderr.slice(0, 500)}`);
+      if (r.code !== 0 && !(c.id.startsWith('grep') && r.code === 1))
+        throw new Error(`${c.name} exited ${r.code}: ${r.stderr.slice(0, 500)}`);
       samples.get(c.id).push({ run, ...r, stdout: undefined });
       if (!outputs.has(c.id)) outputs.set(c.id, r.stdout);
       progress(`  parse run ${run + 1}/${totalRuns}: ${c.name}: ${r.seconds.toFixed(3)} s, ${fmt.mib(r.maxRssKiB)}`);
@@ -190,7 +254,12 @@ export async function compareParse({ log, runs = 5, f2bRuns = 3, f2bLines = 0, p
     const union = { trueLines: 0, trueEvents: 0, reportedEvents: 0, otherLines: 0, falseLines: 0 };
     for (const filter of FAIL2BAN_FILTERS) {
       const f = checkFail2ban(outputs.get(`f2b-${filter}`), texts, countByText);
-      found[`f2b-${filter}`] = { ...f, reported: f.reportedEvents, truthLines: f2bTruth.size, truthEvents: [...f2bTruth.values()].reduce((s, t) => s + t.count, 0) };
+      found[`f2b-${filter}`] = {
+        ...f,
+        reported: f.reportedEvents,
+        truthLines: f2bTruth.size,
+        truthEvents: [...f2bTruth.values()].reduce((s, t) => s + t.count, 0),
+      };
       for (const k of Object.keys(union)) union[k] += f[k];
     }
     found['f2b-both'] = { ...union, truthLines: f2bTruth.size, truthEvents: found['f2b-sshd'].truthEvents };
@@ -200,13 +269,29 @@ export async function compareParse({ log, runs = 5, f2bRuns = 3, f2bLines = 0, p
     const s = samples.get(id);
     const c = [...contenders, ...slow].find((x) => x.id === id);
     const wall = median(s.map((x) => x.seconds));
-    return { id, name: c.name, runs: s.length, lines: c.lines, wallSeconds: wall, linesPerSecond: c.lines / wall, peakRssKiB: median(s.map((x) => x.maxRssKiB)), cpuSeconds: median(s.map((x) => x.cpuSeconds)), found: found[id] };
+    return {
+      id,
+      name: c.name,
+      runs: s.length,
+      lines: c.lines,
+      wallSeconds: wall,
+      linesPerSecond: c.lines / wall,
+      peakRssKiB: median(s.map((x) => x.maxRssKiB)),
+      worstPeakRssKiB: Math.max(...s.map((x) => x.maxRssKiB)),
+      cpuSeconds: median(s.map((x) => x.cpuSeconds)),
+      found: found[id],
+    };
   };
   const rows = [...contenders, ...slow].map((c) => summary(c.id));
   /** Median over runs of (a's figure / b's figure) within the same run. */
   const pairedRatio = (a, b, pick) => {
     const byRun = new Map(samples.get(b).map((x) => [x.run, x]));
-    return median(samples.get(a).filter((x) => byRun.has(x.run)).map((x) => pick(x, byRun.get(x.run))));
+    return median(
+      samples
+        .get(a)
+        .filter((x) => byRun.has(x.run))
+        .map((x) => pick(x, byRun.get(x.run))),
+    );
   };
   const ratios = {
     countVsGrepWall: pairedRatio('ww-count', 'grep-c', (a, b) => a.seconds / b.seconds),
@@ -215,22 +300,48 @@ export async function compareParse({ log, runs = 5, f2bRuns = 3, f2bLines = 0, p
   if (haveFail2ban) {
     // Lines/s ratio; fail2ban may have read a slice, so compare rates, not times.
     for (const filter of FAIL2BAN_FILTERS) {
-      ratios[`countVsF2b-${filter}`] = pairedRatio('ww-count', `f2b-${filter}`, (a, b) => expected.lines / a.seconds / (f2bLineCount / b.seconds));
+      ratios[`countVsF2b-${filter}`] = pairedRatio(
+        'ww-count',
+        `f2b-${filter}`,
+        (a, b) => expected.lines / a.seconds / (f2bLineCount / b.seconds),
+      );
     }
     ratios['countVsF2b-both'] = pairedRatio('ww-count', 'f2b-sshd', (a, b) => {
       const x = samples.get('f2b-xinetd-fail').find((s) => s.run === b.run);
       return x ? expected.lines / a.seconds / (f2bLineCount / (b.seconds + x.seconds)) : NaN;
     });
   }
-  return { expected, truthLines: truth.size, f2bLines: haveFail2ban ? f2bLineCount : 0, haveFail2ban, rows, ratios, f2bBoth: found['f2b-both'] ?? null };
+  return {
+    expected,
+    truthLines: truth.size,
+    f2bLines: haveFail2ban ? f2bLineCount : 0,
+    haveFail2ban,
+    rows,
+    ratios,
+    f2bBoth: found['f2b-both'] ?? null,
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { log: { type: 'string' }, runs: { type: 'string', default: '5' }, 'f2b-runs': { type: 'string', default: '3' }, 'f2b-lines': { type: 'string', default: '0' } } });
+  const { values } = parseArgs({
+    options: {
+      log: { type: 'string' },
+      runs: { type: 'string', default: '5' },
+      'f2b-runs': { type: 'string', default: '3' },
+      'f2b-lines': { type: 'string', default: '0' },
+    },
+  });
   if (!values.log) {
-    process.stderr.write('usage: parse-compare.mjs --log FILE (from generate-log.mjs) [--runs N] [--f2b-runs N] [--f2b-lines N]\n');
+    process.stderr.write(
+      'usage: parse-compare.mjs --log FILE (from generate-log.mjs) [--runs N] [--f2b-runs N] [--f2b-lines N]\n',
+    );
     process.exit(2);
   }
-  const result = await compareParse({ log: values.log, runs: Number(values.runs), f2bRuns: Number(values['f2b-runs']), f2bLines: Number(values['f2b-lines']) });
+  const result = await compareParse({
+    log: values.log,
+    runs: Number(values.runs),
+    f2bRuns: Number(values['f2b-runs']),
+    f2bLines: Number(values['f2b-lines']),
+  });
   console.log(JSON.stringify(result, null, 2));
 }

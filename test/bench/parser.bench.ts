@@ -32,7 +32,8 @@ const REFUSALS: Record<string, string> = {
 const HEADERS: Record<string, string> = {
   rfc3164: 'Nov 21 15:39:32 gate sshd[4411]: refused connect from 198.51.100.7 (198.51.100.7)',
   rfc3339: `${ISO} sshd[4411]: refused connect from 198.51.100.7 (198.51.100.7)`,
-  rfc5424: '<38>1 2026-11-21T15:39:32.040831+00:00 gate sshd 4411 - -  refused connect from 198.51.100.7 (198.51.100.7)',
+  rfc5424:
+    '<38>1 2026-11-21T15:39:32.040831+00:00 gate sshd 4411 - -  refused connect from 198.51.100.7 (198.51.100.7)',
 };
 const NEAR_MISSES = [
   `${ISO} sshd[4411]: Invalid user refused connect from 6.6.6.6 (6.6.6.6) from 198.51.100.7 port 35416`,

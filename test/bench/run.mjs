@@ -6,11 +6,13 @@
  *
  * Stages (all on by default; `--only a,b` or `--skip a,b` choose):
  *   micro       vitest bench: parser, addresses, throttle, packet encoding per method
- *   parse       wrapwatch parse vs grep -cE / grep -E vs fail2ban-regex (sshd, xinetd-fail)
+ *   parse       wrapwatch parse vs grep -cE / grep -E vs fail2ban-regex (sshd, xinetd-fail) on the
+ *               generated auth log, and vs grep on a second, differently shaped log (--shape central)
  *   send        wrapwatch send vs send_nsca into real nsca, methods 1, 3, 14
  *   latency     daemon: append -> command file latency with the real nsca
  *   idle        daemon: CPU over an idle minute
  *   storm       daemon: 100,000 refusals/s for 10 s from 5,000 sources
+ *   catchup     daemon: restarted behind 1,000,000 unread lines, against parse --count
  *   components  the component scripts that exist (file-source.mjs, throttle.mjs, daemon-latency.mjs)
  *
  * Run counts (flags or environment; odd numbers give a true median):
@@ -23,6 +25,7 @@
  *   --storm-runs N     BENCH_STORM_RUNS   storms (3)
  *   --latency-samples  BENCH_LATENCY_SAMPLES  Poisson-arrival samples (200, at 5/s)
  *   --idle-seconds N   BENCH_IDLE_SECONDS the idle measurement (60)
+ *   --catchup-runs N   BENCH_CATCHUP_RUNS restarts behind a backlog (3)
  *   --no-write         leave BENCHMARKS.md alone (out/latest.* are still written)
  *   --quick            a smoke run: small counts, 1 run each, 10 s idle, 1 short storm
  *                      (its figures go to out/quick.{json,md}, never to BENCHMARKS.md)
@@ -39,14 +42,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareParse } from './parse-compare.mjs';
+import { measureFloor } from './parse-floor.mjs';
 import { compareSend } from './nsca-send-compare.mjs';
 import { measureIdle, measureLatency } from './daemon-latency-idle.mjs';
 import { measureStorm } from './daemon-storm.mjs';
+import { measureCatchUp } from './daemon-catchup.mjs';
 import { GNU_TIME, machineInfo, median } from './lib/measure.mjs';
 import { REPO_ROOT } from './lib/nsca.mjs';
 import { judge, renderMarkdown } from './lib/report.mjs';
 
-const STAGES = ['micro', 'parse', 'send', 'latency', 'idle', 'storm', 'components'];
+const STAGES = ['micro', 'parse', 'send', 'latency', 'idle', 'storm', 'catchup', 'components'];
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -60,6 +65,7 @@ const { values } = parseArgs({
     'storm-runs': { type: 'string' },
     'latency-samples': { type: 'string' },
     'idle-seconds': { type: 'string' },
+    'catchup-runs': { type: 'string' },
     'no-write': { type: 'boolean' },
     quick: { type: 'boolean' },
     render: { type: 'string' },
@@ -77,10 +83,12 @@ const settings = {
   stormRuns: setting('storm-runs', 'BENCH_STORM_RUNS', 3, 1),
   latencySamples: setting('latency-samples', 'BENCH_LATENCY_SAMPLES', 200, 20),
   idleSeconds: setting('idle-seconds', 'BENCH_IDLE_SECONDS', 60, 10),
+  catchupRuns: setting('catchup-runs', 'BENCH_CATCHUP_RUNS', 3, 1),
 };
 const only = values.only?.split(',');
 const skip = values.skip?.split(',') ?? [];
-for (const name of [...(only ?? []), ...skip]) if (!STAGES.includes(name)) throw new Error(`unknown stage "${name}"; stages: ${STAGES.join(', ')}`);
+for (const name of [...(only ?? []), ...skip])
+  if (!STAGES.includes(name)) throw new Error(`unknown stage "${name}"; stages: ${STAGES.join(', ')}`);
 const enabled = (stage) => (only ? only.includes(stage) : !skip.includes(stage));
 
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -90,7 +98,12 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 /** apt-get install, as root only; the lock timeout waits out another apt run (as .ci/run does). */
 function aptInstall(packages) {
   if (process.getuid?.() !== 0) return false;
-  const install = () => execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', ...packages], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const install = () =>
+    execFileSync(
+      'apt-get',
+      ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', ...packages],
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+    );
   try {
     install();
   } catch {
@@ -102,12 +115,14 @@ function aptInstall(packages) {
 
 function prerequisites() {
   for (const binary of ['/usr/sbin/nsca', '/usr/sbin/send_nsca']) {
-    if (!existsSync(binary)) throw new Error(`${binary} is missing: install the Debian packages nsca and nsca-client (as .ci/run does)`);
+    if (!existsSync(binary))
+      throw new Error(`${binary} is missing: install the Debian packages nsca and nsca-client (as .ci/run does)`);
   }
-  if (!existsSync(join(REPO_ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run "npm run build" (npm run bench does)');
+  if (!existsSync(join(REPO_ROOT, 'dist/cli/main.js')))
+    throw new Error('dist/ is missing: run "npm run build" (npm run bench does)');
   const missing = [];
   if (!existsSync(GNU_TIME)) missing.push('time');
-  if ((enabled('parse') && settings.f2bRuns > 0 && !existsSync('/usr/bin/fail2ban-regex'))) missing.push('fail2ban');
+  if (enabled('parse') && settings.f2bRuns > 0 && !existsSync('/usr/bin/fail2ban-regex')) missing.push('fail2ban');
   if (missing.length > 0) {
     log(`installing ${missing.join(', ')} (Debian packages) ...`);
     if (!aptInstall(missing)) log(`cannot install ${missing.join(', ')} (not root): install them and run again`);
@@ -136,7 +151,14 @@ async function micro(outDir) {
   const rows = [];
   for (const file of report.files) {
     for (const group of file.groups) {
-      for (const b of group.benchmarks) rows.push({ file: file.filepath.replace(`${REPO_ROOT}/`, ''), group: group.fullName.split(' > ').slice(1).join(' > '), name: b.name, hz: b.hz, rme: b.rme });
+      for (const b of group.benchmarks)
+        rows.push({
+          file: file.filepath.replace(`${REPO_ROOT}/`, ''),
+          group: group.fullName.split(' > ').slice(1).join(' > '),
+          name: b.name,
+          hz: b.hz,
+          rme: b.rme,
+        });
     }
   }
   return rows;
@@ -155,7 +177,11 @@ async function components() {
     if (!existsSync(join(REPO_ROOT, s.file))) continue;
     log(`  ${s.file} ...`);
     const r = await runCommand(process.execPath, [...(s.node ?? []), s.file, ...s.args]);
-    results.push({ command: ['node', ...(s.node ?? []), s.file, ...s.args].join(' '), ...r, output: r.output.split('\n').slice(-40).join('\n') });
+    results.push({
+      command: ['node', ...(s.node ?? []), s.file, ...s.args].join(' '),
+      ...r,
+      output: r.output.split('\n').slice(-40).join('\n'),
+    });
   }
   return results;
 }
@@ -166,6 +192,7 @@ function summariseStorm(runs) {
     cap: runs[0].capPerMinute,
     peakRssMiB: median(runs.map((r) => mib(r.peakRssKiB))),
     worstPeakRssMiB: Math.max(...runs.map((r) => mib(r.peakRssKiB))),
+    nodeOptions: runs[0].nodeOptions ?? '',
     catchUpSeconds: median(runs.map((r) => r.catchUpSeconds)),
     worstCatchUpSeconds: Math.max(...runs.map((r) => (r.caughtUp ? r.catchUpSeconds : Infinity))),
     allCaughtUp: runs.every((r) => r.caughtUp),
@@ -174,7 +201,9 @@ function summariseStorm(runs) {
     ordinaryMaxPer59s: Math.max(...runs.map((r) => r.ordinaryMaxPer59s)),
     stormSummaries: Math.max(...runs.map((r) => r.stormSummaries)),
     // Within the cap: ordinary results per (59 s) window, and at most one storm summary per minute observed.
-    withinCap: runs.every((r) => r.ordinaryMaxPer59s <= r.capPerMinute && r.stormSummaries <= Math.ceil(r.observeSeconds / 60)),
+    withinCap: runs.every(
+      (r) => r.ordinaryMaxPer59s <= r.capPerMinute && r.stormSummaries <= Math.ceil(r.observeSeconds / 60),
+    ),
     accountedAll: runs.every((r) => r.refusalsAccounted === r.writer.lines),
     firstStormSummaryAfterSeconds: median(runs.map((r) => r.firstStormSummaryAfterSeconds)),
   };
@@ -184,7 +213,7 @@ async function main() {
   prerequisites();
   const date = new Date().toISOString().slice(0, 10);
   const results = { date, machine: machineInfo(), settings, stages: STAGES.filter(enabled) };
-  results.settingsText = `${settings.runs} parse runs, ${settings.f2bRuns} fail2ban runs${settings.f2bLines ? ` on ${settings.f2bLines} lines` : ''}, ${settings.sendRuns} send runs of ${settings.sendCount}, ${settings.stormRuns} storms, ${settings.latencySamples} latency samples, ${settings.idleSeconds} s idle`;
+  results.settingsText = `${settings.runs} parse runs, ${settings.f2bRuns} fail2ban runs${settings.f2bLines ? ` on ${settings.f2bLines} lines` : ''}, ${settings.sendRuns} send runs of ${settings.sendCount}, ${settings.stormRuns} storms, ${settings.latencySamples} latency samples, ${settings.idleSeconds} s idle, ${settings.catchupRuns} catch-ups`;
   log(`wrapwatch benchmarks: ${results.stages.join(', ')} (${results.settingsText})`);
   const outDir = join(REPO_ROOT, 'test/bench/out');
   await mkdir(outDir, { recursive: true });
@@ -197,10 +226,51 @@ async function main() {
     if (enabled('parse')) {
       const file = join(work, 'auth.log');
       log(`[${elapsed()}] generating ${settings.lines.toLocaleString('en')} log lines ...`);
-      execFileSync(process.execPath, [join(REPO_ROOT, 'test/bench/generate-log.mjs'), '--lines', String(settings.lines), '--seed', '42', '--out', file], { stdio: 'ignore' });
+      execFileSync(
+        process.execPath,
+        [
+          join(REPO_ROOT, 'test/bench/generate-log.mjs'),
+          '--lines',
+          String(settings.lines),
+          '--seed',
+          '42',
+          '--out',
+          file,
+        ],
+        { stdio: 'ignore' },
+      );
       log(`[${elapsed()}] parse: wrapwatch vs grep vs fail2ban-regex ...`);
-      results.parse = await compareParse({ log: file, runs: settings.runs, f2bRuns: settings.f2bRuns, f2bLines: settings.f2bLines, progress: log });
+      results.parse = await compareParse({
+        log: file,
+        runs: settings.runs,
+        f2bRuns: settings.f2bRuns,
+        f2bLines: settings.f2bLines,
+        progress: log,
+      });
+      log(`[${elapsed()}] parse: where the time goes, step by step ...`);
+      results.parseFloor = await measureFloor({ log: file, runs: settings.runs, progress: log });
       await rm(file, { force: true });
+      const central = join(work, 'central.log');
+      log(`[${elapsed()}] generating ${settings.lines.toLocaleString('en')} lines of the central shape ...`);
+      execFileSync(
+        process.execPath,
+        [
+          join(REPO_ROOT, 'test/bench/generate-log.mjs'),
+          '--shape',
+          'central',
+          '--lines',
+          String(settings.lines),
+          '--seed',
+          '43',
+          '--out',
+          central,
+        ],
+        { stdio: 'ignore' },
+      );
+      log(`[${elapsed()}] parse (central shape): wrapwatch vs grep ...`);
+      // fail2ban's ratios are judged on the first log; on this one it would add minutes and no target.
+      results.parseCentral = await compareParse({ log: central, runs: settings.runs, f2bRuns: 0, progress: log });
+      await rm(central, { force: true });
     }
     if (enabled('send')) {
       log(`[${elapsed()}] send: wrapwatch send vs send_nsca ...`);
@@ -223,6 +293,14 @@ async function main() {
         runs.push(await measureStorm(quick ? { seconds: 3, observeSeconds: 8, progress: log } : { progress: log }));
       }
       results.storm = { runs, summary: summariseStorm(runs) };
+    }
+    if (enabled('catchup')) {
+      log(`[${elapsed()}] daemon catch-up after downtime ...`);
+      results.catchup = await measureCatchUp({
+        lines: quick ? 100_000 : 1_000_000,
+        runs: settings.catchupRuns,
+        progress: log,
+      });
     }
     if (enabled('components')) {
       log(`[${elapsed()}] component scripts ...`);
@@ -258,7 +336,9 @@ async function publish(results, outDir) {
   }
   process.stdout.write(`${markdown}\n`);
   const verdicts = judge(results);
-  log(`\n${verdicts.filter((v) => v.met).length} of ${verdicts.length} targets met. Figures: test/bench/out/${quick ? 'quick' : 'latest'}.md`);
+  log(
+    `\n${verdicts.filter((v) => v.met).length} of ${verdicts.length} targets met. Figures: test/bench/out/${quick ? 'quick' : 'latest'}.md`,
+  );
 }
 
 if (values.render) {

@@ -30,7 +30,9 @@ function runProcess(command, args, input) {
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr: stderr.trim(), ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+    child.on('close', (code) =>
+      resolve({ code, stderr: stderr.trim(), ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+    );
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
@@ -69,7 +71,9 @@ export async function oneResult({ runs = 30, progress = () => undefined } = {}) 
     }
     const landed = await waitForLines(server, sent);
     const ratios = samples.wrapwatch.map((w, i) => w / samples.node[i]);
-    progress(`one result: node -e 0 ${median(samples.node).toFixed(1)} ms, wrapwatch send ${median(samples.wrapwatch).toFixed(1)} ms, send_nsca ${median(samples.sendNsca).toFixed(1)} ms; wrapwatch / node -e 0 ${median(ratios).toFixed(2)}`);
+    progress(
+      `one result: node -e 0 ${median(samples.node).toFixed(1)} ms, wrapwatch send ${median(samples.wrapwatch).toFixed(1)} ms, send_nsca ${median(samples.sendNsca).toFixed(1)} ms; wrapwatch / node -e 0 ${median(ratios).toFixed(2)}`,
+    );
     return {
       runs,
       nodeMs: median(samples.node),
@@ -93,9 +97,13 @@ export async function bulk({ runs = 5, count = 10_000, progress = () => undefine
       const cfg = await helper.writeSendNscaConfig(server.dir, 1, PASSWORD);
       const target = ['-H', server.host, '-p', String(server.port), '-c', cfg];
       // send_nsca's -to is one alarm for the whole run: give it room, as the compare benchmark does.
-      const r = key === 'wrapwatch' ? await runProcess(process.execPath, [CLI, 'send', ...target], input) : await runProcess(helper.SEND_NSCA_BINARY, [...target, '-to', '600'], input);
+      const r =
+        key === 'wrapwatch'
+          ? await runProcess(process.execPath, [CLI, 'send', ...target], input)
+          : await runProcess(helper.SEND_NSCA_BINARY, [...target, '-to', '600'], input);
       const landed = await waitForLines(server, count);
-      if (r.code !== 0 || landed < count) throw new Error(`${key}: exit ${r.code}, ${landed}/${count} landed: ${r.stderr}`);
+      if (r.code !== 0 || landed < count)
+        throw new Error(`${key}: exit ${r.code}, ${landed}/${count} landed: ${r.stderr}`);
       return r.ms;
     } finally {
       await server.stop();
@@ -103,15 +111,31 @@ export async function bulk({ runs = 5, count = 10_000, progress = () => undefine
   }
   const samples = { wrapwatch: [], sendNsca: [] };
   for (let run = 0; run < runs; run++) {
-    for (const key of run % 2 === 0 ? ['wrapwatch', 'sendNsca'] : ['sendNsca', 'wrapwatch']) samples[key].push(await once(key));
+    for (const key of run % 2 === 0 ? ['wrapwatch', 'sendNsca'] : ['sendNsca', 'wrapwatch'])
+      samples[key].push(await once(key));
   }
   const ratios = samples.wrapwatch.map((w, i) => w / samples.sendNsca[i]);
-  progress(`${count} XOR results: wrapwatch send ${median(samples.wrapwatch).toFixed(0)} ms, send_nsca ${median(samples.sendNsca).toFixed(0)} ms; ratio ${median(ratios).toFixed(2)}`);
-  return { runs, count, wrapwatchMs: median(samples.wrapwatch), sendNscaMs: median(samples.sendNsca), wrapwatchOverSendNsca: median(ratios), samples };
+  progress(
+    `${count} XOR results: wrapwatch send ${median(samples.wrapwatch).toFixed(0)} ms, send_nsca ${median(samples.sendNsca).toFixed(0)} ms; ratio ${median(ratios).toFixed(2)}`,
+  );
+  return {
+    runs,
+    count,
+    wrapwatchMs: median(samples.wrapwatch),
+    sendNscaMs: median(samples.sendNsca),
+    wrapwatchOverSendNsca: median(ratios),
+    samples,
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, 'bulk-runs': { type: 'string', default: '5' }, count: { type: 'string', default: '10000' } } });
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '30' },
+      'bulk-runs': { type: 'string', default: '5' },
+      count: { type: 'string', default: '10000' },
+    },
+  });
   const progress = (s) => process.stderr.write(`${s}\n`);
   const one = await oneResult({ runs: Number(values.runs), progress });
   const many = await bulk({ runs: Number(values['bulk-runs']), count: Number(values.count), progress });

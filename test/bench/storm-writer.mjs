@@ -38,12 +38,15 @@ const total = Math.round(rate * seconds);
 function tail(i) {
   const v6 = i % 5 === 4;
   // Documentation and benchmarking ranges: 198.18.0.0/15 and 2001:db8::/32.
-  const address = v6 ? `2001:db8:${(i >> 8).toString(16)}:${(i & 255).toString(16)}::1` : `198.${18 + ((i >> 16) & 1)}.${(i >> 8) & 255}.${i & 255}`;
+  const address = v6
+    ? `2001:db8:${(i >> 8).toString(16)}:${(i & 255).toString(16)}::1`
+    : `198.${18 + ((i >> 16) & 1)}.${(i >> 8) & 255}.${i & 255}`;
   const pid = 1000 + (i % 30000);
   const r = i % 10;
   if (r < 6) return ` gate sshd[${pid}]: refused connect from ${address} (${address})\n`;
   if (r < 8) return ` gate xinetd[${pid}]: libwrap refused connection to telnet (libwrap=in.telnetd) from ${address}\n`;
-  if (r < 9) return ` gate stunnel: LOG4[${i % 100}]: Service [tls] REFUSED by libwrap from ${address}:${1024 + (i % 60000)}\n`;
+  if (r < 9)
+    return ` gate stunnel: LOG4[${i % 100}]: Service [tls] REFUSED by libwrap from ${address}:${1024 + (i % 60000)}\n`;
   return ` gate rpcbind[${pid}]: connect from ${address} to getport/addr(portmapper): request from unauthorized host\n`;
 }
 const tails = Array.from({ length: sourceCount }, (_, i) => tail(i));
@@ -80,4 +83,6 @@ while (written < total) {
 }
 const endedAt = Date.now();
 closeSync(fd);
-process.stdout.write(`${JSON.stringify({ startedAt, endedAt, lines: written, bytes, seconds: (endedAt - startedAt) / 1000, worstLateMs: Math.round(worstLateMs), sources: sourceCount })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ startedAt, endedAt, lines: written, bytes, seconds: (endedAt - startedAt) / 1000, worstLateMs: Math.round(worstLateMs), sources: sourceCount })}\n`,
+);

@@ -14,16 +14,40 @@ import type { Clock, RefusalEvent } from '../../src/types.js';
 
 const START = Date.UTC(2026, 10, 21, 15, 0, 0);
 
-async function makeThrottle(doc: Record<string, unknown>): Promise<{ throttle: Throttle; clock: Clock & { ms: number } }> {
-  const clock = { ms: START, now(): number { return this.ms; } };
-  const config = await configFromObject({ source: { timezone: 'UTC' }, report: { host_name: 'monitor' }, ...doc }, 'bench.toml', { hostname: 'monitor' });
+async function makeThrottle(
+  doc: Record<string, unknown>,
+): Promise<{ throttle: Throttle; clock: Clock & { ms: number } }> {
+  const clock = {
+    ms: START,
+    now(): number {
+      return this.ms;
+    },
+  };
+  const config = await configFromObject(
+    { source: { timezone: 'UTC' }, report: { host_name: 'monitor' }, ...doc },
+    'bench.toml',
+    { hostname: 'monitor' },
+  );
   return { throttle: new Throttle(config, clock, { fallbackHost: 'monitor', limits: NSCA_FIELD_LIMITS }), clock };
 }
 
 function event(n: number, time: number): RefusalEvent {
   const v6 = n % 5 === 4;
-  const address = v6 ? `2001:db8:${(n >> 8).toString(16)}:${(n & 255).toString(16)}::1` : `198.18.${(n >> 8) & 255}.${n & 255}`;
-  return { kind: 'libwrap', time: new Date(time), utcOffsetMinutes: 0, host: 'gate', daemon: 'sshd', pid: 4242, service: 'sshd', peer: { kind: 'client-address', address, family: v6 ? 6 : 4 }, client: null, count: 1 };
+  const address = v6
+    ? `2001:db8:${(n >> 8).toString(16)}:${(n & 255).toString(16)}::1`
+    : `198.18.${(n >> 8) & 255}.${n & 255}`;
+  return {
+    kind: 'libwrap',
+    time: new Date(time),
+    utcOffsetMinutes: 0,
+    host: 'gate',
+    daemon: 'sshd',
+    pid: 4242,
+    service: 'sshd',
+    peer: { kind: 'client-address', address, family: v6 ? 6 : 4 },
+    client: null,
+    count: 1,
+  };
 }
 
 const RULES = [

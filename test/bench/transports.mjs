@@ -25,7 +25,9 @@ import { REPO_ROOT } from './lib/nsca.mjs';
 import { median } from './lib/measure.mjs';
 import { loadTestHelper } from './lib/ts-helper.mjs';
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { count: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } },
+});
 const COUNT = Number(values.count);
 const RUNS = Number(values.runs);
 const BATCH = 1000;
@@ -34,7 +36,12 @@ const dist = (path) => import(pathToFileURL(join(REPO_ROOT, 'dist', path)).href)
 const seconds = (start) => Number(process.hrtime.bigint() - start) / 1e9;
 
 function results(count) {
-  return Array.from({ length: count }, (_, i) => ({ host: 'firestorm', service: 'TCP Wrappers', status: 2, output: `Denied sshd from 192.0.2.${i % 250} #${i} | refusals=1 sources=1` }));
+  return Array.from({ length: count }, (_, i) => ({
+    host: 'firestorm',
+    service: 'TCP Wrappers',
+    status: 2,
+    output: `Denied sshd from 192.0.2.${i % 250} #${i} | refusals=1 sources=1`,
+  }));
 }
 
 async function unpackSendNsca() {
@@ -51,7 +58,9 @@ async function ngWrapwatch(helper, NscaNgTransport) {
   const server = await helper.startNscaNgServer();
   try {
     const { identity, password } = helper.DEFAULT_IDENTITY;
-    const transport = new NscaNgTransport({ settings: { host: '127.0.0.1', port: server.port, identity, password, timeout_seconds: 10 } });
+    const transport = new NscaNgTransport({
+      settings: { host: '127.0.0.1', port: server.port, identity, password, timeout_seconds: 10 },
+    });
     const prepared = results(COUNT).map((r) => transport.prepare(r));
     const start = process.hrtime.bigint();
     let confirmed = 0;
@@ -76,10 +85,14 @@ async function ngSendNsca(helper, binary) {
     const { identity, password } = helper.DEFAULT_IDENTITY;
     const config = join(server.dir, 'send_nsca.cfg');
     await writeFile(config, `identity = "${identity}"\npassword = "${password}"\n`);
-    const input = results(COUNT).map((r) => `${r.host}\t${r.service}\t${r.status}\t${r.output}\x17`).join('');
+    const input = results(COUNT)
+      .map((r) => `${r.host}\t${r.service}\t${r.status}\t${r.output}\x17`)
+      .join('');
     const start = process.hrtime.bigint();
     const code = await new Promise((resolve, reject) => {
-      const child = spawn(binary, ['-H', '127.0.0.1', '-p', String(server.port), '-c', config], { stdio: ['pipe', 'ignore', 'inherit'] });
+      const child = spawn(binary, ['-H', '127.0.0.1', '-p', String(server.port), '-c', config], {
+        stdio: ['pipe', 'ignore', 'inherit'],
+      });
       child.on('error', reject);
       child.on('close', resolve);
       child.stdin.end(input);
@@ -95,7 +108,14 @@ async function ngSendNsca(helper, binary) {
 
 async function icinga(icingaServer, Icinga2Transport) {
   const transport = new Icinga2Transport({
-    settings: { url: icingaServer.url, user: 'wrapwatch', password: 'icinga-test-password', ca_file: icingaServer.caFile, server_name: icingaServer.serverName, timeout_seconds: 30 },
+    settings: {
+      url: icingaServer.url,
+      user: 'wrapwatch',
+      password: 'icinga-test-password',
+      ca_file: icingaServer.caFile,
+      server_name: icingaServer.serverName,
+      timeout_seconds: 30,
+    },
     checkSource: 'bench',
   });
   const prepared = results(COUNT).map((r) => transport.prepare(r));
@@ -112,20 +132,32 @@ async function icinga(icingaServer, Icinga2Transport) {
 }
 
 const rate = (n, s) => Math.round(n / s);
-const summary = (rows, key) => ({ seconds: median(rows.map((r) => r[key])), perSecond: rate(COUNT, median(rows.map((r) => r[key]))) });
+const summary = (rows, key) => ({
+  seconds: median(rows.map((r) => r[key])),
+  perSecond: rate(COUNT, median(rows.map((r) => r[key]))),
+});
 
 const ngHelper = await loadTestHelper('nsca-ng-server');
 const icingaHelper = await loadTestHelper('icinga2-server');
 const { NscaNgTransport } = await dist('sink/nsca-ng/nsca-ng-transport.js');
 const { Icinga2Transport } = await dist('sink/icinga2/icinga2-transport.js');
 const sendNsca = await unpackSendNsca();
-const out = { count: COUNT, runs: RUNS, loadavg: (await import('node:os')).loadavg(), nscaNg: { wrapwatch: [], sendNsca: [] }, icinga2: [] };
+const out = {
+  count: COUNT,
+  runs: RUNS,
+  loadavg: (await import('node:os')).loadavg(),
+  nscaNg: { wrapwatch: [], sendNsca: [] },
+  icinga2: [],
+};
 try {
   for (let run = 0; run < RUNS; run++) {
     // Alternate which client goes first.
     const order = run % 2 === 0 ? ['wrapwatch', 'sendNsca'] : ['sendNsca', 'wrapwatch'];
     for (const who of order) {
-      const row = who === 'wrapwatch' ? await ngWrapwatch(ngHelper, NscaNgTransport) : await ngSendNsca(ngHelper, sendNsca.binary);
+      const row =
+        who === 'wrapwatch'
+          ? await ngWrapwatch(ngHelper, NscaNgTransport)
+          : await ngSendNsca(ngHelper, sendNsca.binary);
       out.nscaNg[who].push(row);
       process.stderr.write(`nsca-ng ${who} run ${run + 1}: ${JSON.stringify(row)}\n`);
     }
@@ -144,10 +176,18 @@ try {
   await rm(sendNsca.dir, { recursive: true, force: true });
 }
 out.summary = {
-  nscaNgWrapwatch: { confirmed: summary(out.nscaNg.wrapwatch, 'untilConfirmed'), read: summary(out.nscaNg.wrapwatch, 'untilRead') },
-  nscaNgSendNsca: { confirmed: summary(out.nscaNg.sendNsca, 'untilConfirmed'), read: summary(out.nscaNg.sendNsca, 'untilRead') },
+  nscaNgWrapwatch: {
+    confirmed: summary(out.nscaNg.wrapwatch, 'untilConfirmed'),
+    read: summary(out.nscaNg.wrapwatch, 'untilRead'),
+  },
+  nscaNgSendNsca: {
+    confirmed: summary(out.nscaNg.sendNsca, 'untilConfirmed'),
+    read: summary(out.nscaNg.sendNsca, 'untilRead'),
+  },
   icinga2Wrapwatch: { confirmed: summary(out.icinga2, 'untilConfirmed') },
   // Run by run (the two ran back to back in each run): wrapwatch's time over send_nsca's.
-  nscaNgRatioMedian: median(out.nscaNg.wrapwatch.map((w, i) => w.untilConfirmed / out.nscaNg.sendNsca[i].untilConfirmed)),
+  nscaNgRatioMedian: median(
+    out.nscaNg.wrapwatch.map((w, i) => w.untilConfirmed / out.nscaNg.sendNsca[i].untilConfirmed),
+  ),
 };
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

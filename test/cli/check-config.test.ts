@@ -28,7 +28,10 @@ describe('wrapwatch check-config (the built CLI as a process)', () => {
     const pw = join(dir, 'nsca.password');
     await writeFile(pw, 'pw\n', { mode: 0o600 });
     const file = join(dir, 'roundtrip.toml');
-    await writeFile(file, `[source]\npath = ["/var/log/auth.log", "/var/log/syslog"]\ntimezone = "UTC"\n[nsca]\npassword_file = "${pw}"\n[[rule]]\ndaemons = "sshd"\nclients = "10.0.0.0/8"\nignore = true\n`);
+    await writeFile(
+      file,
+      `[source]\npath = ["/var/log/auth.log", "/var/log/syslog"]\ntimezone = "UTC"\n[nsca]\npassword_file = "${pw}"\n[[rule]]\ndaemons = "sshd"\nclients = "10.0.0.0/8"\nignore = true\n`,
+    );
     const first = await runCli(['check-config', '--config', file]);
     expect(first.code, first.stderr).toBe(0);
     const printed = join(dir, 'printed.toml');
@@ -38,7 +41,11 @@ describe('wrapwatch check-config (the built CLI as a process)', () => {
     expect(second.stdout.replace(printed, 'FILE')).toBe(first.stdout.replace(file, 'FILE'));
     expect(first.stdout).toMatch(/^path = \[ "\/var\/log\/auth\.log", "\/var\/log\/syslog" \]$/m);
     // The shipped config loads back too (its host name default is spelled out).
-    const shipped = await runCli(['check-config', '--config', new URL('../../config/wrapwatch.toml', import.meta.url).pathname]);
+    const shipped = await runCli([
+      'check-config',
+      '--config',
+      new URL('../../config/wrapwatch.toml', import.meta.url).pathname,
+    ]);
     const shippedPrinted = join(dir, 'shipped-printed.toml');
     await writeFile(shippedPrinted, shipped.stdout);
     expect((await runCli(['check-config', '--config', shippedPrinted])).code).toBe(0);
@@ -51,10 +58,14 @@ describe('wrapwatch check-config (the built CLI as a process)', () => {
     delete env.CREDENTIALS_DIRECTORY;
     const outside = await runCli(['check-config', '--config', file], { env });
     expect(outside.code).toBe(78);
-    expect(outside.stderr).toMatch(/nsca\.password_credential: the credential "nsca\.password" is read from \$CREDENTIALS_DIRECTORY, which systemd sets for the service/);
+    expect(outside.stderr).toMatch(
+      /nsca\.password_credential: the credential "nsca\.password" is read from \$CREDENTIALS_DIRECTORY, which systemd sets for the service/,
+    );
     const run = await runCli(['run', '--config', file, '--dry-run'], { env });
     expect(run.code).toBe(78);
-    expect(run.stderr).toContain('nsca.password_credential: the credential "nsca.password" is read from $CREDENTIALS_DIRECTORY');
+    expect(run.stderr).toContain(
+      'nsca.password_credential: the credential "nsca.password" is read from $CREDENTIALS_DIRECTORY',
+    );
     await writeFile(join(dir, 'nsca.password'), 'pw\n', { mode: 0o600 });
     const inside = await runCli(['check-config', '--config', file], { env: { ...env, CREDENTIALS_DIRECTORY: dir } });
     expect(inside.code, inside.stderr).toBe(0);
@@ -68,7 +79,9 @@ describe('wrapwatch check-config (the built CLI as a process)', () => {
     const check = await runCli(['check-config', '--config', file], { env });
     expect(check.code).toBe(78);
     expect(check.stderr).toMatch(/nsca\.encryption: .*legacy provider/);
-    const withLegacy = await runCli(['check-config', '--config', file], { env: { ...env, NODE_OPTIONS: '--openssl-legacy-provider' } });
+    const withLegacy = await runCli(['check-config', '--config', file], {
+      env: { ...env, NODE_OPTIONS: '--openssl-legacy-provider' },
+    });
     expect(withLegacy.code, withLegacy.stderr).toBe(0);
   });
 
@@ -86,7 +99,10 @@ describe('wrapwatch check-config (the built CLI as a process)', () => {
 
   it('lists every bad field with what was expected and exits 78', async () => {
     const file = join(dir, 'bad.toml');
-    await writeFile(file, '[nsca]\nport = 70000\nencryption = 5\n[throttle]\nwindw_seconds = 30\n[report]\nstatus = "crit"\n');
+    await writeFile(
+      file,
+      '[nsca]\nport = 70000\nencryption = 5\n[throttle]\nwindw_seconds = 30\n[report]\nstatus = "crit"\n',
+    );
     const run = await runCli(['check-config', '--config', file]);
     expect(run.code).toBe(78);
     expect(run.stdout).toBe('');
@@ -97,10 +113,14 @@ describe('wrapwatch check-config (the built CLI as a process)', () => {
     expect(run.stderr).toMatch(/report\.status: .*number/);
   });
 
-  it('--quiet (the unit\'s ExecReload=) prints nothing for a valid file and still fails a broken one', async () => {
+  it("--quiet (the unit's ExecReload=) prints nothing for a valid file and still fails a broken one", async () => {
     const good = join(dir, 'quiet-good.toml');
     await writeFile(good, '[throttle]\nwindow_seconds = 120\n');
-    expect(await runCli(['check-config', '--quiet', '--config', good])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(await runCli(['check-config', '--quiet', '--config', good])).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
     const bad = join(dir, 'quiet-bad.toml');
     await writeFile(bad, '[throttle]\nwindow_seconds = "soon"\n');
     const run = await runCli(['check-config', '--quiet', '--config', bad]);
@@ -109,14 +129,20 @@ describe('wrapwatch check-config (the built CLI as a process)', () => {
   });
 
   it('checks the shipped config/wrapwatch.toml', async () => {
-    const run = await runCli(['check-config', '--config', new URL('../../config/wrapwatch.toml', import.meta.url).pathname]);
+    const run = await runCli([
+      'check-config',
+      '--config',
+      new URL('../../config/wrapwatch.toml', import.meta.url).pathname,
+    ]);
     expect(run.code).toBe(0);
   });
 
   it('exits 78 for a missing config file and 2 for an unknown command', async () => {
     const missing = await runCli(['check-config', '--config', join(dir, 'nope.toml')]);
     expect(missing.code).toBe(78);
-    expect(missing.stderr).toContain('(file): no such file: copy config/wrapwatch.toml there, or name another file with --config FILE');
+    expect(missing.stderr).toContain(
+      '(file): no such file: copy config/wrapwatch.toml there, or name another file with --config FILE',
+    );
     expect(missing.stderr).not.toContain('ENOENT');
     const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(2);

@@ -15,7 +15,10 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('wrapwatch check: what does not need a daemon', () => {
   it.each([
     [['-w', 'speed=10'], /^WRAPWATCH UNKNOWN - bad threshold: "speed=10": say which measure the range is for/],
-    [['-c', 'down=5:1'], /^WRAPWATCH UNKNOWN - bad threshold: "5:1" is not a threshold range: its start 5 is above its end 1/],
+    [
+      ['-c', 'down=5:1'],
+      /^WRAPWATCH UNKNOWN - bad threshold: "5:1" is not a threshold range: its start 5 is above its end 1/,
+    ],
     [['--bogus'], /^WRAPWATCH UNKNOWN - bad arguments: Unknown option '--bogus'/],
   ])('UNKNOWN (3) for bad arguments %j', async (args, line) => {
     const run = await runCli(['check', '-f', join(dir, 'none.json'), ...args]);
@@ -33,7 +36,9 @@ describe('wrapwatch check: what does not need a daemon', () => {
   it('CRITICAL (2) with no status file: not running', async () => {
     const run = await runCli(['check', '-f', join(dir, 'none.json')]);
     expect(run.code).toBe(2);
-    expect(run.stdout).toBe(`WRAPWATCH CRITICAL - wrapwatch is not running: no status file at ${join(dir, 'none.json')}\n`);
+    expect(run.stdout).toBe(
+      `WRAPWATCH CRITICAL - wrapwatch is not running: no status file at ${join(dir, 'none.json')}\n`,
+    );
   });
 
   it('UNKNOWN (3) for a file that is not a status file', async () => {

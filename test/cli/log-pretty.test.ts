@@ -4,7 +4,13 @@ import { runCli } from '../helpers/cli.js';
 describe('wrapwatch log-pretty (the built CLI as a process)', () => {
   it('prints pino JSON lines readably with the date, strips a <N> priority, and keeps attacker text escaped', async () => {
     const input = [
-      JSON.stringify({ level: 40, time: Date.UTC(2026, 10, 30, 1, 2, 3, 456), msg: 'NSCA receiver unreachable', receiver: '127.0.0.1:5667', heldResults: 3 }),
+      JSON.stringify({
+        level: 40,
+        time: Date.UTC(2026, 10, 30, 1, 2, 3, 456),
+        msg: 'NSCA receiver unreachable',
+        receiver: '127.0.0.1:5667',
+        heldResults: 3,
+      }),
       `<6>${JSON.stringify({ level: 30, time: Date.UTC(2026, 10, 30, 1, 2, 4), msg: 'refusal', client: 'evil\u001b[2J\nINFO  forged line', count: 1 })}`,
       'not json \u001b[31m red',
       '',

@@ -19,25 +19,51 @@ describe('wrapwatch parse (the built CLI as a process)', () => {
     await writeFile(file, corpus.map((c) => c.line).join('\n') + '\n');
     const run = await runCli(['parse', '--json', '--timezone', 'UTC', file]);
     expect(run.code).toBe(0);
-    const objects = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const objects = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const expected = corpus.map((c, i) => ({ ...c, lineNumber: i + 1 })).filter((c) => c.expect !== null);
     expect(objects).toHaveLength(expected.length);
-    expect(Object.keys(objects[0] ?? {})).toEqual(expect.arrayContaining(['input', 'lineNumber', 'time', 'host', 'daemon', 'pid', 'service', 'address', 'family', 'client', 'kind']));
+    expect(Object.keys(objects[0] ?? {})).toEqual(
+      expect.arrayContaining([
+        'input',
+        'lineNumber',
+        'time',
+        'host',
+        'daemon',
+        'pid',
+        'service',
+        'address',
+        'family',
+        'client',
+        'kind',
+      ]),
+    );
     objects.forEach((o, i) => {
       expect(o).toMatchObject({ input: file, lineNumber: expected[i]?.lineNumber, ...expected[i]?.expect });
       expect(o.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
     });
-    expect(run.stderr).toMatch(new RegExp(`^wrapwatch parse: ${corpus.length} lines read, ${expected.length} refusals \\(`));
+    expect(run.stderr).toMatch(
+      new RegExp(`^wrapwatch parse: ${corpus.length} lines read, ${expected.length} refusals \\(`),
+    );
   });
 
   it('reports tftpd-hpa with the server address apart from the unknown client, inetd name-only lines, and empty tags (issue 13)', async () => {
     const corpus = loadCorpus().filter((c) => c.file === 'cases-daemons-2026-11-30.jsonl');
-    const run = await runCli(['parse', '--json', '--timezone', 'UTC'], { stdin: corpus.map((c) => c.line).join('\n') + '\n' });
+    const run = await runCli(['parse', '--json', '--timezone', 'UTC'], {
+      stdin: corpus.map((c) => c.line).join('\n') + '\n',
+    });
     expect(run.code).toBe(0);
-    const objects = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const objects = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const expected = corpus.filter((c) => c.expect !== null);
     expect(objects).toHaveLength(expected.length);
-    objects.forEach((o, i) => { expect(o).toMatchObject({ ...expected[i]?.expect, peer: expected[i]?.expect?.peer ?? 'client-address' }); });
+    objects.forEach((o, i) => {
+      expect(o).toMatchObject({ ...expected[i]?.expect, peer: expected[i]?.expect?.peer ?? 'client-address' });
+    });
     const tftp = objects.find((o) => o.kind === 'tftpd');
     expect(tftp).toMatchObject({ peer: 'server-address', address: null, family: null, serverAddress: '0.0.0.0' });
     // Every line with a refusal phrase is either reported or counted under why it was not.
@@ -45,21 +71,34 @@ describe('wrapwatch parse (the built CLI as a process)', () => {
     expect(notReported).toBe(6);
     expect(run.stderr).toContain(`${corpus.length} lines read, ${expected.length} refusals`);
     expect(run.stderr).toContain('0 unknown-header, 0 bad-tag, 0 missing-pid, 3 invalid-address, 3 not-a-refusal');
-    const text = await runCli(['parse', '--timezone', 'UTC'], { stdin: corpus.slice(0, 1).map((c) => c.line).join('\n') + '\n' });
-    expect(text.stdout).toMatch(/ in\.tftpd\[6858\] tftpd service=in\.tftpd address=unknown server_address=0\.0\.0\.0\n$/);
+    const text = await runCli(['parse', '--timezone', 'UTC'], {
+      stdin:
+        corpus
+          .slice(0, 1)
+          .map((c) => c.line)
+          .join('\n') + '\n',
+    });
+    expect(text.stdout).toMatch(
+      / in\.tftpd\[6858\] tftpd service=in\.tftpd address=unknown server_address=0\.0\.0\.0\n$/,
+    );
   });
 
   it('reads standard input and prints readable lines without --json', async () => {
     const run = await runCli(['parse', '--timezone', 'UTC'], {
-      stdin: 'Nov 21 15:39:33 vm in.wraptest[11484]: refused connect from evil.example (127.0.0.5)\nNov 21 15:39:34 vm sshd[1]: Accepted publickey for root\n',
+      stdin:
+        'Nov 21 15:39:33 vm in.wraptest[11484]: refused connect from evil.example (127.0.0.5)\nNov 21 15:39:34 vm sshd[1]: Accepted publickey for root\n',
     });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^\d{4}-11-21T15:39:33\.000\+00:00 vm in\.wraptest\[11484\] libwrap service=in\.wraptest address=127\.0\.0\.5 client="evil\.example"\n$/);
+    expect(run.stdout).toMatch(
+      /^\d{4}-11-21T15:39:33\.000\+00:00 vm in\.wraptest\[11484\] libwrap service=in\.wraptest address=127\.0\.0\.5 client="evil\.example"\n$/,
+    );
     expect(run.stderr).toContain('2 lines read, 1 refusals (libwrap 1)');
   });
 
   it('shows the time in the zone given by --timezone', async () => {
-    const run = await runCli(['parse', '--json', '--timezone', 'Europe/Berlin'], { stdin: 'Jul  1 12:00:00 vm sshd[1]: refused connect from 1.2.3.4 (1.2.3.4)\n' });
+    const run = await runCli(['parse', '--json', '--timezone', 'Europe/Berlin'], {
+      stdin: 'Jul  1 12:00:00 vm sshd[1]: refused connect from 1.2.3.4 (1.2.3.4)\n',
+    });
     expect((JSON.parse(run.stdout) as { time: string }).time).toMatch(/-07-01T12:00:00\.000\+02:00$/);
   });
 
@@ -100,7 +139,9 @@ describe('wrapwatch parse (the built CLI as a process)', () => {
   it('on a missing log says where logs are and points a new user at the sample log (README used /var/log/auth.log)', async () => {
     const run = await runCli(['parse', join(dir, 'auth.log')]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/cannot read .*auth\.log: no such file \((this machine logs to \/var\/log\/|syslog writes refusals to \/var\/log\/auth\.log).*to try wrapwatch: fixtures\/sample-auth\.log in the source tree\)/);
+    expect(run.stderr).toMatch(
+      /cannot read .*auth\.log: no such file \((this machine logs to \/var\/log\/|syslog writes refusals to \/var\/log\/auth\.log).*to try wrapwatch: fixtures\/sample-auth\.log in the source tree\)/,
+    );
   });
 
   it('rejects an unknown time zone and an unknown flag with exit 2', async () => {

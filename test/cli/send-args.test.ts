@@ -9,12 +9,28 @@ const args = (argv: string[]) => {
 
 describe("send_nsca's command line", () => {
   it('has send_nsca defaults', () => {
-    expect(args(['-H', 'nagios'])).toEqual({ host: 'nagios', port: 5667, timeoutSeconds: 10, fieldDelimiter: 9, setDelimiter: null, configFile: null, quiet: false });
+    expect(args(['-H', 'nagios'])).toEqual({
+      host: 'nagios',
+      port: 5667,
+      timeoutSeconds: 10,
+      fieldDelimiter: 9,
+      setDelimiter: null,
+      configFile: null,
+      quiet: false,
+    });
   });
 
   it('reads -to as one flag, not -t -o, and the other flags', () => {
-    expect(args(['-H', 'h', '-p', '15667', '-to', '30', '-c', '/etc/x.cfg', '-d', ',', '-ds', '0x1e', '--quiet'])).toEqual({
-      host: 'h', port: 15667, timeoutSeconds: 30, fieldDelimiter: 0x2c, setDelimiter: 0x1e, configFile: '/etc/x.cfg', quiet: true,
+    expect(
+      args(['-H', 'h', '-p', '15667', '-to', '30', '-c', '/etc/x.cfg', '-d', ',', '-ds', '0x1e', '--quiet']),
+    ).toEqual({
+      host: 'h',
+      port: 15667,
+      timeoutSeconds: 30,
+      fieldDelimiter: 0x2c,
+      setDelimiter: 0x1e,
+      configFile: '/etc/x.cfg',
+      quiet: true,
     });
   });
 

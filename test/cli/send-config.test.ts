@@ -2,7 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadSendNscaConfig, parseSendNscaConfig, SEND_NSCA_DEFAULTS, SendConfigError } from '../../src/cli/send-config.js';
+import {
+  loadSendNscaConfig,
+  parseSendNscaConfig,
+  SEND_NSCA_DEFAULTS,
+  SendConfigError,
+} from '../../src/cli/send-config.js';
 import { legacyProviderLoaded } from '../../src/sink/nsca/ciphers.js';
 
 const parse = (text: string) => parseSendNscaConfig(Buffer.from(text, 'latin1'), 'send_nsca.cfg');
@@ -33,7 +38,10 @@ describe('send_nsca.cfg', () => {
     ['password=\n', /line 1: no value/],
     ['encryption_method\n', /line 1: no value/],
     ['encryption_method=abc\n', /encryption_method "abc" is not a number/],
-    ['\n#\nencryption_method=5\n', /line 3: encryption_method 5 \(CAST-256\) is not supported; supported: 0 \(none\), 1 \(XOR\)/],
+    [
+      '\n#\nencryption_method=5\n',
+      /line 3: encryption_method 5 \(CAST-256\) is not supported; supported: 0 \(none\), 1 \(XOR\)/,
+    ],
     ['server=x\n', /unknown option "server"/],
     ['legacy_2_7_mode=yes\n', /not supported/],
   ])('refuses %j, naming the line', (text, message) => {
@@ -60,12 +68,17 @@ describe('which file is read', () => {
   });
 
   it('a -c file that cannot be read is an error', async () => {
-    await expect(loadSendNscaConfig(join(dir, 'missing.cfg'))).rejects.toThrow(/cannot read the config file .*missing\.cfg: ENOENT/);
+    await expect(loadSendNscaConfig(join(dir, 'missing.cfg'))).rejects.toThrow(
+      /cannot read the config file .*missing\.cfg: ENOENT/,
+    );
   });
 
-  it.runIf(!legacyProviderLoaded())('method 4 without the legacy provider is refused when the file is loaded', async () => {
-    const file = join(dir, 'cast.cfg');
-    await writeFile(file, 'encryption_method=4\n');
-    await expect(loadSendNscaConfig(file)).rejects.toThrow(/4 \(CAST-128\) is not available: .*legacy provider/);
-  });
+  it.runIf(!legacyProviderLoaded())(
+    'method 4 without the legacy provider is refused when the file is loaded',
+    async () => {
+      const file = join(dir, 'cast.cfg');
+      await writeFile(file, 'encryption_method=4\n');
+      await expect(loadSendNscaConfig(file)).rejects.toThrow(/4 \(CAST-128\) is not available: .*legacy provider/);
+    },
+  );
 });

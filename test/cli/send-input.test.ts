@@ -2,11 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { parseSendInput, splitFields } from '../../src/cli/send-input.js';
 
 const TAB = 9;
-const parse = (text: string, setDelimiter: number | null = null, fieldDelimiter = TAB) => parseSendInput(Buffer.from(text, 'latin1'), fieldDelimiter, setDelimiter);
+const parse = (text: string, setDelimiter: number | null = null, fieldDelimiter = TAB) =>
+  parseSendInput(Buffer.from(text, 'latin1'), fieldDelimiter, setDelimiter);
 const shown = (text: string) => {
   const { results, problems } = parse(text);
   return {
-    results: results.map(({ result, where }) => ({ where, host: Buffer.from(result.host).toString(), service: Buffer.from(result.service).toString(), status: result.status, output: Buffer.from(result.output).toString() })),
+    results: results.map(({ result, where }) => ({
+      where,
+      host: Buffer.from(result.host).toString(),
+      service: Buffer.from(result.service).toString(),
+      status: result.status,
+      output: Buffer.from(result.output).toString(),
+    })),
     problems,
   };
 };
@@ -51,18 +58,25 @@ describe('results on standard input', () => {
   });
 
   it('reports bad results with their line number and keeps the good ones', () => {
-    const { results, problems } = shown('good\tsvc\t0\tok\nweb;evil\tsvc\t2\tx\nonly\tone\nh\tsvc\tWARN\tx\ngood2\t0\tok\n');
+    const { results, problems } = shown(
+      'good\tsvc\t0\tok\nweb;evil\tsvc\t2\tx\nonly\tone\nh\tsvc\tWARN\tx\ngood2\t0\tok\n',
+    );
     expect(results.map((r) => r.host)).toEqual(['good', 'good2']);
     expect(problems).toEqual([
       { where: 'line 2', message: expect.stringMatching(/^host contains ";"/) as unknown },
       { where: 'line 3', message: '2 fields (expected host<TAB>[service<TAB>]return_code<TAB>output)' },
-      { where: 'line 4', message: 'return code "WARN" is not a number (expected host<TAB>[service<TAB>]return_code<TAB>output)' },
+      {
+        where: 'line 4',
+        message: 'return code "WARN" is not a number (expected host<TAB>[service<TAB>]return_code<TAB>output)',
+      },
     ]);
   });
 
   it('refuses a newline inside the host of an ETB-separated result, naming its line', () => {
     const { problems } = shown('a\ts\t0\tok\x17we\nb\ts\t0\tok\x17');
-    expect(problems).toEqual([{ where: 'result 2 (line 1)', message: expect.stringMatching(/^host contains a newline/) as unknown }]);
+    expect(problems).toEqual([
+      { where: 'result 2 (line 1)', message: expect.stringMatching(/^host contains a newline/) as unknown },
+    ]);
   });
 
   it('skips blank results silently, like send_nsca', () => {

@@ -9,7 +9,14 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, SEND_NSCA_BINARY, startNscaServer, withoutTimestamp, writeSendNscaConfig, type NscaServer } from '../helpers/nsca-server.js';
+import {
+  freePort,
+  SEND_NSCA_BINARY,
+  startNscaServer,
+  withoutTimestamp,
+  writeSendNscaConfig,
+  type NscaServer,
+} from '../helpers/nsca-server.js';
 import { startWedgedReceiver } from '../helpers/wedged-receiver.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
@@ -22,7 +29,12 @@ interface Run {
   readonly ms: number;
 }
 
-function run(command: string, args: readonly string[], input: string | Buffer, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+function run(
+  command: string,
+  args: readonly string[],
+  input: string | Buffer,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Run> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -35,14 +47,20 @@ function run(command: string, args: readonly string[], input: string | Buffer, e
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolvePromise({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: Date.now() - started });
+      resolvePromise({
+        code,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        ms: Date.now() - started,
+      });
     });
     child.stdin.on('error', () => undefined); // a process that exits early closes its stdin
     child.stdin.end(input);
   });
 }
 
-const wrapwatchSend = (args: readonly string[], input: string | Buffer, env?: NodeJS.ProcessEnv) => run(process.execPath, [CLI, 'send', ...args], input, env);
+const wrapwatchSend = (args: readonly string[], input: string | Buffer, env?: NodeJS.ProcessEnv) =>
+  run(process.execPath, [CLI, 'send', ...args], input, env);
 const sendNsca = (args: readonly string[], input: string | Buffer) => run(SEND_NSCA_BINARY, args, input);
 
 let dir = '';
@@ -53,7 +71,12 @@ async function server(decryptionMethod: number, password = PASSWORD): Promise<Ns
   return started;
 }
 async function clientConfig(method: number, password = PASSWORD): Promise<string> {
-  return writeSendNscaConfig(dir, method, password, `send-${method}-${servers.length}-${Math.random().toString(36).slice(2)}.cfg`);
+  return writeSendNscaConfig(
+    dir,
+    method,
+    password,
+    `send-${method}-${servers.length}-${Math.random().toString(36).slice(2)}.cfg`,
+  );
 }
 const target = (nsca: NscaServer) => ['-H', nsca.host, '-p', String(nsca.port)];
 
@@ -69,7 +92,10 @@ afterAll(async () => {
 });
 
 const SERVICE_AND_HOST = 'firestorm\tTCP Wrappers\t2\tDenied sshd from 192.0.2.7\x17firestorm\t1\thost is grumpy\n\x17';
-const EXPECTED_LINES = ['PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.7', 'PROCESS_HOST_CHECK_RESULT;firestorm;1;host is grumpy'];
+const EXPECTED_LINES = [
+  'PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.7',
+  'PROCESS_HOST_CHECK_RESULT;firestorm;1;host is grumpy',
+];
 
 describe('wrapwatch send delivers with every encryption method', () => {
   for (const method of [0, 1, 2, 3, 8, 14]) {
@@ -156,7 +182,10 @@ describe('the same lines as send_nsca', () => {
 describe('input handling', () => {
   it('without ETB, one result per line (send_nsca would glue the lines into one result)', async () => {
     const nsca = await server(1);
-    const result = await wrapwatchSend([...target(nsca), '-c', await clientConfig(1)], 'a\tsvc\t0\tone\nb\tsvc\t1\ttwo\n\nc\t2\tthree\n');
+    const result = await wrapwatchSend(
+      [...target(nsca), '-c', await clientConfig(1)],
+      'a\tsvc\t0\tone\nb\tsvc\t1\ttwo\n\nc\t2\tthree\n',
+    );
     expect(result).toMatchObject({ code: 0, stdout: '3 data packet(s) sent to host successfully.\n' });
     expect((await nsca.waitForLines(3)).map(withoutTimestamp)).toEqual([
       'PROCESS_SERVICE_CHECK_RESULT;a;svc;0;one',
@@ -167,7 +196,8 @@ describe('input handling', () => {
 
   it('a ";" or a newline in host or service: reported with its line, not sent, exit 2; the good ones go', async () => {
     const nsca = await server(1);
-    const input = 'good\tsvc\t0\tok\x17web;evil\tsvc\t2\tx\x17web\tsvc;x\t2\tx\x17we\nb\tsvc\t2\tx\x17web\ts\nvc\t2\tx\x17good\t1\thost ok\x17';
+    const input =
+      'good\tsvc\t0\tok\x17web;evil\tsvc\t2\tx\x17web\tsvc;x\t2\tx\x17we\nb\tsvc\t2\tx\x17web\ts\nvc\t2\tx\x17good\t1\thost ok\x17';
     const result = await wrapwatchSend([...target(nsca), '-c', await clientConfig(1)], input);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('2 data packet(s) sent to host successfully.\n');
@@ -178,7 +208,10 @@ describe('input handling', () => {
       expect.stringMatching(/^wrapwatch send: result 4 \(line 1\): host contains a newline .*; not sent$/),
       expect.stringMatching(/^wrapwatch send: result 5 \(line 2\): service contains a newline .*; not sent$/),
     ]);
-    expect((await nsca.waitForLines(2)).map(withoutTimestamp)).toEqual(['PROCESS_SERVICE_CHECK_RESULT;good;svc;0;ok', 'PROCESS_HOST_CHECK_RESULT;good;1;host ok']);
+    expect((await nsca.waitForLines(2)).map(withoutTimestamp)).toEqual([
+      'PROCESS_SERVICE_CHECK_RESULT;good;svc;0;ok',
+      'PROCESS_HOST_CHECK_RESULT;good;1;host ok',
+    ]);
   });
 
   it('only bad input: nothing is sent, no connection is made, exit 2', async () => {
@@ -199,9 +232,14 @@ describe('input handling', () => {
 
   it("-d and send_nsca's old syntax (the server as first argument)", async () => {
     const nsca = await server(1);
-    const result = await wrapwatchSend([nsca.host, '-p', String(nsca.port), '-d', ',', '-c', await clientConfig(1), '--quiet'], 'h,svc,0,out,with,commas\n');
+    const result = await wrapwatchSend(
+      [nsca.host, '-p', String(nsca.port), '-d', ',', '-c', await clientConfig(1), '--quiet'],
+      'h,svc,0,out,with,commas\n',
+    );
     expect(result).toMatchObject({ code: 0, stdout: '' });
-    expect((await nsca.waitForLines(1)).map(withoutTimestamp)).toEqual(['PROCESS_SERVICE_CHECK_RESULT;h;svc;0;out,with,commas']);
+    expect((await nsca.waitForLines(1)).map(withoutTimestamp)).toEqual([
+      'PROCESS_SERVICE_CHECK_RESULT;h;svc;0;out,with,commas',
+    ]);
   });
 });
 
@@ -238,7 +276,10 @@ describe('failures are visible', () => {
 
   it('no server listening: exit 2 at once, "refused"', async () => {
     const port = await freePort();
-    const result = await wrapwatchSend(['-H', '127.0.0.1', '-p', String(port), '-c', await clientConfig(1)], SERVICE_AND_HOST);
+    const result = await wrapwatchSend(
+      ['-H', '127.0.0.1', '-p', String(port), '-c', await clientConfig(1)],
+      SERVICE_AND_HOST,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(new RegExp(`NSCA server 127\\.0\\.0\\.1:${port} refused the connection`));
     expect(result.ms).toBeLessThan(5000);
@@ -250,7 +291,10 @@ describe('failures are visible', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const address = silent.address();
     if (address === null || typeof address === 'string') throw new Error('no port');
-    const result = await wrapwatchSend(['-H', '127.0.0.1', '-p', String(address.port), '-to', '1', '-c', await clientConfig(1)], SERVICE_AND_HOST);
+    const result = await wrapwatchSend(
+      ['-H', '127.0.0.1', '-p', String(address.port), '-to', '1', '-c', await clientConfig(1)],
+      SERVICE_AND_HOST,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/timed out after 1 s waiting for its greeting/);
     expect(result.ms).toBeGreaterThanOrEqual(1000);
@@ -260,7 +304,10 @@ describe('failures are visible', () => {
   for (const method of [1, 3, 14]) {
     it(`method ${method}: one result with a wrong password: exit 2, nothing confirmed, nothing lands`, async () => {
       const nsca = await server(method, 'the real password');
-      const result = await wrapwatchSend([...target(nsca), '-c', await clientConfig(method, 'a wrong password')], 'firestorm\tTCP Wrappers\t2\tDenied sshd from 192.0.2.7\n');
+      const result = await wrapwatchSend(
+        [...target(nsca), '-c', await clientConfig(method, 'a wrong password')],
+        'firestorm\tTCP Wrappers\t2\tDenied sshd from 192.0.2.7\n',
+      );
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/password or encryption method/);
@@ -273,10 +320,15 @@ describe('failures are visible', () => {
   it('a receiver that takes the results but never confirms them: exit 2 after -to, saying how many were written and confirmed', async () => {
     const wedged = await startWedgedReceiver();
     try {
-      const result = await wrapwatchSend(['-H', '127.0.0.1', '-p', String(wedged.port), '-to', '1', '-c', await clientConfig(1)], SERVICE_AND_HOST);
+      const result = await wrapwatchSend(
+        ['-H', '127.0.0.1', '-p', String(wedged.port), '-to', '1', '-c', await clientConfig(1)],
+        SERVICE_AND_HOST,
+      );
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(/NSCA receiver took 2 results but did not confirm reading them within 1 s: overloaded or wedged\? 2 of 2 result\(s\) written, 0 confirmed\./);
+      expect(result.stderr).toMatch(
+        /NSCA receiver took 2 results but did not confirm reading them within 1 s: overloaded or wedged\? 2 of 2 result\(s\) written, 0 confirmed\./,
+      );
       expect(result.ms).toBeGreaterThanOrEqual(1000);
       expect(result.ms).toBeLessThan(8000);
     } finally {

@@ -21,19 +21,34 @@ const problemsOf = async (doc: unknown, env: NodeJS.ProcessEnv = {}) => {
   return [];
 };
 
-const icinga = { url: 'https://icinga.example:5665', user: 'wrapwatch', password: 'pw', ca_file: '/etc/wrapwatch/icinga-ca.crt' };
+const icinga = {
+  url: 'https://icinga.example:5665',
+  user: 'wrapwatch',
+  password: 'pw',
+  ca_file: '/etc/wrapwatch/icinga-ca.crt',
+};
 
 describe('[nsca_ng]', () => {
   it('has the defaults of NSCA-ng: port 5668, identity the host name', async () => {
     const config = await configFromObject({ nsca_ng: { password: 'k' } }, 't.toml', { hostname: 'firestorm' });
-    expect(config.nsca_ng).toEqual({ host: '127.0.0.1', port: 5668, identity: 'firestorm', timeout_seconds: 10, password: 'k', passwordFrom: { kind: 'inline' } });
+    expect(config.nsca_ng).toEqual({
+      host: '127.0.0.1',
+      port: 5668,
+      identity: 'firestorm',
+      timeout_seconds: 10,
+      password: 'k',
+      passwordFrom: { kind: 'inline' },
+    });
   });
 
   it('reads the key from a file, and check-config never prints it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-config-'));
     dirs.push(dir);
     await writeFile(join(dir, 'key'), 'secret-key\n');
-    const config = await configFromObject({ nsca_ng: { identity: 'web01', password_file: join(dir, 'key') } }, 't.toml');
+    const config = await configFromObject(
+      { nsca_ng: { identity: 'web01', password_file: join(dir, 'key') } },
+      't.toml',
+    );
     expect(config.nsca_ng?.password).toBe('secret-key');
     const shown = effectiveConfigToml(config);
     expect(shown).not.toContain('secret-key');
@@ -41,7 +56,9 @@ describe('[nsca_ng]', () => {
   });
 
   it('refuses typos, two password sources, and an identity with spaces', async () => {
-    expect(await problemsOf({ nsca_ng: { hots: 'x', password: 'a', password_file: '/k', identity: 'web 01' } })).toEqual([
+    expect(
+      await problemsOf({ nsca_ng: { hots: 'x', password: 'a', password_file: '/k', identity: 'web 01' } }),
+    ).toEqual([
       'nsca_ng.identity: must be printable ASCII without spaces (it is sent as the TLS PSK identity)',
       'nsca_ng.hots: unknown key (a typo?); see config/wrapwatch.toml for the valid keys',
       'nsca_ng.password: set only one of password, password_file, password_credential (found password, password_file)',
@@ -53,7 +70,15 @@ describe('[nsca_ng]', () => {
 describe('[icinga2]', () => {
   it('takes url, user, password, ca_file and server_name; the password is redacted in check-config', async () => {
     const config = await configFromObject({ icinga2: { ...icinga, server_name: 'icinga-master' } }, 't.toml');
-    expect(config.icinga2).toEqual({ url: icinga.url, user: 'wrapwatch', ca_file: icinga.ca_file, server_name: 'icinga-master', timeout_seconds: 10, password: 'pw', passwordFrom: { kind: 'inline' } });
+    expect(config.icinga2).toEqual({
+      url: icinga.url,
+      user: 'wrapwatch',
+      ca_file: icinga.ca_file,
+      server_name: 'icinga-master',
+      timeout_seconds: 10,
+      password: 'pw',
+      passwordFrom: { kind: 'inline' },
+    });
     const shown = effectiveConfigToml(config);
     expect(shown).not.toContain('"pw"');
     expect(shown).toContain('# [icinga2] password is set in the file and left out here (redacted)');
@@ -73,7 +98,9 @@ describe('[icinga2]', () => {
     dirs.push(dir);
     await writeFile(join(dir, 'icinga'), 'from-credential');
     const { password: _pw, ...rest } = icinga;
-    const config = await configFromObject({ icinga2: { ...rest, password_credential: 'icinga' } }, 't.toml', { env: { CREDENTIALS_DIRECTORY: dir } });
+    const config = await configFromObject({ icinga2: { ...rest, password_credential: 'icinga' } }, 't.toml', {
+      env: { CREDENTIALS_DIRECTORY: dir },
+    });
     expect(config.icinga2?.password).toBe('from-credential');
   });
 
@@ -94,7 +121,9 @@ describe('the commented examples in config/wrapwatch.toml', () => {
       expect(start).toBeGreaterThanOrEqual(0);
       const block = text.slice(start, text.indexOf('\n\n', start)).split('\n');
       // Keep `# key = value` lines, drop prose and the password choices (files that do not exist here).
-      const lines = block.map((line) => line.replace(/^#\s?/, '')).filter((line) => /^\[|^[a-z_]+ = /.test(line) && !line.startsWith('password'));
+      const lines = block
+        .map((line) => line.replace(/^#\s?/, ''))
+        .filter((line) => /^\[|^[a-z_]+ = /.test(line) && !line.startsWith('password'));
       const doc = parse(lines.join('\n')) as Record<string, unknown>;
       const config = await configFromObject(doc, 'example.toml', { hostname: 'h' });
       expect(config[table]).toBeDefined();

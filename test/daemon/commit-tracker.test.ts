@@ -17,7 +17,12 @@ describe('CommitTracker', () => {
     tracker.note(30, 'auth', at('auth', 300));
     tracker.note(40, 'auth', at('auth', 400));
     // Event 35 is still held (e.g. folded in an open window): nothing from batch 40 on commits.
-    expect(tracker.release(35)).toEqual(new Map([['auth', at('auth', 300)], ['syslog', at('syslog', 50)]]));
+    expect(tracker.release(35)).toEqual(
+      new Map([
+        ['auth', at('auth', 300)],
+        ['syslog', at('syslog', 50)],
+      ]),
+    );
     expect(tracker.release(35)).toEqual(new Map());
     expect(tracker.size).toBe(1);
     expect(tracker.release(null)).toEqual(new Map([['auth', at('auth', 400)]]));

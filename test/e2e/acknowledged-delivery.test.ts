@@ -50,7 +50,8 @@ async function allLanded(commandFile: string, count: number, timeoutMs = 60_000)
   );
 }
 
-const isUnconfirmedWarning = (r: LogRecord) => /^NSCA receiver took \d+ results? but did not confirm reading them within 1 s: overloaded or wedged\?$/.test(r.msg);
+const isUnconfirmedWarning = (r: LogRecord) =>
+  /^NSCA receiver took \d+ results? but did not confirm reading them within 1 s: overloaded or wedged\?$/.test(r.msg);
 const unconfirmedWarnings = (daemon: DaemonProcess) => daemon.records().filter(isUnconfirmedWarning);
 
 describe('a result is delivered only when the NSCA receiver proved it read it', () => {
@@ -64,7 +65,13 @@ describe('a result is delivered only when the NSCA receiver proved it read it', 
       const stall = await startWedgedReceiver({ readPackets });
       wedged.push(stall);
       const receiver = { port: stall.port, decryptionMethod: 1, password: PASSWORD };
-      await writeConfig(ws.configFile, testConfig(ws, receiver, { nsca: { timeout_seconds: 1, linger_ms: 100 }, log: { stats_interval_seconds: 0.2 } }));
+      await writeConfig(
+        ws.configFile,
+        testConfig(ws, receiver, {
+          nsca: { timeout_seconds: 1, linger_ms: 100 },
+          log: { stats_interval_seconds: 0.2 },
+        }),
+      );
       const daemon = startDaemon({ configFile: ws.configFile });
       await daemon.started();
 
@@ -73,18 +80,31 @@ describe('a result is delivered only when the NSCA receiver proved it read it', 
       expect(warning.level).toBe(40);
       expect(warning.fields).toMatchObject({ kind: 'unconfirmed', receiver: `127.0.0.1:${stall.port}` });
       // It keeps trying (each attempt waits out the 1 s timeout), and keeps everything.
-      await eventually(() => (stall.connections() >= 3 ? true : undefined), 20_000, 'three connections to the wedged receiver');
-      const stalled = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.refusals === 1500 && r.fields.resultsPending === 1500, { after: daemon.mark() });
+      await eventually(
+        () => (stall.connections() >= 3 ? true : undefined),
+        20_000,
+        'three connections to the wedged receiver',
+      );
+      const stalled = await daemon.waitForLog(
+        (r) => r.msg === 'stats' && r.fields.refusals === 1500 && r.fields.resultsPending === 1500,
+        { after: daemon.mark() },
+      );
       expect(stalled.fields).toMatchObject({ receiver: 'down', resultsSent: 0 });
 
       // Replaced by the real nsca on the same port.
       await stall.stop();
       await startReceiver({ decryptionMethod: 1, password: PASSWORD, port: stall.port, commandFile });
       await allLanded(commandFile, 1500);
-      const done = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 0 && r.fields.receiver === 'up', { timeoutMs: 20_000 });
+      const done = await daemon.waitForLog(
+        (r) => r.msg === 'stats' && r.fields.resultsPending === 0 && r.fields.receiver === 'up',
+        { timeoutMs: 20_000 },
+      );
       expect(done.fields.resultsSent).toBe(1500);
       // No stats line ever counted more than was confirmed: nothing before the real nsca, exactly 1,500 after.
-      const sentCounts = daemon.records().filter((r) => r.msg === 'stats').map((r) => Number(r.fields.resultsSent));
+      const sentCounts = daemon
+        .records()
+        .filter((r) => r.msg === 'stats')
+        .map((r) => Number(r.fields.resultsSent));
       expect(Math.max(...sentCounts)).toBe(1500);
       expect(unconfirmedWarnings(daemon)).toHaveLength(1);
       expect(daemon.records().filter((r) => r.level >= 50)).toEqual([]);
@@ -100,7 +120,14 @@ describe('a result is delivered only when the NSCA receiver proved it read it', 
     await writeFile(ws.logFile, '');
     const stall = await startWedgedReceiver();
     wedged.push(stall);
-    await writeConfig(ws.configFile, testConfig(ws, { port: stall.port, decryptionMethod: 1, password: PASSWORD }, { nsca: { timeout_seconds: 1, linger_ms: 100 } }));
+    await writeConfig(
+      ws.configFile,
+      testConfig(
+        ws,
+        { port: stall.port, decryptionMethod: 1, password: PASSWORD },
+        { nsca: { timeout_seconds: 1, linger_ms: 100 } },
+      ),
+    );
     const daemon = startDaemon({ configFile: ws.configFile });
     await daemon.started();
     await appendLines(ws.logFile, refusals(20));
@@ -112,7 +139,9 @@ describe('a result is delivered only when the NSCA receiver proved it read it', 
     // The drain is bounded by timeout_seconds + linger_ms + 1 s; the exit follows it at once.
     expect(Date.now() - stopAt).toBeLessThan(6000);
     const stopped = daemon.records().find((r) => r.msg.startsWith('wrapwatch stopped'));
-    expect(stopped?.msg).toBe('wrapwatch stopped with results undelivered; their lines will be read again at the next start');
+    expect(stopped?.msg).toBe(
+      'wrapwatch stopped with results undelivered; their lines will be read again at the next start',
+    );
     expect(stopped?.fields).toMatchObject({ drained: false, resultsSent: 0 });
 
     await stall.stop();
@@ -130,16 +159,25 @@ describe('a result is delivered only when the NSCA receiver proved it read it', 
     await writeFile(commandFile, '');
     await writeFile(ws.logFile, '');
     const nsca = await startReceiver({ decryptionMethod: 1, password: PASSWORD, port: await freePort(), commandFile });
-    await writeConfig(ws.configFile, testConfig(ws, nsca, { nsca: { timeout_seconds: 1, linger_ms: 100 }, log: { stats_interval_seconds: 0.2 } }));
+    await writeConfig(
+      ws.configFile,
+      testConfig(ws, nsca, { nsca: { timeout_seconds: 1, linger_ms: 100 }, log: { stats_interval_seconds: 0.2 } }),
+    );
     const daemon = startDaemon({ configFile: ws.configFile });
     await daemon.started();
 
     await appendLines(ws.logFile, refusals(1500));
-    await eventually(async () => ((await readLines(commandFile)).length >= 50 ? true : undefined), 20_000, '50 results in the command file');
+    await eventually(
+      async () => ((await readLines(commandFile)).length >= 50 ? true : undefined),
+      20_000,
+      '50 results in the command file',
+    );
     process.kill(nsca.pid, 'SIGSTOP');
     stoppedPids.push(nsca.pid);
     const stoppedWith = (await readLines(commandFile)).length;
-    await daemon.waitForLog((r) => isUnconfirmedWarning(r) || (r.msg.includes('unreachable') && r.level === 40), { timeoutMs: 20_000 });
+    await daemon.waitForLog((r) => isUnconfirmedWarning(r) || (r.msg.includes('unreachable') && r.level === 40), {
+      timeoutMs: 20_000,
+    });
     await sleep(1500);
     process.kill(nsca.pid, 'SIGCONT');
     stoppedPids.splice(stoppedPids.indexOf(nsca.pid), 1);
@@ -147,7 +185,10 @@ describe('a result is delivered only when the NSCA receiver proved it read it', 
     const landed = await allLanded(commandFile, 1500);
     expect(landed).toHaveLength(1500);
     expect(stoppedWith).toBeLessThan(1500);
-    const done = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 0 && r.fields.receiver === 'up', { timeoutMs: 20_000 });
+    const done = await daemon.waitForLog(
+      (r) => r.msg === 'stats' && r.fields.resultsPending === 0 && r.fields.receiver === 'up',
+      { timeoutMs: 20_000 },
+    );
     expect(done.fields.resultsSent).toBe(1500);
     daemon.signal('SIGTERM');
     expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
@@ -160,7 +201,14 @@ describe('a wrong password or method is still reported by run', () => {
       const nsca = await startReceiver({ decryptionMethod: method, password: 'the right one' });
       const ws = await createWorkspace();
       await writeFile(ws.logFile, '');
-      await writeConfig(ws.configFile, testConfig(ws, { port: nsca.port, decryptionMethod: method, password: 'a wrong one' }, { nsca: { timeout_seconds: 1 } }));
+      await writeConfig(
+        ws.configFile,
+        testConfig(
+          ws,
+          { port: nsca.port, decryptionMethod: method, password: 'a wrong one' },
+          { nsca: { timeout_seconds: 1 } },
+        ),
+      );
       const daemon = startDaemon({ configFile: ws.configFile });
       await daemon.started();
       await appendLines(ws.logFile, [refusalLine('203.0.113.30', { pid: 31 })]);

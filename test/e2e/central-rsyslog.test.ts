@@ -10,10 +10,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWorkspace, startDaemon, startReceiver, testConfig, useE2eLifecycle, writeConfig } from '../helpers/daemon-process.js';
+import {
+  createWorkspace,
+  startDaemon,
+  startReceiver,
+  testConfig,
+  useE2eLifecycle,
+  writeConfig,
+} from '../helpers/daemon-process.js';
 import { exec } from '../helpers/packages.js';
 import { withoutTimestamp } from '../helpers/nsca-server.js';
-import { RSYSLOGD, listeningTcp, startLoopbackNamespace, startRsyslog, type LoopbackNamespace, type Rsyslog } from '../helpers/rsyslog.js';
+import {
+  RSYSLOGD,
+  listeningTcp,
+  startLoopbackNamespace,
+  startRsyslog,
+  type LoopbackNamespace,
+  type Rsyslog,
+} from '../helpers/rsyslog.js';
 import { REPO_ROOT } from '../helpers/built-dist.js';
 
 useE2eLifecycle();
@@ -35,12 +49,18 @@ function receiverConfig(dir: string, centralLog: string): string {
   const text = example('rsyslog-central.conf');
   const input = /^input\(type="imtcp" port="514" ruleset="wrapwatch-remote"\)$/m;
   const file = 'file="/var/log/wrapwatch-central.log"';
-  if (!input.test(text) || !text.includes(file)) throw new Error('config/rsyslog-central.conf changed shape: adjust this test');
+  if (!input.test(text) || !text.includes(file))
+    throw new Error('config/rsyslog-central.conf changed shape: adjust this test');
   return [
     `global(workDirectory="${join(dir, 'central')}" net.enableDNS="off")`,
     text
       .replace(file, `file="${centralLog}"`)
-      .replace(input, [2, 3].map((n) => `input(type="imtcp" address="127.0.0.${10 + n}" port="${PORT}" ruleset="wrapwatch-remote")`).join('\n')),
+      .replace(
+        input,
+        [2, 3]
+          .map((n) => `input(type="imtcp" address="127.0.0.${10 + n}" port="${PORT}" ruleset="wrapwatch-remote")`)
+          .join('\n'),
+      ),
   ].join('\n');
 }
 
@@ -67,7 +87,9 @@ async function logThrough(socket: string, tag: string, pid: number, priority: st
 /** A frame straight to the receiver from 127.0.0.3, whose HOSTNAME claims to be alpha. */
 async function forgeFrom3(namespace: LoopbackNamespace, frame: string): Promise<void> {
   const script = `const s = require('node:net').connect(${PORT}, '127.0.0.13', () => s.end(${JSON.stringify(frame)})); s.on('close', () => process.exit(0)); s.on('error', (e) => { console.error(e.message); process.exit(1); });`;
-  const child = spawn(namespace.enter[0] ?? 'nsenter', [...namespace.enter.slice(1), process.execPath, '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(namespace.enter[0] ?? 'nsenter', [...namespace.enter.slice(1), process.execPath, '-e', script], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -83,27 +105,62 @@ describe.skipIf(!canRun)('central collection over rsyslog', () => {
 
     ns = await startLoopbackNamespace([2, 3]);
     const namespace = ns;
-    started.push(await startRsyslog(namespace, ws.dir, 'central', receiverConfig(ws.dir, centralLog), (pid) => ['127.0.0.12', '127.0.0.13'].every((a) => listeningTcp(pid).includes(`${a}:${PORT}`))));
-    for (const [name, n] of [['alpha', 2], ['beta', 3]] as const) {
+    started.push(
+      await startRsyslog(namespace, ws.dir, 'central', receiverConfig(ws.dir, centralLog), (pid) =>
+        ['127.0.0.12', '127.0.0.13'].every((a) => listeningTcp(pid).includes(`${a}:${PORT}`)),
+      ),
+    );
+    for (const [name, n] of [
+      ['alpha', 2],
+      ['beta', 3],
+    ] as const) {
       const socket = join(ws.dir, `${name}.sock`);
-      started.push(await startRsyslog(namespace, ws.dir, name, senderConfig(ws.dir, name, n), () => existsSync(socket)));
+      started.push(
+        await startRsyslog(namespace, ws.dir, name, senderConfig(ws.dir, name, n), () => existsSync(socket)),
+      );
     }
 
     await writeConfig(
       ws.configFile,
-      testConfig(ws, server, { source: { path: centralLog, start_at: 'beginning' }, report: { host_name: '{host}', output: '{daemon} from {address} on {host}' } }),
+      testConfig(ws, server, {
+        source: { path: centralLog, start_at: 'beginning' },
+        report: { host_name: '{host}', output: '{daemon} from {address} on {host}' },
+      }),
     );
     const daemon = startDaemon({ configFile: ws.configFile });
     await daemon.started();
 
-    await logThrough(join(ws.dir, 'alpha.sock'), 'sshd', 4101, 'authpriv.info', 'refused connect from 203.0.113.1 (203.0.113.1)');
-    await logThrough(join(ws.dir, 'beta.sock'), 'in.telnetd', 4102, 'daemon.warning', 'refused connect from 203.0.113.2 (203.0.113.2)');
+    await logThrough(
+      join(ws.dir, 'alpha.sock'),
+      'sshd',
+      4101,
+      'authpriv.info',
+      'refused connect from 203.0.113.1 (203.0.113.1)',
+    );
+    await logThrough(
+      join(ws.dir, 'beta.sock'),
+      'in.telnetd',
+      4102,
+      'daemon.warning',
+      'refused connect from 203.0.113.2 (203.0.113.2)',
+    );
     // Not forwarded: neither authpriv/auth nor daemon.
-    await logThrough(join(ws.dir, 'alpha.sock'), 'sshd', 4103, 'mail.info', 'refused connect from 203.0.113.9 (203.0.113.9)');
-    await forgeFrom3(namespace, '<38>2026-11-30T01:02:03+00:00 alpha sshd[4104]: refused connect from 203.0.113.3 (203.0.113.3)\n');
+    await logThrough(
+      join(ws.dir, 'alpha.sock'),
+      'sshd',
+      4103,
+      'mail.info',
+      'refused connect from 203.0.113.9 (203.0.113.9)',
+    );
+    await forgeFrom3(
+      namespace,
+      '<38>2026-11-30T01:02:03+00:00 alpha sshd[4104]: refused connect from 203.0.113.3 (203.0.113.3)\n',
+    );
 
     // A first result names the refusal's time (" at ..."): the time each sender's message carried.
-    const lines = (await server.waitForLines(3, 20_000)).map((l) => withoutTimestamp(l).replace(/ at \S+ \|/, ' |')).sort();
+    const lines = (await server.waitForLines(3, 20_000))
+      .map((l) => withoutTimestamp(l).replace(/ at \S+ \|/, ' |'))
+      .sort();
     expect(lines).toEqual(
       [
         'PROCESS_SERVICE_CHECK_RESULT;127.0.0.2;TCP Wrappers;2;sshd from 203.0.113.1 on 127.0.0.2 | refusals=1 sources=1',
@@ -114,7 +171,9 @@ describe.skipIf(!canRun)('central collection over rsyslog', () => {
     // The receiver's file: the senders' addresses in the host field, never the names they claimed.
     const central = await readFile(centralLog, 'utf8');
     expect(central).toMatch(/^\S+ 127\.0\.0\.2 sshd\[4101\]: refused connect from 203\.0\.113\.1 \(203\.0\.113\.1\)$/m);
-    expect(central).toMatch(/^2026-11-30T01:02:03\+00:00 127\.0\.0\.3 sshd\[4104\]: refused connect from 203\.0\.113\.3/m);
+    expect(central).toMatch(
+      /^2026-11-30T01:02:03\+00:00 127\.0\.0\.3 sshd\[4104\]: refused connect from 203\.0\.113\.3/m,
+    );
     expect(central).not.toMatch(/ (alpha|beta) /);
     expect(central).not.toContain('203.0.113.9');
 

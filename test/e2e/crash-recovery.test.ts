@@ -1,7 +1,21 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendLines, createWorkspace, eventually, readLines, refusalLine, refusalsOf, sleep, startDaemon, testConfig, writeConfig, type Workspace, startReceiver, useE2eLifecycle } from '../helpers/daemon-process.js';
+import {
+  appendLines,
+  createWorkspace,
+  eventually,
+  readLines,
+  refusalLine,
+  refusalsOf,
+  sleep,
+  startDaemon,
+  testConfig,
+  writeConfig,
+  type Workspace,
+  startReceiver,
+  useE2eLifecycle,
+} from '../helpers/daemon-process.js';
 import { withoutTimestamp, type NscaServer } from '../helpers/nsca-server.js';
 
 useE2eLifecycle();
@@ -47,7 +61,10 @@ async function setUp(): Promise<{ ws: Workspace; nsca: NscaServer }> {
   const ws = await createWorkspace();
   await writeFile(ws.logFile, '');
   // Distinct addresses, short windows and no cap: every address written yields a result of its own.
-  await writeConfig(ws.configFile, testConfig(ws, nsca, { throttle: { window_seconds: 0.2, max_results_per_minute: 100_000 } }));
+  await writeConfig(
+    ws.configFile,
+    testConfig(ws, nsca, { throttle: { window_seconds: 0.2, max_results_per_minute: 100_000 } }),
+  );
   return { ws, nsca };
 }
 
@@ -109,11 +126,17 @@ describe('wrapwatch run restarted after SIGKILL', () => {
 
   it('re-reads refusals that were folded in a window when it was killed, and reports them after the restart', async () => {
     const { ws, nsca } = await setUp();
-    await writeConfig(ws.configFile, testConfig(ws, nsca, { throttle: { window_seconds: 3600 }, log: { stats_interval_seconds: 0.1 } }));
+    await writeConfig(
+      ws.configFile,
+      testConfig(ws, nsca, { throttle: { window_seconds: 3600 }, log: { stats_interval_seconds: 0.1 } }),
+    );
     const first = startDaemon({ configFile: ws.configFile });
     await first.started();
     const at = (s: number) => `2026-11-21T15:41:0${s}+00:00`;
-    await appendLines(ws.logFile, [1, 2, 3, 4, 5].map((s) => refusalLine('203.0.113.50', { pid: 50 + s, time: at(s) })));
+    await appendLines(
+      ws.logFile,
+      [1, 2, 3, 4, 5].map((s) => refusalLine('203.0.113.50', { pid: 50 + s, time: at(s) })),
+    );
     await nsca.waitForLines(1);
     await first.waitForLog((r) => r.msg === 'stats' && r.fields.refusalsFolded === 4);
     // Several commit intervals pass while four refusals wait for the window's end.
@@ -127,7 +150,9 @@ describe('wrapwatch run restarted after SIGKILL', () => {
     expect(await second.waitForExit()).toEqual({ code: 0, signal: null });
     // The checkpoint had stayed before the folded lines: they were read again and reported.
     const lines = (await nsca.readCommandFile()).map(withoutTimestamp);
-    expect(lines).toContain(`PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;Denied sshd from 203.0.113.50: 4 more refusals from ${at(2)} to ${at(5)} | refusals=4 sources=1`);
+    expect(lines).toContain(
+      `PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;Denied sshd from 203.0.113.50: 4 more refusals from ${at(2)} to ${at(5)} | refusals=4 sources=1`,
+    );
   });
 
   it('re-reads refusals the sink still held for an absent receiver when it was killed', async () => {
@@ -158,7 +183,9 @@ describe('wrapwatch run restarted after SIGKILL', () => {
       '20 results in the command file',
     );
     expect(lines.reduce((sum, line) => sum + refusalsOf(line), 0)).toBe(20);
-    expect(new Set(lines.map((line) => /from (\S+) /.exec(line)?.[1]))).toEqual(new Set(Array.from({ length: 20 }, (_, i) => address(i))));
+    expect(new Set(lines.map((line) => /from (\S+) /.exec(line)?.[1]))).toEqual(
+      new Set(Array.from({ length: 20 }, (_, i) => address(i))),
+    );
     second.signal('SIGTERM');
     expect(await second.waitForExit()).toEqual({ code: 0, signal: null });
   });

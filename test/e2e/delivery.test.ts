@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { appendLines, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig, startReceiver, useE2eLifecycle } from '../helpers/daemon-process.js';
+import {
+  appendLines,
+  createWorkspace,
+  refusalLine,
+  startDaemon,
+  testConfig,
+  writeConfig,
+  startReceiver,
+  useE2eLifecycle,
+} from '../helpers/daemon-process.js';
 import { withoutTimestamp } from '../helpers/nsca-server.js';
 
 useE2eLifecycle();
@@ -8,7 +17,10 @@ describe('wrapwatch run delivers a refusal to the real nsca', () => {
   it('a refusal appended to the followed file lands in the command file; lines from before the start are not reported', async () => {
     const server = await startReceiver({ decryptionMethod: 1, password: 'e2e secret' });
     const ws = await createWorkspace();
-    await appendLines(ws.logFile, [refusalLine('198.51.100.1', { pid: 100 }), refusalLine('198.51.100.2', { pid: 101 })]);
+    await appendLines(ws.logFile, [
+      refusalLine('198.51.100.1', { pid: 100 }),
+      refusalLine('198.51.100.2', { pid: 101 }),
+    ]);
     await writeConfig(ws.configFile, testConfig(ws, server, { source: { start_at: 'end' } }));
 
     const daemon = startDaemon({ configFile: ws.configFile });

@@ -26,11 +26,15 @@ function slash64(address: string): string {
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':');
+  return groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':');
 }
 
 /** Which throttle source a refusal belongs to (all results go to one Nagios host and service here). */
-const sourceKey = (host: string, daemon: string, service: string, address: string) => `${host} ${daemon} ${service} ${address.includes(':') ? `${slash64(address)}::/64` : address}`;
+const sourceKey = (host: string, daemon: string, service: string, address: string) =>
+  `${host} ${daemon} ${service} ${address.includes(':') ? `${slash64(address)}::/64` : address}`;
 
 /**
  * xinetd logs one refused connection twice (`libwrap refused connection ...`, then `FAIL: ...`
@@ -54,7 +58,8 @@ function withoutXinetdPairs(events: readonly RefusalEvent[]): number[] {
     const left = event.count - paired;
     if (left > 0) {
       const same = waiting.get(key);
-      if (same && same.kind === event.kind) waiting.set(key, { kind: event.kind, remaining: same.remaining + left, timeMs });
+      if (same && same.kind === event.kind)
+        waiting.set(key, { kind: event.kind, remaining: same.remaining + left, timeMs });
       else waiting.set(key, { kind: event.kind, remaining: left, timeMs });
     }
     return left;
@@ -84,7 +89,12 @@ describe('wrapwatch run --dry-run', () => {
       const result = parser.parseLine(c.line);
       if (result.kind !== 'refusal') throw new Error(`labelled as a refusal but not parsed as one: ${c.line}`);
       const label = c.expect as CorpusExpectation;
-      expect([result.event.daemon, result.event.service, clientAddressOf(result.event), result.event.host]).toEqual([label.daemon, label.service, label.address, label.host]);
+      expect([result.event.daemon, result.event.service, clientAddressOf(result.event), result.event.host]).toEqual([
+        label.daemon,
+        label.service,
+        label.address,
+        label.host,
+      ]);
       return result.event;
     });
     const newRefusals = withoutXinetdPairs(events);
@@ -92,7 +102,7 @@ describe('wrapwatch run --dry-run', () => {
     events.forEach((event, i) => {
       const n = newRefusals[i] ?? 0;
       if (n === 0) return;
-      const key = sourceKey(event.host, event.daemon, event.service ?? event.daemon, clientAddressOf(event) ?? "");
+      const key = sourceKey(event.host, event.daemon, event.service ?? event.daemon, clientAddressOf(event) ?? '');
       expected.set(key, (expected.get(key) ?? 0) + n);
     });
     const totalRefusals = events.reduce((sum, e) => sum + e.count, 0);
@@ -110,11 +120,18 @@ describe('wrapwatch run --dry-run', () => {
 
     // stdout holds nothing but command-file lines.
     const out = daemon.stdoutLines;
-    for (const line of out) expect(line).toMatch(/^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;.* \| refusals=\d+ sources=1$/);
+    for (const line of out)
+      expect(line).toMatch(
+        /^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;.* \| refusals=\d+ sources=1$/,
+      );
     const parsed = out.map((line) => {
       const m = /;2;(\S+) (\S+) (\S+) (\S+?)(: (\d+) more refusals?| at ).* \| refusals=(\d+) sources=1$/.exec(line);
       if (!m) throw new Error(`unexpected result: ${line}`);
-      return { key: sourceKey(m[1] ?? '', m[2] ?? '', m[3] ?? '', m[4] ?? ''), followUp: m[6] !== undefined, refusals: Number(m[7]) };
+      return {
+        key: sourceKey(m[1] ?? '', m[2] ?? '', m[3] ?? '', m[4] ?? ''),
+        followUp: m[6] !== undefined,
+        refusals: Number(m[7]),
+      };
     });
     const firsts = parsed.filter((p) => !p.followUp);
     const followUps = parsed.filter((p) => p.followUp);
@@ -123,7 +140,9 @@ describe('wrapwatch run --dry-run', () => {
     expect(firsts.map((p) => p.key)).toEqual([...expected.keys()]);
     expect(firsts.every((p) => p.refusals === 1)).toBe(true);
     // A follow-up for every source with more, carrying exactly the rest.
-    expect(new Map(followUps.map((p) => [p.key, p.refusals]))).toEqual(new Map([...expected].filter(([, n]) => n > 1).map(([key, n]) => [key, n - 1])));
+    expect(new Map(followUps.map((p) => [p.key, p.refusals]))).toEqual(
+      new Map([...expected].filter(([, n]) => n > 1).map(([key, n]) => [key, n - 1])),
+    );
     expect(followUps).toHaveLength(new Set(followUps.map((p) => p.key)).size);
     // Every refusal in the log, less the second line of each xinetd pair, is in exactly one result.
     expect(parsed.reduce((sum, p) => sum + p.refusals, 0)).toBe(totalRefusals - deduplicated);

@@ -8,7 +8,10 @@ useE2eLifecycle();
 describe('wrapwatch run at a first start', () => {
   it('exits 73 at once, naming [state] directory, when the state directory cannot be created (a path under /proc used to spin forever)', async () => {
     const ws = await createWorkspace();
-    await writeConfig(ws.configFile, testConfig(ws, null, { state: { directory: `/proc/wrapwatch-e2e-${process.pid}/state` } }));
+    await writeConfig(
+      ws.configFile,
+      testConfig(ws, null, { state: { directory: `/proc/wrapwatch-e2e-${process.pid}/state` } }),
+    );
     const started = Date.now();
     const run = await runCli(['run', '--config', ws.configFile], { timeoutMs: 15_000 });
     expect(run.code).toBe(73);

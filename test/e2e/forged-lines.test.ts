@@ -1,6 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { appendLines, createWorkspace, startDaemon, testConfig, writeConfig, startReceiver, useE2eLifecycle } from '../helpers/daemon-process.js';
+import {
+  appendLines,
+  createWorkspace,
+  startDaemon,
+  testConfig,
+  writeConfig,
+  startReceiver,
+  useE2eLifecycle,
+} from '../helpers/daemon-process.js';
 import { withoutTimestamp } from '../helpers/nsca-server.js';
 
 useE2eLifecycle();

@@ -1,6 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { appendLines, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig, useE2eLifecycle } from '../helpers/daemon-process.js';
+import {
+  appendLines,
+  createWorkspace,
+  refusalLine,
+  startDaemon,
+  testConfig,
+  writeConfig,
+  useE2eLifecycle,
+} from '../helpers/daemon-process.js';
 import { freePort } from '../helpers/nsca-server.js';
 
 useE2eLifecycle();
@@ -20,7 +28,14 @@ describe('wrapwatch run logs', () => {
     await writeFile(ws.logFile, '');
     // Nothing listens on the receiver's port: a warning is logged too.
     const port = await freePort();
-    await writeConfig(ws.configFile, testConfig(ws, { port, password: 'x', decryptionMethod: 1 }, { log: { level: 'debug', stats_interval_seconds: 0 } }));
+    await writeConfig(
+      ws.configFile,
+      testConfig(
+        ws,
+        { port, password: 'x', decryptionMethod: 1 },
+        { log: { level: 'debug', stats_interval_seconds: 0 } },
+      ),
+    );
     const daemon = startDaemon({ configFile: ws.configFile, env: { JOURNAL_STREAM: '8:424242' } });
     await daemon.started();
 

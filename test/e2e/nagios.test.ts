@@ -1,6 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendLines, createWorkspace, eventually, refusalLine, startDaemon, startReceiver, testConfig, useE2eLifecycle, writeConfig } from '../helpers/daemon-process.js';
+import {
+  appendLines,
+  createWorkspace,
+  eventually,
+  refusalLine,
+  startDaemon,
+  startReceiver,
+  testConfig,
+  useE2eLifecycle,
+  writeConfig,
+} from '../helpers/daemon-process.js';
 import { startNagios, type NagiosServer, type ServiceStatus } from '../helpers/nagios-server.js';
 
 useE2eLifecycle();
@@ -20,7 +30,12 @@ async function nagios(freshnessThresholdSeconds: number): Promise<NagiosServer> 
   return started;
 }
 
-function statusWhere(server: NagiosServer, accept: (s: ServiceStatus) => boolean, timeoutMs: number, what: string): Promise<ServiceStatus> {
+function statusWhere(
+  server: NagiosServer,
+  accept: (s: ServiceStatus) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<ServiceStatus> {
   let last: ServiceStatus | null = null;
   return eventually(
     async () => {
@@ -60,11 +75,19 @@ describe('wrapwatch, the real nsca and the real Nagios 4', () => {
     const nsca = await startReceiver({ decryptionMethod: 1, password: PASSWORD, commandFile: core.commandFile });
     const ws = await createWorkspace();
     await writeFile(ws.logFile, '');
-    await writeConfig(ws.configFile, testConfig(ws, nsca, { report: { host_name: 'firestorm', heartbeat_seconds: 1 } }));
+    await writeConfig(
+      ws.configFile,
+      testConfig(ws, nsca, { report: { host_name: 'firestorm', heartbeat_seconds: 1 } }),
+    );
     const daemon = startDaemon({ configFile: ws.configFile });
     await daemon.started();
 
-    const alive = await statusWhere(core, (s) => s.checkType === 1 && s.currentState === 0, 15_000, 'a heartbeat to make the service OK');
+    const alive = await statusWhere(
+      core,
+      (s) => s.checkType === 1 && s.currentState === 0,
+      15_000,
+      'a heartbeat to make the service OK',
+    );
     // Nagios shows a ";" in plugin output as ":" (it separates fields in its own files).
     expect(alive.pluginOutput).toBe('OK: no refusals reported in the last 1s: wrapwatch is running');
     // Longer than the threshold: the heartbeats keep it fresh.
@@ -74,7 +97,12 @@ describe('wrapwatch, the real nsca and the real Nagios 4', () => {
     daemon.signal('SIGTERM');
     expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
     const stoppedAt = Date.now();
-    const stale = await statusWhere(core, (s) => s.checkType === 0, (threshold + 15) * 1000, 'the freshness check to run check_dummy');
+    const stale = await statusWhere(
+      core,
+      (s) => s.checkType === 0,
+      (threshold + 15) * 1000,
+      'the freshness check to run check_dummy',
+    );
     expect(stale).toMatchObject({ currentState: 3, pluginOutput: 'UNKNOWN: no result from wrapwatch' });
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual((threshold - 1) * 1000);
   });

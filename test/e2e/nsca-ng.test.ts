@@ -6,8 +6,25 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendLines, createWorkspace, eventually, refusalLine, startDaemon, testConfig, writeConfig, useE2eLifecycle, type Workspace, type ConfigTables } from '../helpers/daemon-process.js';
-import { DEFAULT_IDENTITY, startNscaNgServer, withoutTimestamp, type NscaNgServer, type NscaNgServerOptions } from '../helpers/nsca-ng-server.js';
+import {
+  appendLines,
+  createWorkspace,
+  eventually,
+  refusalLine,
+  startDaemon,
+  testConfig,
+  writeConfig,
+  useE2eLifecycle,
+  type Workspace,
+  type ConfigTables,
+} from '../helpers/daemon-process.js';
+import {
+  DEFAULT_IDENTITY,
+  startNscaNgServer,
+  withoutTimestamp,
+  type NscaNgServer,
+  type NscaNgServerOptions,
+} from '../helpers/nsca-ng-server.js';
 
 useE2eLifecycle();
 
@@ -22,10 +39,22 @@ async function server(options: NscaNgServerOptions = {}): Promise<NscaNgServer> 
   return started;
 }
 
-function ngConfig(ws: Workspace, port: number, nscaNg: Record<string, unknown> = {}, overrides: ConfigTables = {}): ConfigTables {
+function ngConfig(
+  ws: Workspace,
+  port: number,
+  nscaNg: Record<string, unknown> = {},
+  overrides: ConfigTables = {},
+): ConfigTables {
   return testConfig(ws, null, {
     output: { type: 'nsca-ng' },
-    nsca_ng: { host: '127.0.0.1', port, identity: DEFAULT_IDENTITY.identity, password: DEFAULT_IDENTITY.password, timeout_seconds: 2, ...nscaNg },
+    nsca_ng: {
+      host: '127.0.0.1',
+      port,
+      identity: DEFAULT_IDENTITY.identity,
+      password: DEFAULT_IDENTITY.password,
+      timeout_seconds: 2,
+      ...nscaNg,
+    },
     ...overrides,
   });
 }
@@ -45,7 +74,11 @@ function reported(all: readonly NscaNgServer[]): Map<string, number> {
   return seen;
 }
 
-async function everyAddress(all: () => readonly NscaNgServer[], count: number, timeoutMs = 30_000): Promise<Map<string, number>> {
+async function everyAddress(
+  all: () => readonly NscaNgServer[],
+  count: number,
+  timeoutMs = 30_000,
+): Promise<Map<string, number>> {
   let missing: string[] = [];
   return eventually(
     () => {
@@ -84,18 +117,33 @@ describe('wrapwatch run with NSCA-ng', () => {
     const first = await server();
     const ws = await createWorkspace();
     await writeFile(ws.logFile, '');
-    await writeConfig(ws.configFile, ngConfig(ws, first.port, {}, { throttle: { window_seconds: 0.2, max_results_per_minute: 100_000 }, log: { stats_interval_seconds: 0.2 } }));
+    await writeConfig(
+      ws.configFile,
+      ngConfig(
+        ws,
+        first.port,
+        {},
+        { throttle: { window_seconds: 0.2, max_results_per_minute: 100_000 }, log: { stats_interval_seconds: 0.2 } },
+      ),
+    );
     const daemon = startDaemon({ configFile: ws.configFile });
     await daemon.started();
     await first.stop();
-    for (let i = 0; i < 1000; i += 100) await appendLines(ws.logFile, Array.from({ length: 100 }, (_, j) => refusalLine(address(i + j), { pid: 1000 + i + j })));
+    for (let i = 0; i < 1000; i += 100)
+      await appendLines(
+        ws.logFile,
+        Array.from({ length: 100 }, (_, j) => refusalLine(address(i + j), { pid: 1000 + i + j })),
+      );
     const held = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 1000);
     expect(held.fields.resultsSent).toBe(0);
     const returned = daemon.mark();
     const second = await server({ port: first.port });
     const seen = await everyAddress(() => [second], 1000);
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
-    const after = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 0, { after: returned, timeoutMs: 30_000 });
+    const after = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 0, {
+      after: returned,
+      timeoutMs: 30_000,
+    });
     expect(after.fields.resultsSent).toBe(1000);
     daemon.signal('SIGTERM');
     expect(await daemon.waitForExit(15_000)).toEqual({ code: 0, signal: null });
@@ -105,14 +153,21 @@ describe('wrapwatch run with NSCA-ng', () => {
     const first = await server();
     const ws = await createWorkspace();
     await writeFile(ws.logFile, '');
-    await writeConfig(ws.configFile, ngConfig(ws, first.port, {}, { throttle: { window_seconds: 0.2, max_results_per_minute: 100_000 } }));
+    await writeConfig(
+      ws.configFile,
+      ngConfig(ws, first.port, {}, { throttle: { window_seconds: 0.2, max_results_per_minute: 100_000 } }),
+    );
     let daemon = startDaemon({ configFile: ws.configFile });
     await daemon.started();
     await appendLines(ws.logFile, [refusalLine(address(0), { pid: 1 })]);
     await first.waitForLines(1);
     await first.stop();
 
-    for (let i = 1; i < 1000; i += 100) await appendLines(ws.logFile, Array.from({ length: Math.min(100, 1000 - i) }, (_, j) => refusalLine(address(i + j), { pid: 1000 + i + j })));
+    for (let i = 1; i < 1000; i += 100)
+      await appendLines(
+        ws.logFile,
+        Array.from({ length: Math.min(100, 1000 - i) }, (_, j) => refusalLine(address(i + j), { pid: 1000 + i + j })),
+      );
     await daemon.waitForLog((r) => r.level >= 40 && /unreachable/i.test(r.msg));
     // Killed while holding what it could not deliver: the checkpoint must not have moved past it.
     await daemon.crash();
@@ -135,11 +190,16 @@ describe('wrapwatch run with NSCA-ng', () => {
     const srv = await server();
     const ws = await createWorkspace();
     await writeFile(ws.logFile, '');
-    await writeConfig(ws.configFile, ngConfig(ws, srv.port, { password: 'not-the-key' }, { log: { stats_interval_seconds: 0.2 } }));
+    await writeConfig(
+      ws.configFile,
+      ngConfig(ws, srv.port, { password: 'not-the-key' }, { log: { stats_interval_seconds: 0.2 } }),
+    );
     const daemon = startDaemon({ configFile: ws.configFile });
     await daemon.started();
     await appendLines(ws.logFile, [refusalLine('198.51.100.9', { pid: 9 })]);
-    const error = await daemon.waitForLog((r) => r.level >= 50 && JSON.stringify(r.fields.error ?? r.msg).includes('bad record mac'));
+    const error = await daemon.waitForLog(
+      (r) => r.level >= 50 && JSON.stringify(r.fields.error ?? r.msg).includes('bad record mac'),
+    );
     expect(JSON.stringify(error.fields)).toContain('nsca_ng.password differs');
     const stats = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 1);
     expect(stats.fields.resultsSent).toBe(0);
@@ -161,8 +221,14 @@ describe('wrapwatch run with NSCA-ng', () => {
     const daemon = startDaemon({ configFile: ws.configFile, dryRun: true });
     await daemon.started();
     await appendLines(ws.logFile, [refusalLine('192.0.2.44', { pid: 44 })]);
-    const line = await eventually(() => daemon.stdoutLines.find((l) => l.includes('192.0.2.44')), 10_000, 'the dry-run line');
-    expect(line).toMatch(/^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;Denied sshd from 192\.0\.2\.44 at 2026-11-21T15:39:34\+00:00 \| refusals=1 sources=1$/);
+    const line = await eventually(
+      () => daemon.stdoutLines.find((l) => l.includes('192.0.2.44')),
+      10_000,
+      'the dry-run line',
+    );
+    expect(line).toMatch(
+      /^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;Denied sshd from 192\.0\.2\.44 at 2026-11-21T15:39:34\+00:00 \| refusals=1 sources=1$/,
+    );
     daemon.signal('SIGTERM');
     expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
   });

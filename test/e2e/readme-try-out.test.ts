@@ -21,7 +21,9 @@ function shownOutput(command: string): string[] {
   if (at < 0) throw new Error(`README no longer shows ${command}`);
   const open = README.indexOf('```\n', README.indexOf('```', at) + 3);
   const close = README.indexOf('\n```', open + 4);
-  return README.slice(open + 4, close).split('\n').filter((line) => line !== '...');
+  return README.slice(open + 4, close)
+    .split('\n')
+    .filter((line) => line !== '...');
 }
 
 /** Every shown line occurs in `actual`, in the same order. */
@@ -29,7 +31,10 @@ function expectInOrder(shown: readonly string[], actual: readonly string[]): voi
   let from = 0;
   for (const line of shown) {
     const found = actual.indexOf(line, from);
-    expect(found, `README shows a line the command does not print:\n${line}\nactual:\n${actual.join('\n')}`).toBeGreaterThanOrEqual(0);
+    expect(
+      found,
+      `README shows a line the command does not print:\n${line}\nactual:\n${actual.join('\n')}`,
+    ).toBeGreaterThanOrEqual(0);
     from = found + 1;
   }
 }
@@ -51,13 +56,21 @@ describe('README try-out (first screen)', () => {
     const daemon = startDaemon({ configFile: 'fixtures/try-out.toml', dryRun: true, cwd: ROOT });
     await daemon.started();
     const last = shown[shown.length - 1] ?? '';
-    await eventually(() => (daemon.stdoutLines.map(stamp).includes(last) ? true : undefined), 20_000, () => daemon.stdoutLines.join('\n'));
+    await eventually(
+      () => (daemon.stdoutLines.map(stamp).includes(last) ? true : undefined),
+      20_000,
+      () => daemon.stdoutLines.join('\n'),
+    );
     expectInOrder(shown, daemon.stdoutLines.map(stamp));
     // "What is sent" shows plugin outputs of the same run: each is one the dry run printed.
     const sentBlock = README.slice(README.indexOf('## What is sent'));
-    const outputs = sentBlock.slice(sentBlock.indexOf('```\n') + 4, sentBlock.indexOf('\n```', sentBlock.indexOf('```\n') + 4)).split('\n');
+    const outputs = sentBlock
+      .slice(sentBlock.indexOf('```\n') + 4, sentBlock.indexOf('\n```', sentBlock.indexOf('```\n') + 4))
+      .split('\n');
     expect(outputs.length).toBeGreaterThan(3);
-    const printed = daemon.stdoutLines.map((line) => line.replace(/^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;try-out;TCP Wrappers;2;/, ''));
+    const printed = daemon.stdoutLines.map((line) =>
+      line.replace(/^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;try-out;TCP Wrappers;2;/, ''),
+    );
     for (const output of outputs) expect(printed, output).toContain(output);
     const records = daemon.records();
     expect(records.some((r) => r.msg.startsWith('DRY RUN'))).toBe(true);

@@ -1,6 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { appendLines, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig, startReceiver, useE2eLifecycle } from '../helpers/daemon-process.js';
+import {
+  appendLines,
+  createWorkspace,
+  refusalLine,
+  startDaemon,
+  testConfig,
+  writeConfig,
+  startReceiver,
+  useE2eLifecycle,
+} from '../helpers/daemon-process.js';
 import { withoutTimestamp } from '../helpers/nsca-server.js';
 
 useE2eLifecycle();
@@ -18,12 +27,19 @@ describe('wrapwatch run on SIGHUP', () => {
 
     await appendLines(ws.logFile, [refusalLine('203.0.113.10', { pid: 10, time: T })]);
     const [first] = await nsca.waitForLines(1);
-    expect(withoutTimestamp(first ?? '')).toBe(`PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;Denied sshd from 203.0.113.10 at ${T} | refusals=1 sources=1`);
+    expect(withoutTimestamp(first ?? '')).toBe(
+      `PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;Denied sshd from 203.0.113.10 at ${T} | refusals=1 sources=1`,
+    );
 
     await writeConfig(
       ws.configFile,
       testConfig(ws, nsca, {
-        report: { host_name: 'e2e-host', service: 'TCP Wrappers reloaded', status: 1, output: 'Refused {daemon} {address} on {host}' },
+        report: {
+          host_name: 'e2e-host',
+          service: 'TCP Wrappers reloaded',
+          status: 1,
+          output: 'Refused {daemon} {address} on {host}',
+        },
         rule: [{ daemons: 'in.telnetd', clients: 'ALL', ignore: true }],
       }),
     );
@@ -47,7 +63,10 @@ describe('wrapwatch run on SIGHUP', () => {
     // A broken file: the bad field is named, the running configuration stays.
     await writeConfig(
       ws.configFile,
-      testConfig(ws, nsca, { report: { host_name: 'e2e-host', service: 'Must Not Apply' }, throttle: { max_results_per_minute: 0 } }),
+      testConfig(ws, nsca, {
+        report: { host_name: 'e2e-host', service: 'Must Not Apply' },
+        throttle: { max_results_per_minute: 0 },
+      }),
     );
     mark = daemon.mark();
     daemon.signal('SIGHUP');
@@ -58,7 +77,9 @@ describe('wrapwatch run on SIGHUP', () => {
 
     await appendLines(ws.logFile, [refusalLine('203.0.113.14', { pid: 14, time: T })]);
     const lines = (await nsca.waitForLines(4)).map(withoutTimestamp);
-    expect(lines[3]).toBe(`PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers reloaded;1;Refused sshd 203.0.113.14 on web1 at ${T} | refusals=1 sources=1`);
+    expect(lines[3]).toBe(
+      `PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers reloaded;1;Refused sshd 203.0.113.14 on web1 at ${T} | refusals=1 sources=1`,
+    );
     expect(daemon.records(mark).filter((r) => r.msg.startsWith('configuration reloaded'))).toEqual([]);
 
     daemon.signal('SIGTERM');

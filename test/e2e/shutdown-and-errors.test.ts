@@ -1,7 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { appendLines, createWorkspace, refusalLine, startDaemon, testConfig, writeConfig, startReceiver, useE2eLifecycle } from '../helpers/daemon-process.js';
+import {
+  appendLines,
+  createWorkspace,
+  refusalLine,
+  startDaemon,
+  testConfig,
+  writeConfig,
+  startReceiver,
+  useE2eLifecycle,
+} from '../helpers/daemon-process.js';
 import { withoutTimestamp } from '../helpers/nsca-server.js';
 
 useE2eLifecycle();
@@ -14,11 +23,17 @@ describe('wrapwatch run stopping and failing', () => {
     const ws = await createWorkspace();
     await writeFile(ws.logFile, '');
     // A long window: only the first refusal is sent at once, the other four wait for the window's end.
-    await writeConfig(ws.configFile, testConfig(ws, nsca, { throttle: { window_seconds: 3600 }, log: { stats_interval_seconds: 0.1 } }));
+    await writeConfig(
+      ws.configFile,
+      testConfig(ws, nsca, { throttle: { window_seconds: 3600 }, log: { stats_interval_seconds: 0.1 } }),
+    );
     const daemon = startDaemon({ configFile: ws.configFile });
     await daemon.started();
 
-    await appendLines(ws.logFile, [1, 2, 3, 4, 5].map((s) => refusalLine('203.0.113.20', { pid: 20 + s, time: at(s) })));
+    await appendLines(
+      ws.logFile,
+      [1, 2, 3, 4, 5].map((s) => refusalLine('203.0.113.20', { pid: 20 + s, time: at(s) })),
+    );
     await nsca.waitForLines(1);
     await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.refusals === 5 && r.fields.refusalsFolded === 4);
 
@@ -29,14 +44,22 @@ describe('wrapwatch run stopping and failing', () => {
       `PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;Denied sshd from 203.0.113.20: 4 more refusals from ${at(2)} to ${at(5)} | refusals=4 sources=1`,
     ]);
     const stopped = daemon.records().find((r) => r.msg.startsWith('wrapwatch stopped'));
-    expect(stopped?.fields).toMatchObject({ drained: true, refusals: 5, refusalsReported: 5, refusalsFolded: 0, resultsPending: 0 });
+    expect(stopped?.fields).toMatchObject({
+      drained: true,
+      refusals: 5,
+      refusalsReported: 5,
+      refusalsFolded: 0,
+      resultsPending: 0,
+    });
 
     // Everything read was delivered and committed: a restart resumes after it.
     const again = startDaemon({ configFile: ws.configFile });
     await again.started();
     await appendLines(ws.logFile, [refusalLine('203.0.113.21', { pid: 30, time: at(6) })]);
     const lines = await nsca.waitForLines(3);
-    expect(withoutTimestamp(lines[2] ?? '')).toBe(`PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;Denied sshd from 203.0.113.21 at ${at(6)} | refusals=1 sources=1`);
+    expect(withoutTimestamp(lines[2] ?? '')).toBe(
+      `PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;Denied sshd from 203.0.113.21 at ${at(6)} | refusals=1 sources=1`,
+    );
     again.signal('SIGTERM');
     expect(await again.waitForExit()).toEqual({ code: 0, signal: null });
     expect(await nsca.readCommandFile()).toHaveLength(3);
@@ -44,7 +67,10 @@ describe('wrapwatch run stopping and failing', () => {
 
   it('exits 78 on a bad config, naming every bad field', async () => {
     const ws = await createWorkspace();
-    await writeConfig(ws.configFile, testConfig(ws, null, { throttle: { window_seconds: -1 }, report: { host_name: 'e2e-host', servce: 'typo' } }));
+    await writeConfig(
+      ws.configFile,
+      testConfig(ws, null, { throttle: { window_seconds: -1 }, report: { host_name: 'e2e-host', servce: 'typo' } }),
+    );
     const run = await runCli(['run', '--config', ws.configFile]);
     expect(run.code).toBe(78);
     expect(run.stderr).toContain('throttle.window_seconds');
@@ -77,7 +103,9 @@ describe('wrapwatch run stopping and failing', () => {
     await writeConfig(ws.configFile, testConfig(ws, nsca));
     daemon.signal('SIGHUP');
     const [line] = await nsca.waitForLines(1);
-    expect(withoutTimestamp(line ?? '')).toMatch(/^PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;Denied sshd from 203\.0\.113\.30 at /);
+    expect(withoutTimestamp(line ?? '')).toMatch(
+      /^PROCESS_SERVICE_CHECK_RESULT;e2e-host;TCP Wrappers;2;Denied sshd from 203\.0\.113\.30 at /,
+    );
     daemon.signal('SIGTERM');
     expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
     expect(await nsca.readCommandFile()).toHaveLength(1);

@@ -2,7 +2,17 @@ import { readFile, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { appendLines, createWorkspace, eventually, refusalLine, startDaemon, startReceiver, testConfig, useE2eLifecycle, writeConfig } from '../helpers/daemon-process.js';
+import {
+  appendLines,
+  createWorkspace,
+  eventually,
+  refusalLine,
+  startDaemon,
+  startReceiver,
+  testConfig,
+  useE2eLifecycle,
+  writeConfig,
+} from '../helpers/daemon-process.js';
 
 useE2eLifecycle();
 
@@ -22,7 +32,13 @@ async function check(statusFile: string, ...args: string[]): Promise<Outcome> {
 }
 
 /** Polls `check` until its exit code is `code` (and its line matches `line`, if given). */
-function checkUntil(statusFile: string, code: number, args: string[], timeoutMs: number, line?: RegExp): Promise<Outcome> {
+function checkUntil(
+  statusFile: string,
+  code: number,
+  args: string[],
+  timeoutMs: number,
+  line?: RegExp,
+): Promise<Outcome> {
   let last: Outcome | null = null;
   return eventually(
     async () => {
@@ -41,15 +57,26 @@ describe('wrapwatch status and check against a running daemon and a real nsca', 
     const statusFile = join(ws.dir, 'status.json');
     await writeFile(ws.logFile, '');
     // Windows long enough for the busiest-sources list to still show them.
-    await writeConfig(ws.configFile, testConfig(ws, nsca, { state: { status_file: statusFile, status_interval_seconds: 1 }, throttle: { window_seconds: 60 } }));
+    await writeConfig(
+      ws.configFile,
+      testConfig(ws, nsca, {
+        state: { status_file: statusFile, status_interval_seconds: 1 },
+        throttle: { window_seconds: 60 },
+      }),
+    );
     const daemon = startDaemon({ configFile: ws.configFile });
     await daemon.started();
 
-    await appendLines(ws.logFile, [refusalLine('203.0.113.9', { time: T }), refusalLine('203.0.113.9', { time: T, pid: 2 })]);
+    await appendLines(ws.logFile, [
+      refusalLine('203.0.113.9', { time: T }),
+      refusalLine('203.0.113.9', { time: T, pid: 2 }),
+    ]);
     await nsca.waitForLines(1);
     // The status is rewritten every second: wait for the one written after the delivery.
     const up = await checkUntil(statusFile, 0, [], 10_000, /receiver up/);
-    expect(up.line).toMatch(/^WRAPWATCH OK - following 1 log, 0 B behind; receiver up; 0 pending; 2 refusals in the last 5 min \| /);
+    expect(up.line).toMatch(
+      /^WRAPWATCH OK - following 1 log, 0 B behind; receiver up; 0 pending; 2 refusals in the last 5 min \| /,
+    );
     expect(up.line).toMatch(/ behind=0B;1048576;16777216;0 /);
     expect(up.line).toMatch(/ pending=0;;;0 refusals_per_minute=2;;;0 since_delivery=[\d.]+s;;;0$/);
 
@@ -62,22 +89,46 @@ describe('wrapwatch status and check against a running daemon and a real nsca', 
     expect(text.stdout).toMatch(/refusals\s+2\s+2\s+2\n/);
     expect(text.stdout).toMatch(/203\.0\.113\.9 -> sshd\/sshd on web1: 2 refusals/);
     const json = await runCli(['status', '--json', '-f', statusFile]);
-    const doc = JSON.parse(json.stdout) as { pid: number; receiver: { state: string; lastDeliveryAt: string | null }; daemon: { kind: string }; counters: Record<string, unknown> };
+    const doc = JSON.parse(json.stdout) as {
+      pid: number;
+      receiver: { state: string; lastDeliveryAt: string | null };
+      daemon: { kind: string };
+      counters: Record<string, unknown>;
+    };
     expect(doc.pid).toBe(daemon.pid);
     expect(doc.daemon.kind).toBe('running');
     expect(doc.receiver.state).toBe('up');
     expect(doc.receiver.lastDeliveryAt).not.toBeNull();
     // Every counter is there, the ones never shown before included.
-    for (const key of ['storms', 'hostFallbacks', 'otherSources', 'dedupEvicted', 'resultsInvalid', 'refusalsDeduplicated', 'refusalsFoldedTotal', 'refusalsHeldBack', 'truncations']) expect(doc.counters).toHaveProperty(key);
+    for (const key of [
+      'storms',
+      'hostFallbacks',
+      'otherSources',
+      'dedupEvicted',
+      'resultsInvalid',
+      'refusalsDeduplicated',
+      'refusalsFoldedTotal',
+      'refusalsHeldBack',
+      'truncations',
+    ])
+      expect(doc.counters).toHaveProperty(key);
 
     // The receiver goes away; the next result cannot be delivered.
     await nsca.stop();
     await appendLines(ws.logFile, [refusalLine('203.0.113.10', { time: T })]);
     const thresholds = ['-w', 'down=1', '-c', 'down=3'];
     const warning = await checkUntil(statusFile, 1, thresholds, 15_000);
-    expect(warning.line).toMatch(new RegExp(`^WRAPWATCH WARNING - receiver 127\\.0\\.0\\.1:${nsca.port} \\(nsca\\) down for \\d s \\(unreachable: NSCA server 127\\.0\\.0\\.1:${nsca.port} refused the connection`));
+    expect(warning.line).toMatch(
+      new RegExp(
+        `^WRAPWATCH WARNING - receiver 127\\.0\\.0\\.1:${nsca.port} \\(nsca\\) down for \\d s \\(unreachable: NSCA server 127\\.0\\.0\\.1:${nsca.port} refused the connection`,
+      ),
+    );
     const critical = await checkUntil(statusFile, 2, thresholds, 15_000);
-    expect(critical.line).toMatch(new RegExp(`^WRAPWATCH CRITICAL - receiver 127\\.0\\.0\\.1:${nsca.port} \\(nsca\\) down for \\d s \\(unreachable: `));
+    expect(critical.line).toMatch(
+      new RegExp(
+        `^WRAPWATCH CRITICAL - receiver 127\\.0\\.0\\.1:${nsca.port} \\(nsca\\) down for \\d s \\(unreachable: `,
+      ),
+    );
     expect(critical.line).toMatch(/ pending=1;;;0 /);
     const downText = await runCli(['status', '-f', statusFile]);
     expect(downText.stdout).toMatch(/receiver: nsca \S+ DOWN since /);
@@ -88,7 +139,9 @@ describe('wrapwatch status and check against a running daemon and a real nsca', 
     daemon.signal('SIGSTOP');
     try {
       const stale = await checkUntil(statusFile, 2, ['-w', 'age=1,down=off', '-c', 'age=2,down=off'], 15_000);
-      expect(stale.line).toMatch(/^WRAPWATCH CRITICAL - status file not updated for \d s \(daemon hung\?\) \| status_age=[\d.]+s;1;2;0 /);
+      expect(stale.line).toMatch(
+        /^WRAPWATCH CRITICAL - status file not updated for \d s \(daemon hung\?\) \| status_age=[\d.]+s;1;2;0 /,
+      );
     } finally {
       daemon.signal('SIGCONT');
     }
@@ -97,10 +150,18 @@ describe('wrapwatch status and check against a running daemon and a real nsca', 
     await daemon.crash();
     const dead = await check(statusFile);
     expect(dead.code).toBe(2);
-    expect(dead.line).toMatch(new RegExp(`^WRAPWATCH CRITICAL - wrapwatch is not running: pid ${daemon.pid} is gone; status last written \\d+ s ago \\| `));
+    expect(dead.line).toMatch(
+      new RegExp(
+        `^WRAPWATCH CRITICAL - wrapwatch is not running: pid ${daemon.pid} is gone; status last written \\d+ s ago \\| `,
+      ),
+    );
     const deadText = await runCli(['status', '-f', statusFile]);
     expect(deadText.code).toBe(3);
-    expect(deadText.stdout).toMatch(new RegExp(`^wrapwatch is NOT RUNNING: pid ${daemon.pid} is gone \\(killed or crashed\\); this status is \\d+ s old`));
+    expect(deadText.stdout).toMatch(
+      new RegExp(
+        `^wrapwatch is NOT RUNNING: pid ${daemon.pid} is gone \\(killed or crashed\\); this status is \\d+ s old`,
+      ),
+    );
   }, 90_000);
 
   it('a log written faster than it is read: behind grows, then shrinks back to 0', async () => {
@@ -108,7 +169,10 @@ describe('wrapwatch status and check against a running daemon and a real nsca', 
     const ws = await createWorkspace();
     const statusFile = join(ws.dir, 'status.json');
     await writeFile(ws.logFile, '');
-    await writeConfig(ws.configFile, testConfig(ws, nsca, { state: { status_file: statusFile, status_interval_seconds: 1 } }));
+    await writeConfig(
+      ws.configFile,
+      testConfig(ws, nsca, { state: { status_file: statusFile, status_interval_seconds: 1 } }),
+    );
     const daemon = startDaemon({ configFile: ws.configFile });
     await daemon.started();
 

@@ -3,7 +3,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { appendLines, createWorkspace, refusalLine, sleep, startDaemon, testConfig, writeConfig, useE2eLifecycle } from '../helpers/daemon-process.js';
+import {
+  appendLines,
+  createWorkspace,
+  refusalLine,
+  sleep,
+  startDaemon,
+  testConfig,
+  writeConfig,
+  useE2eLifecycle,
+} from '../helpers/daemon-process.js';
 
 useE2eLifecycle();
 
@@ -25,7 +34,11 @@ async function silentReceiver(): Promise<{ port: number; accepted: () => number;
     accepted: () => accepted,
     stop: async () => {
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }
@@ -41,10 +54,14 @@ describe('stopping is bounded by state.stop_timeout_seconds', () => {
       const stopTimeoutSeconds = 3;
       await writeConfig(
         ws.configFile,
-        testConfig(ws, { port: receiver.port, password: 'x', decryptionMethod: 1 }, {
-          nsca: { timeout_seconds: 300 },
-          state: { stop_timeout_seconds: stopTimeoutSeconds },
-        }),
+        testConfig(
+          ws,
+          { port: receiver.port, password: 'x', decryptionMethod: 1 },
+          {
+            nsca: { timeout_seconds: 300 },
+            state: { stop_timeout_seconds: stopTimeoutSeconds },
+          },
+        ),
       );
       const daemon = startDaemon({ configFile: ws.configFile });
       await daemon.started();
@@ -67,7 +84,9 @@ describe('stopping is bounded by state.stop_timeout_seconds', () => {
       // Nothing lost: the line was not committed, so the next start reads it again.
       const again = startDaemon({ configFile: ws.configFile });
       await again.started();
-      const reread = await again.waitForLog((r) => r.msg === 'refusal' || r.msg.startsWith('following'), { timeoutMs: 10_000 });
+      const reread = await again.waitForLog((r) => r.msg === 'refusal' || r.msg.startsWith('following'), {
+        timeoutMs: 10_000,
+      });
       expect(reread).toBeDefined();
       again.signal('SIGTERM');
       await again.waitForExit(20_000);
@@ -97,6 +116,10 @@ describe('stopping is bounded by state.stop_timeout_seconds', () => {
     // It dies of the SIGTERM's default action, which systemd counts as a clean stop.
     expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
     expect(tookMs).toBeLessThanOrEqual(stopTimeoutSeconds * 1000 + 500);
-    expect(daemon.records().some((r) => r.level === 50 && r.msg.startsWith('stop took longer than state.stop_timeout_seconds'))).toBe(true);
+    expect(
+      daemon
+        .records()
+        .some((r) => r.level === 50 && r.msg.startsWith('stop took longer than state.stop_timeout_seconds')),
+    ).toBe(true);
   });
 });

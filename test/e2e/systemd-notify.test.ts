@@ -2,7 +2,17 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendLines, createWorkspace, refusalLine, sleep, startDaemon, startReceiver, testConfig, useE2eLifecycle, writeConfig } from '../helpers/daemon-process.js';
+import {
+  appendLines,
+  createWorkspace,
+  refusalLine,
+  sleep,
+  startDaemon,
+  startReceiver,
+  testConfig,
+  useE2eLifecycle,
+  writeConfig,
+} from '../helpers/daemon-process.js';
 import { FakeNotifySocket, stopNotifySockets } from '../helpers/fake-notify-socket.js';
 
 useE2eLifecycle();
@@ -22,13 +32,20 @@ describe('wrapwatch run under systemd (Type=notify), with a fake notification so
     await mkdir(runtimeDir);
     const daemon = startDaemon({
       configFile: ws.configFile,
-      env: { NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: String(WATCHDOG_MS * 1000), WATCHDOG_PID: '', RUNTIME_DIRECTORY: runtimeDir },
+      env: {
+        NOTIFY_SOCKET: socket.path,
+        WATCHDOG_USEC: String(WATCHDOG_MS * 1000),
+        WATCHDOG_PID: '',
+        RUNTIME_DIRECTORY: runtimeDir,
+      },
     });
     await daemon.started();
 
     const ready = await socket.waitFor((f) => f.READY === '1', 'READY=1');
     // READY comes with the first STATUS, after the log is open: the status says what is followed.
-    expect(ready.fields.STATUS).toBe('following 1 log, 0 B behind; receiver not tried yet; 0 pending; 0 refusals in the last 5 min');
+    expect(ready.fields.STATUS).toBe(
+      'following 1 log, 0 B behind; receiver not tried yet; 0 pending; 0 refusals in the last 5 min',
+    );
     // The status file goes where systemd's RuntimeDirectory= is, without any config for it.
     await sleep(300);
     expect(existsSync(join(runtimeDir, 'status.json'))).toBe(true);
@@ -36,7 +53,10 @@ describe('wrapwatch run under systemd (Type=notify), with a fake notification so
     // A refusal is delivered: the line shows the receiver up and the refusal counted.
     await appendLines(ws.logFile, [refusalLine('203.0.113.7', { time: T })]);
     await nsca.waitForLines(1);
-    await socket.waitFor((f) => f.STATUS === 'following 1 log, 0 B behind; receiver up; 0 pending; 1 refusal in the last 5 min', 'STATUS with the receiver up and 1 refusal');
+    await socket.waitFor(
+      (f) => f.STATUS === 'following 1 log, 0 B behind; receiver up; 0 pending; 1 refusal in the last 5 min',
+      'STATUS with the receiver up and 1 refusal',
+    );
 
     // Watchdog pings: every WATCHDOG_USEC / 2, from the daemon's event loop.
     const pingsFrom = socket.with('WATCHDOG').length;
@@ -57,7 +77,9 @@ describe('wrapwatch run under systemd (Type=notify), with a fake notification so
     await daemon.waitForLog('configuration reloaded');
     const reloading = await socket.waitFor((f) => f.RELOADING === '1', 'RELOADING=1', { after: beforeReload });
     expect(Number(reloading.fields.MONOTONIC_USEC)).toBeGreaterThan(0);
-    const readyAgain = await socket.waitFor((f) => f.READY === '1', 'READY=1 after the reload', { after: beforeReload });
+    const readyAgain = await socket.waitFor((f) => f.READY === '1', 'READY=1 after the reload', {
+      after: beforeReload,
+    });
     expect(readyAgain.at).toBeGreaterThan(reloading.at);
 
     // SIGTERM: STOPPING=1, and the daemon exits 0 having sent it.
@@ -69,7 +91,10 @@ describe('wrapwatch run under systemd (Type=notify), with a fake notification so
     // No ping after STOPPING: the watchdog ends with the service.
     expect(socket.messages.filter((m) => m.at > stopping.at && 'WATCHDOG' in m.fields)).toEqual([]);
     // The status file counts what was sent to systemd.
-    const final = JSON.parse(await readFile(join(runtimeDir, 'status.json'), 'utf8')) as { state: string; counters: Record<string, number> };
+    const final = JSON.parse(await readFile(join(runtimeDir, 'status.json'), 'utf8')) as {
+      state: string;
+      counters: Record<string, number>;
+    };
     expect(final.state).toBe('stopped');
     expect(final.counters.systemdNotifications).toBeGreaterThanOrEqual(8);
     expect(final.counters.systemdNotifyFailures).toBe(0);

@@ -14,7 +14,9 @@ export function assertBuilt(dirs: readonly string[]): void {
       if (!name.endsWith('.ts')) continue;
       const built = join(ROOT, 'dist', dir, name.replace(/\.ts$/, '.js'));
       if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(ROOT, 'src', dir, name)).mtimeMs) {
-        throw new Error(`dist/${dir}/${name.replace(/\.ts$/, '.js')} is missing or older than its source: run "npm run build" first`);
+        throw new Error(
+          `dist/${dir}/${name.replace(/\.ts$/, '.js')} is missing or older than its source: run "npm run build" first`,
+        );
       }
     }
   }

@@ -18,7 +18,8 @@ if (!path || !stateDir) {
 
 const quiet = { error: log('error'), warn: log('warn'), info: () => {}, debug: () => {} };
 function log(level) {
-  return (obj, msg) => process.stderr.write(`${level}: ${msg ?? ''} ${JSON.stringify(obj, (k, v) => (k === 'err' ? String(v) : v))}\n`);
+  return (obj, msg) =>
+    process.stderr.write(`${level}: ${msg ?? ''} ${JSON.stringify(obj, (k, v) => (k === 'err' ? String(v) : v))}\n`);
 }
 
 const store = new CheckpointStore({ directory: stateDir, logger: quiet });

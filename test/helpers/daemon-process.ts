@@ -21,12 +21,17 @@ import { startNscaServer, type NscaServer, type NscaServerOptions } from './nsca
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until it returns a value other than undefined; rejects after `timeoutMs`. */
-export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string | (() => string)): Promise<T> {
+export async function eventually<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string | (() => string),
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() >= deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await sleep(25);
   }
 }
@@ -119,7 +124,8 @@ export function testConfig(ws: Workspace, receiver: ReceiverRef | null, override
   const out: ConfigTables = { ...base };
   for (const [table, value] of Object.entries(overrides)) {
     const before = base[table];
-    out[table] = Array.isArray(value) || before === undefined || Array.isArray(before) ? value : { ...before, ...value };
+    out[table] =
+      Array.isArray(value) || before === undefined || Array.isArray(before) ? value : { ...before, ...value };
   }
   return out;
 }
@@ -135,7 +141,10 @@ export async function appendLines(file: string, lines: readonly string[]): Promi
 }
 
 /** A libwrap refusal as sshd (or a tcpd-wrapped daemon) logs it, with an explicit RFC 3339 time. */
-export function refusalLine(address: string, options: { daemon?: string; pid?: number; host?: string; time?: string; client?: string } = {}): string {
+export function refusalLine(
+  address: string,
+  options: { daemon?: string; pid?: number; host?: string; time?: string; client?: string } = {},
+): string {
   const time = options.time ?? '2026-11-21T15:39:34+00:00';
   return `${time} ${options.host ?? 'web1'} ${options.daemon ?? 'sshd'}[${options.pid ?? 4242}]: refused connect from ${options.client ?? address} (${address})`;
 }
@@ -172,7 +181,12 @@ function parseLogLine(raw: string): LogRecord | null {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const fields = value as Record<string, unknown>;
-  return { level: typeof fields.level === 'number' ? fields.level : -1, msg: typeof fields.msg === 'string' ? fields.msg : '', raw, fields };
+  return {
+    level: typeof fields.level === 'number' ? fields.level : -1,
+    msg: typeof fields.msg === 'string' ? fields.msg : '',
+    raw,
+    fields,
+  };
 }
 
 function matches(record: LogRecord, match: LogMatch): boolean {
@@ -211,7 +225,8 @@ function openToOthers(path: string): boolean {
  * True where a test may start the daemon as another user: root, util-linux's setpriv, and a
  * checkout and node that other users can read (not so under a 0700 /root, for example).
  */
-export const canDropPrivileges = process.getuid?.() === 0 && SETPRIV !== undefined && openToOthers(CLI) && openToOthers(process.execPath);
+export const canDropPrivileges =
+  process.getuid?.() === 0 && SETPRIV !== undefined && openToOthers(CLI) && openToOthers(process.execPath);
 
 /** nobody/nogroup on Debian. */
 export const NOBODY = { uid: 65534, gid: 65534 } as const;
@@ -284,7 +299,8 @@ export class DaemonProcess {
           const record = parseLogLine(lines[i] ?? '');
           if (record !== null && matches(record, match)) return record;
         }
-        if (this.status !== null) throw new Error(`wrapwatch exited (${this.describeExit()}) before logging ${String(match)}:\n${this.tail()}`);
+        if (this.status !== null)
+          throw new Error(`wrapwatch exited (${this.describeExit()}) before logging ${String(match)}:\n${this.tail()}`);
         return undefined;
       },
       options.timeoutMs ?? 10_000,
@@ -309,7 +325,9 @@ export class DaemonProcess {
   async waitForExit(timeoutMs = 10_000): Promise<ExitStatus> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => { reject(new Error(`wrapwatch (pid ${this.pid}) still running after ${timeoutMs} ms:\n${this.tail()}`)); }, timeoutMs);
+      timer = setTimeout(() => {
+        reject(new Error(`wrapwatch (pid ${this.pid}) still running after ${timeoutMs} ms:\n${this.tail()}`));
+      }, timeoutMs);
     });
     try {
       return await Promise.race([this.exit, timeout]);
@@ -386,7 +404,9 @@ export async function startReceiver(options?: NscaServerOptions): Promise<NscaSe
  * daemons and receivers a test started are stopped (by pid) after it, even when it failed.
  */
 export function useE2eLifecycle(): void {
-  beforeAll(() => { assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config', 'status']); });
+  beforeAll(() => {
+    assertBuilt(['cli', 'daemon', 'sink', 'source', 'state', 'throttle', 'parse', 'log', 'config', 'status']);
+  });
   afterEach(async () => {
     await cleanupDaemons();
     await Promise.all(receivers.splice(0).map((s) => s.stop()));

@@ -50,7 +50,11 @@ export class FakeNotifySocket {
       }
     });
     child.stderr.on('data', (chunk: Buffer) => (socket.stderr += chunk.toString()));
-    await eventually(() => (listening ? true : undefined), 10_000, () => `python3 fake-notify-socket.py to listen (stderr: ${socket.stderr})`);
+    await eventually(
+      () => (listening ? true : undefined),
+      10_000,
+      () => `python3 fake-notify-socket.py to listen (stderr: ${socket.stderr})`,
+    );
     return socket;
   }
 
@@ -60,8 +64,16 @@ export class FakeNotifySocket {
   }
 
   /** Resolves with the first message (from index `after`) whose fields match. */
-  waitFor(match: (fields: Readonly<Record<string, string>>) => boolean, what: string, options: { after?: number; timeoutMs?: number } = {}): Promise<NotifyMessage> {
-    return eventually(() => this.messages.slice(options.after ?? 0).find((m) => match(m.fields)), options.timeoutMs ?? 10_000, () => `${what}; got ${JSON.stringify(this.messages.map((m) => m.fields))}`);
+  waitFor(
+    match: (fields: Readonly<Record<string, string>>) => boolean,
+    what: string,
+    options: { after?: number; timeoutMs?: number } = {},
+  ): Promise<NotifyMessage> {
+    return eventually(
+      () => this.messages.slice(options.after ?? 0).find((m) => match(m.fields)),
+      options.timeoutMs ?? 10_000,
+      () => `${what}; got ${JSON.stringify(this.messages.map((m) => m.fields))}`,
+    );
   }
 
   async stop(): Promise<void> {

@@ -5,7 +5,11 @@ import type { SourcePosition } from '../../src/types.js';
 import { captureLogger, collector } from './source-harness.js';
 
 /** Starts nothing: builds a FileSource with test-sized defaults and the helpers to observe it. */
-export function fileSourceUnderTest(path: string, options: Partial<FileSourceOptions> = {}, running?: { push(source: FileSource): unknown }) {
+export function fileSourceUnderTest(
+  path: string,
+  options: Partial<FileSourceOptions> = {},
+  running?: { push(source: FileSource): unknown },
+) {
   const sink = collector();
   const logger = captureLogger();
   const source = new FileSource({

@@ -43,7 +43,12 @@ export interface Icinga2Server {
   /** What the daemon printed so far. */
   log(): string;
   /** An API call as `user` (default the wrapwatch user); the body is parsed JSON. */
-  api(method: string, path: string, body?: unknown, user?: { user: string; password: string }): Promise<{ status: number; body: unknown }>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    user?: { user: string; password: string },
+  ): Promise<{ status: number; body: unknown }>;
   /**
    * Every service result Icinga processed, as its PerfdataWriter wrote them (rotated every
    * second; what is still in the temp file is not seen yet): `host!service\tSTATE=n\tOUTPUT=…\tPERF=…`.
@@ -77,7 +82,9 @@ async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => { resolve(port); });
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -91,11 +98,78 @@ function openssl(args: string[], cwd: string): void {
 async function makeCertificates(certsDir: string): Promise<{ caFile: string; otherCaFile: string }> {
   await mkdir(certsDir, { recursive: true });
   const subj = (cn: string) => ['-subj', `/CN=${cn}`];
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', ...subj('wrapwatch test CA')], certsDir);
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other-ca.key', '-out', 'other-ca.crt', '-days', '3650', ...subj('some other CA')], certsDir);
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${NODE_NAME}.key`, '-out', `${NODE_NAME}.csr`, ...subj(NODE_NAME)], certsDir);
-  await writeFile(join(certsDir, 'node.ext'), `basicConstraints=CA:FALSE\nsubjectAltName=DNS:${NODE_NAME}\nextendedKeyUsage=serverAuth,clientAuth\n`);
-  openssl(['x509', '-req', '-in', `${NODE_NAME}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${NODE_NAME}.crt`, '-days', '365', '-extfile', 'node.ext'], certsDir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '3650',
+      ...subj('wrapwatch test CA'),
+    ],
+    certsDir,
+  );
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'other-ca.key',
+      '-out',
+      'other-ca.crt',
+      '-days',
+      '3650',
+      ...subj('some other CA'),
+    ],
+    certsDir,
+  );
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${NODE_NAME}.key`,
+      '-out',
+      `${NODE_NAME}.csr`,
+      ...subj(NODE_NAME),
+    ],
+    certsDir,
+  );
+  await writeFile(
+    join(certsDir, 'node.ext'),
+    `basicConstraints=CA:FALSE\nsubjectAltName=DNS:${NODE_NAME}\nextendedKeyUsage=serverAuth,clientAuth\n`,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${NODE_NAME}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${NODE_NAME}.crt`,
+      '-days',
+      '365',
+      '-extfile',
+      'node.ext',
+    ],
+    certsDir,
+  );
   return { caFile: join(certsDir, 'ca.crt'), otherCaFile: join(certsDir, 'other-ca.crt') };
 }
 
@@ -196,7 +270,11 @@ function childPids(pid: number): number[] {
   }
   for (const task of tasks) {
     try {
-      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number)) {
         found.push(child, ...childPids(child));
       }
     } catch {
@@ -213,7 +291,9 @@ function exited(child: ChildProcess): boolean {
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { resolve(exited(child)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      resolve(exited(child));
+    }, timeoutMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve(true);
@@ -221,7 +301,14 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
-function callApi(port: number, ca: Buffer, method: string, path: string, body: unknown, user: { user: string; password: string }): Promise<{ status: number; body: unknown }> {
+function callApi(
+  port: number,
+  ca: Buffer,
+  method: string,
+  path: string,
+  body: unknown,
+  user: { user: string; password: string },
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
@@ -234,7 +321,12 @@ function callApi(port: number, ca: Buffer, method: string, path: string, body: u
         servername: NODE_NAME,
         auth: `${user.user}:${user.password}`,
         agent: false,
-        headers: { Accept: 'application/json', ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }) },
+        headers: {
+          Accept: 'application/json',
+          ...(payload === undefined
+            ? {}
+            : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }),
+        },
         timeout: 10_000,
       },
       (res) => {
@@ -303,7 +395,8 @@ export async function startIcinga2(options: Icinga2Options = {}): Promise<Icinga
     trackPid(pid);
 
     for (;;) {
-      if (exited(child)) throw new Error(`icinga2 exited at start (code ${String(child.exitCode)}); its output:\n${log.slice(-4000)}`);
+      if (exited(child))
+        throw new Error(`icinga2 exited at start (code ${String(child.exitCode)}); its output:\n${log.slice(-4000)}`);
       try {
         const answer = await callApi(port, caBytes, 'GET', '/v1/objects/services', undefined, API_USER);
         if (answer.status === 200) break;
@@ -314,13 +407,16 @@ export async function startIcinga2(options: Icinga2Options = {}): Promise<Icinga
         killByPid(pid, 'SIGKILL');
         await waitForExit(child, 5000);
         livePids.delete(pid);
-        throw new Error(`icinga2 (pid ${pid}) did not answer on 127.0.0.1:${port} in time; its output:\n${log.slice(-4000)}`);
+        throw new Error(
+          `icinga2 (pid ${pid}) did not answer on 127.0.0.1:${port} in time; its output:\n${log.slice(-4000)}`,
+        );
       }
       await sleep(50);
     }
 
     let stopped: Promise<void> | undefined;
-    const api: Icinga2Server['api'] = (method, path, body, user = API_USER) => callApi(port, caBytes, method, path, body, user);
+    const api: Icinga2Server['api'] = (method, path, body, user = API_USER) =>
+      callApi(port, caBytes, method, path, body, user);
     return {
       port,
       pid,
@@ -332,16 +428,21 @@ export async function startIcinga2(options: Icinga2Options = {}): Promise<Icinga
       log: () => log,
       api,
       async processedResults() {
-        const files = (await readdir(perfdataDir)).filter((f) => f.startsWith('service.') && f !== 'service.tmp').sort();
+        const files = (await readdir(perfdataDir))
+          .filter((f) => f.startsWith('service.') && f !== 'service.tmp')
+          .sort();
         const lines: string[] = [];
-        for (const file of files) for (const line of (await readFile(join(perfdataDir, file), 'utf8')).split('\n')) if (line !== '') lines.push(line);
+        for (const file of files)
+          for (const line of (await readFile(join(perfdataDir, file), 'utf8')).split('\n'))
+            if (line !== '') lines.push(line);
         return lines;
       },
       async service(host, service) {
         const answer = await api('GET', `/v1/objects/services/${encodeURIComponent(`${host}!${service}`)}`);
         const results = (answer.body as { results?: { attrs: Record<string, unknown> }[] }).results;
         const attrs = results?.[0]?.attrs;
-        if (answer.status !== 200 || !attrs) throw new Error(`GET service ${host}!${service}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+        if (answer.status !== 200 || !attrs)
+          throw new Error(`GET service ${host}!${service}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
         return attrs;
       },
       async freeze() {

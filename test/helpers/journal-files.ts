@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /** Debian's path; the `systemd-journal-remote` package is in .ci/run's apt line. */
-export const JOURNAL_REMOTE = ['/lib/systemd/systemd-journal-remote', '/usr/lib/systemd/systemd-journal-remote'].find((p) => existsSync(p)) ?? '/lib/systemd/systemd-journal-remote';
+export const JOURNAL_REMOTE =
+  ['/lib/systemd/systemd-journal-remote', '/usr/lib/systemd/systemd-journal-remote'].find((p) => existsSync(p)) ??
+  '/lib/systemd/systemd-journal-remote';
 
 export type JournalFields = Record<string, string | Buffer>;
 
@@ -38,7 +40,9 @@ export function appendJournal(file: string, entries: readonly JournalFields[]): 
   const base = BigInt(Date.now()) * 1000n;
   const input = Buffer.concat(entries.map((fields, i) => exportEntry(fields, base + BigInt(i))));
   return new Promise((resolve, reject) => {
-    const child = spawn(JOURNAL_REMOTE, [`--output=${file}`, '--split-mode=none', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(JOURNAL_REMOTE, [`--output=${file}`, '--split-mode=none', '-'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('error', reject);

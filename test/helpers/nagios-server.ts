@@ -169,7 +169,9 @@ function exited(child: ChildProcess): boolean {
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { resolve(exited(child)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      resolve(exited(child));
+    }, timeoutMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve(true);
@@ -239,7 +241,9 @@ export async function startNagios(options: NagiosOptions): Promise<NagiosServer>
     if (fifo?.isFIFO() === true && status !== null) break;
     if (exited(child) || Date.now() > deadline) {
       await stop();
-      throw new Error(`nagios4 did not come up (${exited(child) ? `exited ${String(child.exitCode)}` : 'timeout'}): ${output}`);
+      throw new Error(
+        `nagios4 did not come up (${exited(child) ? `exited ${String(child.exitCode)}` : 'timeout'}): ${output}`,
+      );
     }
     await sleep(50);
   }
@@ -251,7 +255,9 @@ export async function startNagios(options: NagiosOptions): Promise<NagiosServer>
     logFile,
     async serviceStatus(host, service) {
       const text = await readFile(join(dir, 'status.dat'), 'utf8').catch(() => '');
-      const block = serviceBlocks(text).find((b) => b.get('host_name') === host && b.get('service_description') === service);
+      const block = serviceBlocks(text).find(
+        (b) => b.get('host_name') === host && b.get('service_description') === service,
+      );
       if (block === undefined) return null;
       return {
         currentState: Number(block.get('current_state')),

@@ -85,7 +85,9 @@ async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => { resolve(port); });
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -102,14 +104,20 @@ function quote(text: string): string {
 function listens(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
-    const timer = setTimeout(() => { done(false); }, timeoutMs);
+    const timer = setTimeout(() => {
+      done(false);
+    }, timeoutMs);
     function done(ok: boolean): void {
       clearTimeout(timer);
       socket.destroy();
       resolve(ok);
     }
-    socket.once('connect', () => { done(true); });
-    socket.once('error', () => { done(false); });
+    socket.once('connect', () => {
+      done(true);
+    });
+    socket.once('error', () => {
+      done(false);
+    });
   });
 }
 
@@ -130,7 +138,9 @@ function exited(child: ChildProcess): boolean {
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { resolve(exited(child)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      resolve(exited(child));
+    }, timeoutMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve(true);
@@ -176,7 +186,9 @@ class FifoReader {
     const fd = openSync(this.path, constants.O_RDWR | constants.O_NONBLOCK);
     const socket = new Socket({ fd, readable: true, writable: false });
     socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => { this.take(chunk); });
+    socket.on('data', (chunk: string) => {
+      this.take(chunk);
+    });
     socket.on('error', () => undefined);
     this.socket = socket;
   }
@@ -325,22 +337,34 @@ function makeServer(running: Running): NscaNgServer {
         const lines = reader.lines();
         if (lines.length >= count) return lines;
         if (Date.now() >= until) {
-          throw new Error(`expected ${count} command lines within ${timeoutMs} ms, read ${lines.length}:\n${lines.slice(-5).join('\n')}\nserver log tail:\n${running.log().slice(-2000)}`);
+          throw new Error(
+            `expected ${count} command lines within ${timeoutMs} ms, read ${lines.length}:\n${lines.slice(-5).join('\n')}\nserver log tail:\n${running.log().slice(-2000)}`,
+          );
         }
         await sleep(20);
       }
     },
     log: running.log,
-    pauseReader: () => { reader.pause(); },
-    resumeReader: () => { reader.resume(); },
-    closeReader: () => { reader.close(); },
-    openReader: () => { reader.open(); },
+    pauseReader: () => {
+      reader.pause();
+    },
+    resumeReader: () => {
+      reader.resume();
+    },
+    closeReader: () => {
+      reader.close();
+    },
+    openReader: () => {
+      reader.open();
+    },
     async freeze() {
       killByPid(pid, 'SIGSTOP');
       const until = Date.now() + 5000;
       while (!isStopped(pid) && Date.now() < until) await sleep(5);
     },
-    thaw: () => { killByPid(pid, 'SIGCONT'); },
+    thaw: () => {
+      killByPid(pid, 'SIGCONT');
+    },
     running: () => !exited(child),
     stop(stopOptions = {}) {
       stopped ??= (async () => {

@@ -61,7 +61,9 @@ export async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => { resolve(port); });
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -72,7 +74,12 @@ export function withoutTimestamp(line: string): string {
 }
 
 /** Writes a send_nsca.cfg (for send_nsca or `wrapwatch send -c`) and returns its path. */
-export async function writeSendNscaConfig(dir: string, method: number, password: string, name = 'send_nsca.cfg'): Promise<string> {
+export async function writeSendNscaConfig(
+  dir: string,
+  method: number,
+  password: string,
+  name = 'send_nsca.cfg',
+): Promise<string> {
   const file = join(dir, name);
   const lines = [`# written by test/helpers/nsca-server.ts`, `encryption_method=${method}`];
   if (password !== '') lines.push(`password=${password}`);
@@ -90,13 +97,19 @@ function greets(port: number, timeoutMs: number): Promise<boolean> {
       socket.destroy();
       resolve(ok);
     };
-    const timer = setTimeout(() => { done(false); }, timeoutMs);
+    const timer = setTimeout(() => {
+      done(false);
+    }, timeoutMs);
     socket.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received >= INIT_PACKET_BYTES) done(true);
     });
-    socket.on('error', () => { done(false); });
-    socket.on('close', () => { done(received >= INIT_PACKET_BYTES); });
+    socket.on('error', () => {
+      done(false);
+    });
+    socket.on('close', () => {
+      done(received >= INIT_PACKET_BYTES);
+    });
   });
 }
 
@@ -107,7 +120,9 @@ function exited(child: ChildProcess): boolean {
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { resolve(exited(child)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      resolve(exited(child));
+    }, timeoutMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve(true);
@@ -193,7 +208,9 @@ export async function startNscaServer(options: NscaServerOptions = {}): Promise<
       livePids.delete(pid);
       // Most likely someone took the port between freePort() and nsca's bind: try another.
       if ((options.port === undefined && attempt >= 5) || Date.now() >= deadline) {
-        throw new Error(`nsca exited at start (code ${String(child.exitCode)}) ${attempt} times; it logs only to syslog. Config: ${configFile}`);
+        throw new Error(
+          `nsca exited at start (code ${String(child.exitCode)}) ${attempt} times; it logs only to syslog. Config: ${configFile}`,
+        );
       }
       // A fixed port may still be held by the server stopped a moment ago.
       if (options.port !== undefined) await sleep(200);
@@ -242,7 +259,9 @@ function makeServer(running: Running): NscaServer {
         const lines = await readCommandFile(encoding);
         if (lines.length >= count) return lines;
         if (Date.now() >= deadline) {
-          throw new Error(`expected ${count} lines in ${commandFile} within ${timeoutMs} ms, found ${lines.length}:\n${lines.slice(-5).join('\n')}`);
+          throw new Error(
+            `expected ${count} lines in ${commandFile} within ${timeoutMs} ms, found ${lines.length}:\n${lines.slice(-5).join('\n')}`,
+          );
         }
         await sleep(20);
       }

@@ -10,7 +10,9 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO_ROOT } from './built-dist.js';
 
-export const MANIFEST_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export const MANIFEST_VERSION = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 export interface Run {
   readonly code: number;
@@ -19,25 +21,61 @@ export interface Run {
 }
 
 /** Runs a program (no shell) and resolves with its status and output, whatever the status. */
-export function exec(program: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+export function exec(
+  program: string,
+  args: readonly string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    execFile(program, args, { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') { reject(new Error(`${program} ${args.join(' ')}: ${err.message}\n${stderr}`)); return; }
-      resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
-    });
+    execFile(
+      program,
+      args,
+      { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== 'number') {
+          reject(new Error(`${program} ${args.join(' ')}: ${err.message}\n${stderr}`));
+          return;
+        }
+        resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 /** Like exec, but a non-zero status is an error that shows the output. */
-export async function execOk(program: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export async function execOk(
+  program: string,
+  args: readonly string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   const run = await exec(program, args, options);
   if (run.code !== 0) throw new Error(`${program} ${args.join(' ')} exited ${run.code}:\n${run.stdout}\n${run.stderr}`);
   return run.stdout;
 }
 
 /** `node packaging/build.mjs --fast` for one format and version; returns the package file. */
-export async function buildPackage(format: 'deb' | 'rpm', version: string, outDir: string, workDir: string): Promise<string> {
-  const out = await execOk(process.execPath, [join(REPO_ROOT, 'packaging/build.mjs'), '--fast', '--formats', format, '--version', version, '--out', outDir, '--work', workDir], { timeoutMs: 240_000 });
+export async function buildPackage(
+  format: 'deb' | 'rpm',
+  version: string,
+  outDir: string,
+  workDir: string,
+): Promise<string> {
+  const out = await execOk(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'packaging/build.mjs'),
+      '--fast',
+      '--formats',
+      format,
+      '--version',
+      version,
+      '--out',
+      outDir,
+      '--work',
+      workDir,
+    ],
+    { timeoutMs: 240_000 },
+  );
   const file = out.trim().split('\n').at(-1);
   if (file === undefined || file === '') throw new Error(`packaging/build.mjs printed no package file:\n${out}`);
   return file;
@@ -81,7 +119,10 @@ export async function lockMachine(name: string, timeoutMs: number): Promise<() =
     }
     const owner = Number(await readFile(join(dir, 'pid'), 'utf8').catch(() => '0'));
     if (owner > 0 && !isAlive(owner)) await rm(dir, { recursive: true, force: true });
-    if (Date.now() > deadline) throw new Error(`${dir} is held by pid ${owner} (another run of the packaging tests) for more than ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${dir} is held by pid ${owner} (another run of the packaging tests) for more than ${timeoutMs} ms`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }

@@ -24,7 +24,11 @@ interface Owned {
 function own(child: ChildProcess, what: string): Owned {
   const pid = child.pid;
   if (pid === undefined) throw new Error(`cannot start ${what}`);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
   return { pid, exited };
 }
 
@@ -64,13 +68,23 @@ export interface LoopbackNamespace {
  * each N in `sources`; held open by a sleeping process of ours.
  */
 export async function startLoopbackNamespace(sources: readonly number[]): Promise<LoopbackNamespace> {
-  const routes = sources.map((n) => `ip route add local 127.0.0.${10 + n}/32 dev lo src 127.0.0.${n} table local`).join(' && ');
-  const child = spawn('unshare', ['--net', 'sh', '-c', `ip link set lo up && ${routes} && echo ready && exec sleep 600`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const routes = sources
+    .map((n) => `ip route add local 127.0.0.${10 + n}/32 dev lo src 127.0.0.${n} table local`)
+    .join(' && ');
+  const child = spawn(
+    'unshare',
+    ['--net', 'sh', '-c', `ip link set lo up && ${routes} && echo ready && exec sleep 600`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const owned = own(child, 'unshare --net');
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-  await waitFor(() => output.includes('ready') || child.exitCode !== null, 10_000, () => `the network namespace (${output})`);
+  await waitFor(
+    () => output.includes('ready') || child.exitCode !== null,
+    10_000,
+    () => `the network namespace (${output})`,
+  );
   if (!output.includes('ready')) throw new Error(`cannot set up the network namespace: ${output}`);
   return { enter: ['nsenter', `--net=/proc/${owned.pid}/ns/net`], stop: () => stopOwned(owned) };
 }
@@ -99,7 +113,13 @@ export function listeningTcp(pid: number): string[] {
  * `rsyslogd -n -f CONF -i PIDFILE` inside `ns`, config text as given (written to DIR/NAME.conf).
  * Resolves once `ready(pid)` holds (a socket file exists, a port listens).
  */
-export async function startRsyslog(ns: LoopbackNamespace, dir: string, name: string, config: string, ready: (pid: number) => boolean): Promise<Rsyslog> {
+export async function startRsyslog(
+  ns: LoopbackNamespace,
+  dir: string,
+  name: string,
+  config: string,
+  ready: (pid: number) => boolean,
+): Promise<Rsyslog> {
   const configFile = join(dir, `${name}.conf`);
   await writeFile(configFile, config);
   const args = [...ns.enter.slice(1), RSYSLOGD, '-n', '-f', configFile, '-i', join(dir, `${name}.pid`)];
@@ -109,7 +129,11 @@ export async function startRsyslog(ns: LoopbackNamespace, dir: string, name: str
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   try {
-    await waitFor(() => child.exitCode === null && existsSync(`/proc/${owned.pid}`) && ready(owned.pid), 15_000, () => `rsyslogd ${name} (${configFile}) to be ready; stderr: ${stderr}`);
+    await waitFor(
+      () => child.exitCode === null && existsSync(`/proc/${owned.pid}`) && ready(owned.pid),
+      15_000,
+      () => `rsyslogd ${name} (${configFile}) to be ready; stderr: ${stderr}`,
+    );
   } catch (err) {
     await stopOwned(owned);
     throw err;

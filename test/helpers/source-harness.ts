@@ -10,7 +10,10 @@ export interface LogEntry {
 }
 
 /** A logger that remembers what it was told, for asserting that problems were reported. */
-export function captureLogger(): Logger & { readonly entries: LogEntry[]; messages(level?: LogEntry['level']): string[] } {
+export function captureLogger(): Logger & {
+  readonly entries: LogEntry[];
+  messages(level?: LogEntry['level']): string[];
+} {
   const entries: LogEntry[] = [];
   const at = (level: LogEntry['level']) => (obj: object, msg?: string) => {
     entries.push({ level, obj, msg: msg ?? '' });
@@ -51,7 +54,11 @@ export function collector() {
 }
 
 /** Waits until `condition` holds, polling; fails with `what` after `timeoutMs` (no fixed sleeps). */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await condition()) return;

@@ -18,7 +18,9 @@ export interface WedgedReceiver {
   stop(): Promise<void>;
 }
 
-export async function startWedgedReceiver(options: { port?: number; readPackets?: number } = {}): Promise<WedgedReceiver> {
+export async function startWedgedReceiver(
+  options: { port?: number; readPackets?: number } = {},
+): Promise<WedgedReceiver> {
   const readPackets = options.readPackets ?? 0;
   const sockets = new Set<Socket>();
   let accepted = 0;
@@ -52,7 +54,11 @@ export async function startWedgedReceiver(options: { port?: number; readPackets?
     bytesRead: () => read,
     stop: async () => {
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }

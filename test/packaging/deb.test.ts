@@ -9,10 +9,28 @@ import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendLines, createWorkspace, eventually, refusalLine, startDaemon, testConfig, useE2eLifecycle, writeConfig } from '../helpers/daemon-process.js';
+import {
+  appendLines,
+  createWorkspace,
+  eventually,
+  refusalLine,
+  startDaemon,
+  testConfig,
+  useE2eLifecycle,
+  writeConfig,
+} from '../helpers/daemon-process.js';
 import { runCli } from '../helpers/cli.js';
 import { loadCorpus } from '../helpers/corpus.js';
-import { MANIFEST_VERSION, buildPackage, dpkg, exec, execOk, lockMachine, withoutNode, type Run } from '../helpers/packages.js';
+import {
+  MANIFEST_VERSION,
+  buildPackage,
+  dpkg,
+  exec,
+  execOk,
+  lockMachine,
+  withoutNode,
+  type Run,
+} from '../helpers/packages.js';
 
 useE2eLifecycle();
 
@@ -32,11 +50,15 @@ let releaseLock: (() => Promise<void>) | null = null;
 let installedHere = false;
 
 const packagedCommand = withoutNode(['/usr/bin/wrapwatch']);
-const wrapwatchWithoutNode = (args: readonly string[]) => exec(packagedCommand[0], [...packagedCommand.slice(1), ...args]);
+const wrapwatchWithoutNode = (args: readonly string[]) =>
+  exec(packagedCommand[0], [...packagedCommand.slice(1), ...args]);
 
 function assertNotThere(): void {
   for (const path of ['/etc/wrapwatch', STATE_DIR, '/var/lib/private/wrapwatch', '/usr/lib/wrapwatch']) {
-    if (existsSync(path)) throw new Error(`${path} exists: this test installs and purges the wrapwatch package and will not run on a machine that has one`);
+    if (existsSync(path))
+      throw new Error(
+        `${path} exists: this test installs and purges the wrapwatch package and will not run on a machine that has one`,
+      );
   }
 }
 
@@ -49,7 +71,8 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
     upgradeDeb = await buildPackage('deb', UPGRADE_VERSION, join(dir, 'upgrade'), join(dir, 'work'));
     // Another checkout's run of this test on the same machine installs the same package: take turns.
     releaseLock = await lockMachine('wrapwatch-deb-test', 200_000);
-    if ((await exec('dpkg-query', ['-W', 'wrapwatch'])).code === 0) throw new Error('the wrapwatch package is installed on this machine: this test will not touch it');
+    if ((await exec('dpkg-query', ['-W', 'wrapwatch'])).code === 0)
+      throw new Error('the wrapwatch package is installed on this machine: this test will not touch it');
     assertNotThere();
   }, 480_000);
 
@@ -74,7 +97,18 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
     const install = await dpkg(['-i', firstDeb]);
     expect(install.code, install.stderr).toBe(0);
 
-    for (const path of ['/usr/bin/wrapwatch', '/usr/lib/wrapwatch/bin/node', '/usr/lib/wrapwatch/dist/cli/main.js', UNIT, CONFFILE, '/usr/share/man/man8/wrapwatch.8.gz', '/usr/share/man/man5/wrapwatch.toml.5.gz', '/usr/share/doc/wrapwatch/copyright', '/usr/share/doc/wrapwatch/changelog.gz', '/usr/share/doc/wrapwatch/examples/rsyslog-central.conf']) {
+    for (const path of [
+      '/usr/bin/wrapwatch',
+      '/usr/lib/wrapwatch/bin/node',
+      '/usr/lib/wrapwatch/dist/cli/main.js',
+      UNIT,
+      CONFFILE,
+      '/usr/share/man/man8/wrapwatch.8.gz',
+      '/usr/share/man/man5/wrapwatch.toml.5.gz',
+      '/usr/share/doc/wrapwatch/copyright',
+      '/usr/share/doc/wrapwatch/changelog.gz',
+      '/usr/share/doc/wrapwatch/examples/rsyslog-central.conf',
+    ]) {
       expect(existsSync(path), path).toBe(true);
     }
     expect((await execOk('dpkg-query', ['--control-show', 'wrapwatch', 'conffiles'])).trim()).toBe(CONFFILE);
@@ -82,7 +116,9 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
     expect(readFileSync(CONFFILE, 'utf8')).toMatch(/^path = \["\/var\/log\/auth\.log", "\/var\/log\/syslog"\]$/m);
     // Installed, neither enabled nor started: it needs the receiver's address first.
     expect(existsSync('/etc/systemd/system/multi-user.target.wants/wrapwatch.service')).toBe(false);
-    const man = await execOk('man', ['--warnings', '-l', '/usr/share/man/man8/wrapwatch.8.gz'], { env: { ...process.env, MANWIDTH: '80' } });
+    const man = await execOk('man', ['--warnings', '-l', '/usr/share/man/man8/wrapwatch.8.gz'], {
+      env: { ...process.env, MANWIDTH: '80' },
+    });
     expect(man).toMatch(/wrapwatch - report TCP wrappers/);
   });
 
@@ -99,7 +135,12 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
 
   it('runs with no node on the machine: parse finds in the fixture log exactly what the tested build finds', async () => {
     const log = join(dir, 'fixture.log');
-    await writeFile(log, loadCorpus().map((c) => `${c.line}\n`).join(''));
+    await writeFile(
+      log,
+      loadCorpus()
+        .map((c) => `${c.line}\n`)
+        .join(''),
+    );
     const packaged = await wrapwatchWithoutNode(['parse', '--json', '--timezone', 'UTC', log]);
     const tested = await runCli(['parse', '--json', '--timezone', 'UTC', log]);
     expect(packaged.code, packaged.stderr).toBe(0);
@@ -110,17 +151,33 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
 
   it('runs with no node on the machine: run --dry-run prints the refusals of a log as command-file lines', async () => {
     const ws = await createWorkspace();
-    await appendLines(ws.logFile, [refusalLine('203.0.113.5', { pid: 11 }), refusalLine('2001:db8::7', { pid: 12, daemon: 'in.telnetd' }), 'Nov 21 15:39:35 web1 sshd[13]: Accepted publickey for root from 192.0.2.1 port 50000 ssh2']);
+    await appendLines(ws.logFile, [
+      refusalLine('203.0.113.5', { pid: 11 }),
+      refusalLine('2001:db8::7', { pid: 12, daemon: 'in.telnetd' }),
+      'Nov 21 15:39:35 web1 sshd[13]: Accepted publickey for root from 192.0.2.1 port 50000 ssh2',
+    ]);
     await writeConfig(
       ws.configFile,
-      testConfig(ws, null, { source: { start_at: 'beginning' }, report: { host_name: 'packaged', output: '{daemon} {address}' }, throttle: { window_seconds: 3600 } }),
+      testConfig(ws, null, {
+        source: { start_at: 'beginning' },
+        report: { host_name: 'packaged', output: '{daemon} {address}' },
+        throttle: { window_seconds: 3600 },
+      }),
     );
     const daemon = startDaemon({ configFile: ws.configFile, dryRun: true, command: packagedCommand });
     const started = await daemon.started(20_000);
     expect(started.fields.version).toBe(MANIFEST_VERSION);
-    // The process is the packaged runtime, not a node of the machine.
-    expect(readFileSync(`/proc/${daemon.pid}/cmdline`, 'utf8').split('\0').slice(0, 2)).toEqual(['/usr/lib/wrapwatch/bin/node', '/usr/lib/wrapwatch/dist/cli/main.js']);
-    await eventually(() => (daemon.stdoutLines.length >= 2 ? true : undefined), 10_000, () => `two results on stdout; got:\n${daemon.stdoutLines.join('\n')}\n${daemon.tail()}`);
+    // The process is the packaged runtime, not a node of the machine, with the node flags of the CLI's shebang.
+    expect(readFileSync(`/proc/${daemon.pid}/cmdline`, 'utf8').split('\0').slice(0, 3)).toEqual([
+      '/usr/lib/wrapwatch/bin/node',
+      '--max-semi-space-size=2',
+      '/usr/lib/wrapwatch/dist/cli/main.js',
+    ]);
+    await eventually(
+      () => (daemon.stdoutLines.length >= 2 ? true : undefined),
+      10_000,
+      () => `two results on stdout; got:\n${daemon.stdoutLines.join('\n')}\n${daemon.tail()}`,
+    );
     daemon.signal('SIGTERM');
     expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
     expect(daemon.stdoutLines.map((l) => l.replace(/^\[\d+\] /, ''))).toEqual([
@@ -129,14 +186,21 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
     ]);
   });
 
-  it.skipIf(!ANALYZE)('installs a unit that systemd-analyze verifies and scores at most 1.5 (security --offline)', async () => {
-    const verify = await exec(ANALYZE!, ['verify', UNIT]);
-    expect(verify.code, verify.stderr).toBe(0);
-    expect(verify.stderr.split('\n').filter((l) => l.includes('wrapwatch.service'))).toEqual([]);
-    const security = await execOk(ANALYZE!, ['security', '--offline=yes', '--threshold=15', UNIT]);
-    expect(Number(/Overall exposure level for wrapwatch\.service: ([\d.]+)/.exec(security)?.[1])).toBeLessThanOrEqual(1.5);
-    expect(readFileSync(UNIT, 'utf8')).toMatch(/^ExecStart=\/usr\/bin\/wrapwatch run --config \/etc\/wrapwatch\/wrapwatch\.toml$/m);
-  });
+  it.skipIf(!ANALYZE)(
+    'installs a unit that systemd-analyze verifies and scores at most 1.5 (security --offline)',
+    async () => {
+      const verify = await exec(ANALYZE!, ['verify', UNIT]);
+      expect(verify.code, verify.stderr).toBe(0);
+      expect(verify.stderr.split('\n').filter((l) => l.includes('wrapwatch.service'))).toEqual([]);
+      const security = await execOk(ANALYZE!, ['security', '--offline=yes', '--threshold=15', UNIT]);
+      expect(Number(/Overall exposure level for wrapwatch\.service: ([\d.]+)/.exec(security)?.[1])).toBeLessThanOrEqual(
+        1.5,
+      );
+      expect(readFileSync(UNIT, 'utf8')).toMatch(
+        /^ExecStart=\/usr\/bin\/wrapwatch run --config \/etc\/wrapwatch\/wrapwatch\.toml$/m,
+      );
+    },
+  );
 
   it('an upgrade to a rebuilt higher version keeps an edited conffile and the checkpoints', async () => {
     await appendFile(CONFFILE, '\n# edited by the admin\n');
@@ -146,7 +210,7 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
 
     const upgrade = await dpkg(['-i', upgradeDeb]);
     expect(upgrade.code, upgrade.stderr).toBe(0);
-    expect((await execOk('dpkg-query', ['-W', '-f', '${Version}', 'wrapwatch']))).toBe(UPGRADE_VERSION);
+    expect(await execOk('dpkg-query', ['-W', '-f', '${Version}', 'wrapwatch'])).toBe(UPGRADE_VERSION);
     expect((await wrapwatchWithoutNode(['--version'])).stdout).toBe(`wrapwatch ${UPGRADE_VERSION}\n`);
     expect(readFileSync(CONFFILE, 'utf8')).toBe(edited);
     expect(existsSync(`${CONFFILE}.dpkg-dist`)).toBe(false);
@@ -171,7 +235,14 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
       if (!statSync(path).isDirectory() || (await exec('dpkg-query', ['-S', path])).code !== 0) left.push(path);
     }
     expect(left).toEqual([]);
-    for (const path of ['/etc/wrapwatch', STATE_DIR, '/var/lib/private/wrapwatch', '/etc/systemd/system/wrapwatch.service', '/var/lib/systemd/deb-systemd-helper-enabled/wrapwatch.service.dsh-also', '/var/lib/systemd/deb-systemd-helper-masked/wrapwatch.service']) {
+    for (const path of [
+      '/etc/wrapwatch',
+      STATE_DIR,
+      '/var/lib/private/wrapwatch',
+      '/etc/systemd/system/wrapwatch.service',
+      '/var/lib/systemd/deb-systemd-helper-enabled/wrapwatch.service.dsh-also',
+      '/var/lib/systemd/deb-systemd-helper-masked/wrapwatch.service',
+    ]) {
       expect(existsSync(path), path).toBe(false);
     }
     expect((await exec('dpkg-query', ['-W', 'wrapwatch'])).code).not.toBe(0);

@@ -27,10 +27,30 @@ describe('parseAddress', () => {
   });
 
   it.each([
-    '127.0', '127.0.0.256', '127.000.0.1', '127.0.0.01', '127.0.0.1x', '1.2.3.4.5', '', 'unknown', 'localhost',
+    '127.0',
+    '127.0.0.256',
+    '127.000.0.1',
+    '127.0.0.01',
+    '127.0.0.1x',
+    '1.2.3.4.5',
+    '',
+    'unknown',
+    'localhost',
     '3ffe:ffff:100:200::212:34ff:fe12:3456', // the HOWTO's nine-group example
-    '1:2:3:4:5:6:7:8:9', '1::2::3', ':::', '12345::', 'g::1', '::1%', '::1%eth 0', '::1%e\nth0',
-    '::ffff:1.2.3', '::ffff:1.2.3.256', '[::1]', '1.2.3.4:22', ' 1.2.3.4', '1.2.3.4 ',
+    '1:2:3:4:5:6:7:8:9',
+    '1::2::3',
+    ':::',
+    '12345::',
+    'g::1',
+    '::1%',
+    '::1%eth 0',
+    '::1%e\nth0',
+    '::ffff:1.2.3',
+    '::ffff:1.2.3.256',
+    '[::1]',
+    '1.2.3.4:22',
+    ' 1.2.3.4',
+    '1.2.3.4 ',
   ])('rejects %j', (text) => {
     expect(parseAddress(text)).toBeNull();
   });
@@ -42,14 +62,16 @@ describe('parseAddress', () => {
 
 const ipv6Bytes = fc.uint8Array({ minLength: 16, maxLength: 16 });
 /** Mostly-zero groups, so "::" runs of every length and position get exercised. */
-const sparseIPv6 = fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 }).map((groups) => {
-  const bytes = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    bytes[i * 2] = g >> 8;
-    bytes[i * 2 + 1] = g & 0xff;
+const sparseIPv6 = fc
+  .array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 })
+  .map((groups) => {
+    const bytes = new Uint8Array(16);
+    groups.forEach((g, i) => {
+      bytes[i * 2] = g >> 8;
+      bytes[i * 2 + 1] = g & 0xff;
+    });
+    return bytes;
   });
-  return bytes;
-});
 const isMapped = (b: Uint8Array) => b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
 
 describe('address normalisation (properties)', () => {
@@ -72,7 +94,9 @@ describe('address normalisation (properties)', () => {
     fc.assert(
       fc.property(fc.oneof(ipv6Bytes, sparseIPv6), (bytes) => {
         fc.pre(!isMapped(bytes));
-        const groups = Array.from({ length: 8 }, (_, i) => ((bytes[i * 2]! << 8) | bytes[i * 2 + 1]!).toString(16).padStart(4, '0').toUpperCase());
+        const groups = Array.from({ length: 8 }, (_, i) =>
+          ((bytes[i * 2]! << 8) | bytes[i * 2 + 1]!).toString(16).padStart(4, '0').toUpperCase(),
+        );
         const full = groups.join(':');
         expect(parseAddress(full)?.address).toBe(new URL(`http://[${full}]/`).hostname.slice(1, -1));
       }),

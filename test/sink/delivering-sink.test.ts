@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DeliveringSink } from '../../src/sink/delivering-sink.js';
 import { prepareResult, NSCA_FIELD_LIMITS, type PreparedResult } from '../../src/sink/nsca/fields.js';
-import type { DeliveryFailure, DeliveryHooks, DeliveryReport, FailureReason, Transport } from '../../src/sink/transport.js';
+import type {
+  DeliveryFailure,
+  DeliveryHooks,
+  DeliveryReport,
+  FailureReason,
+  Transport,
+} from '../../src/sink/transport.js';
 import type { Alert, Logger, SinkTarget } from '../../src/types.js';
 
 interface LogEntry {
@@ -47,7 +53,11 @@ function transport(deliver: Deliver, endpoint = 'x:1'): Transport<PreparedResult
 }
 
 const ok = (n: number): DeliveryReport => ({ confirmed: n, refused: [], failure: null });
-const failed = (reason: FailureReason, message = `${reason} (test)`): DeliveryReport => ({ confirmed: 0, refused: [], failure: { reason, message } satisfies DeliveryFailure });
+const failed = (reason: FailureReason, message = `${reason} (test)`): DeliveryReport => ({
+  confirmed: 0,
+  refused: [],
+  failure: { reason, message } satisfies DeliveryFailure,
+});
 
 /** A receiver that is down until `up()` and records every delivered batch. */
 function receiver() {
@@ -55,17 +65,28 @@ function receiver() {
   let reject = false;
   const delivered: PreparedResult[] = [];
   const t = transport(async (batch) => {
-    if (reject) return failed('rejected', 'NSCA receiver x:1 rejected the results: wrong password or encryption method? (test)');
+    if (reject)
+      return failed('rejected', 'NSCA receiver x:1 rejected the results: wrong password or encryption method? (test)');
     if (!isUp) return failed('unreachable');
     delivered.push(...batch);
     return ok(batch.length);
   });
-  return { transport: t, delivered, up: () => (isUp = true), down: () => (isUp = false), rejecting: (r: boolean) => (reject = r) };
+  return {
+    transport: t,
+    delivered,
+    up: () => (isUp = true),
+    down: () => (isUp = false),
+    rejecting: (r: boolean) => (reject = r),
+  };
 }
 
 const target = (t: Transport<PreparedResult>, maxPending: number, minMs: number, maxMs: number): SinkTarget => ({
   transport: t,
-  settings: { max_pending_results: maxPending, reconnect_min_seconds: minMs / 1000, reconnect_max_seconds: maxMs / 1000 },
+  settings: {
+    max_pending_results: maxPending,
+    reconnect_min_seconds: minMs / 1000,
+    reconnect_max_seconds: maxMs / 1000,
+  },
 });
 
 const refusalsIn = (results: readonly PreparedResult[]) =>
@@ -97,7 +118,9 @@ describe('DeliveringSink', () => {
   it('past max_pending folds results into a summary that keeps every refusal counted', async () => {
     const r = receiver();
     const sink = new DeliveringSink({ target: target(r.transport, 10, 5, 10), logger: memoryLogger() });
-    const all = Array.from({ length: 1000 }, (_, i) => alert(i + 1, { refusals: (i % 3) + 1, output: `x | refusals=${(i % 3) + 1} sources=1` }));
+    const all = Array.from({ length: 1000 }, (_, i) =>
+      alert(i + 1, { refusals: (i % 3) + 1, output: `x | refusals=${(i % 3) + 1} sources=1` }),
+    );
     for (const a of all) sink.submit([a]);
     expect(sink.stats()).toMatchObject({ pending: 11, overflowed: 990 });
     expect(sink.oldestPendingSeq()).toBe(1);
@@ -107,7 +130,9 @@ describe('DeliveringSink', () => {
     expect(refusalsIn(r.delivered)).toBe(all.reduce((s, a) => s + a.refusals, 0));
     // The ten held first go first; the summary of what came after follows them.
     expect(r.delivered.slice(0, 10).map((p) => p.output.toString())).toEqual(all.slice(0, 10).map((a) => a.output));
-    expect(r.delivered[10]?.output.toString()).toMatch(/^wrapwatch held back 990 results while the NSCA receiver was unreachable/);
+    expect(r.delivered[10]?.output.toString()).toMatch(
+      /^wrapwatch held back 990 results while the NSCA receiver was unreachable/,
+    );
     await sink.close();
   });
 
@@ -119,7 +144,8 @@ describe('DeliveringSink', () => {
     const sink = new DeliveringSink({ target: target(r.transport, 10, 5, 10), logger });
     sink.submit([alert(7)]);
     const deadline = Date.now() + 2000;
-    while (!logger.entries.some((e) => e.level === 'error') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+    while (!logger.entries.some((e) => e.level === 'error') && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 5));
     const error = logger.entries.find((e) => e.level === 'error');
     expect(error?.msg).toContain('wrong password or encryption method');
     expect(sink.oldestPendingSeq()).toBe(7);
@@ -150,7 +176,10 @@ describe('DeliveringSink', () => {
       'NSCA receiver unreachable; holding results and retrying',
     ]);
     expect(logger.entries.filter((e) => e.level === 'error')).toEqual([]);
-    expect(logger.entries.find((e) => e.msg?.includes('back'))?.obj).toMatchObject({ heldResults: 1, foldedResults: 0 });
+    expect(logger.entries.find((e) => e.msg?.includes('back'))?.obj).toMatchObject({
+      heldResults: 1,
+      foldedResults: 0,
+    });
     await sink.close();
   });
 
@@ -221,7 +250,11 @@ describe('DeliveringSink', () => {
     let confirming = false;
     const delivered: PreparedResult[] = [];
     const t = transport(async (batch) => {
-      if (!confirming) return failed('unconfirmed', `NSCA receiver took ${batch.length} results but did not confirm reading them within 1 s: overloaded or wedged?`);
+      if (!confirming)
+        return failed(
+          'unconfirmed',
+          `NSCA receiver took ${batch.length} results but did not confirm reading them within 1 s: overloaded or wedged?`,
+        );
       delivered.push(...batch);
       return ok(batch.length);
     });
@@ -229,10 +262,17 @@ describe('DeliveringSink', () => {
     const sink = new DeliveringSink({ target: target(t, 100, 5, 10), logger });
     sink.submit([alert(1), alert(2)]);
     await until(() => sink.stats().failures >= 4);
-    expect(sink.stats()).toMatchObject({ receiver: 'down', sent: 0, pending: 2, failuresByReason: { unconfirmed: sink.stats().failures } });
+    expect(sink.stats()).toMatchObject({
+      receiver: 'down',
+      sent: 0,
+      pending: 2,
+      failuresByReason: { unconfirmed: sink.stats().failures },
+    });
     expect(sink.oldestPendingSeq()).toBe(1);
     const warnings = logger.entries.filter((e) => e.level === 'warn');
-    expect(warnings.map((e) => e.msg)).toEqual(['NSCA receiver took 2 results but did not confirm reading them within 1 s: overloaded or wedged?']);
+    expect(warnings.map((e) => e.msg)).toEqual([
+      'NSCA receiver took 2 results but did not confirm reading them within 1 s: overloaded or wedged?',
+    ]);
     expect(warnings[0]?.obj).toMatchObject({ kind: 'unconfirmed', heldResults: 2 });
     confirming = true;
     expect(await sink.drain(2000)).toBe(true);
@@ -250,7 +290,12 @@ describe('DeliveringSink', () => {
     const seen: string[][] = [];
     const t = transport(async (batch) => {
       seen.push(batch.map((p) => p.output.toString()));
-      if (seen.length === 1) return { confirmed: 2, refused: [{ index: 1, reason: 'unknown-object', message: 'no such service' }], failure: { reason: 'server-error', message: 'Icinga 2 answered 500 (test)' } };
+      if (seen.length === 1)
+        return {
+          confirmed: 2,
+          refused: [{ index: 1, reason: 'unknown-object', message: 'no such service' }],
+          failure: { reason: 'server-error', message: 'Icinga 2 answered 500 (test)' },
+        };
       return ok(batch.length);
     });
     const logger = memoryLogger();
@@ -259,7 +304,10 @@ describe('DeliveringSink', () => {
     expect(await sink.drain(2000)).toBe(true);
     expect(seen[1]).toEqual([alert(3).output]);
     expect(sink.stats()).toMatchObject({ sent: 2, refused: 1, failuresByReason: { 'server-error': 1 } });
-    expect(logger.entries.find((e) => e.msg?.includes('refused a result for good'))?.obj).toMatchObject({ reason: 'unknown-object', problem: 'no such service' });
+    expect(logger.entries.find((e) => e.msg?.includes('refused a result for good'))?.obj).toMatchObject({
+      reason: 'unknown-object',
+      problem: 'no such service',
+    });
     await sink.close();
   });
 

@@ -30,12 +30,15 @@ let dir: string;
 let cleanup: () => Promise<void>;
 const children: ChildProcessWithoutNullStreams[] = [];
 
-beforeAll(() => { assertBuilt(['source', 'state']); });
+beforeAll(() => {
+  assertBuilt(['source', 'state']);
+});
 beforeEach(async () => {
   ({ dir, cleanup } = await tempDir('wrapwatch-crash-'));
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await cleanup();
 });
 
@@ -55,8 +58,7 @@ function startTailer(log: string, state: string): Run {
         const k = numberOf(line.slice(2));
         run.delivered.push(k);
         if (Number.isNaN(k)) run.fragments.push(JSON.stringify(line.slice(2, 80)));
-      }
-      else if (line.startsWith('C ')) run.lastCommit = numberOf(line.slice(2));
+      } else if (line.startsWith('C ')) run.lastCommit = numberOf(line.slice(2));
     }
   });
   child.stderr.on('data', (b: Buffer) => (run.stderr += b.toString('utf8')));
@@ -75,7 +77,7 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
     const state = join(dir, 'state');
     writeFileSync(log, '');
     let seed = 20261121;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
     // The writer: rsyslog-like, holding its file open; logrotate-like rotations now and then.
     let written = 0;
@@ -97,7 +99,8 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
       while (writing) {
         const n = 1 + Math.floor(random() * 5);
         let text = '';
-        for (let i = 0; i < n; i++) text += `w-${String(++written).padStart(7, '0')} ${'x'.repeat(Math.floor(random() * 60))}\n`;
+        for (let i = 0; i < n; i++)
+          text += `w-${String(++written).padStart(7, '0')} ${'x'.repeat(Math.floor(random() * 60))}\n`;
         writeSync(fd, text);
         const roll = random();
         if (roll < 0.04) {
@@ -107,7 +110,9 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
           // One more line to the old file before the writer reopens (rsyslog before its HUP).
           const late = random() < 0.5;
           if (late) writeSync(fd, `w-${String(++written).padStart(7, '0')} late\n`);
-          events.push(`rename #${rotations} after ${late ? written - 1 : written}${created ? ', created' : ''}${late ? `, late ${written}` : ''}`);
+          events.push(
+            `rename #${rotations} after ${late ? written - 1 : written}${created ? ', created' : ''}${late ? `, late ${written}` : ''}`,
+          );
           closeSync(fd);
           fd = openSync(log, 'a');
           streamStart = written + 1;
@@ -156,11 +161,17 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
     const everDelivered = new Set(runs.flatMap((r) => r.delivered));
     const missing = Array.from({ length: written }, (_, i) => i + 1).filter((k) => !everDelivered.has(k));
     const summary = runs
-      .map((r, i) => `run ${i}: ${r.delivered[0] ?? '-'}..${r.delivered.at(-1) ?? '-'} (${r.delivered.length}), last commit ${r.lastCommit}; first: ${r.delivered.slice(0, 12).join(' ')}${r.fragments.length > 0 ? `; fragments: ${r.fragments.slice(0, 5).join(' ')}` : ''}`)
+      .map(
+        (r, i) =>
+          `run ${i}: ${r.delivered[0] ?? '-'}..${r.delivered.at(-1) ?? '-'} (${r.delivered.length}), last commit ${r.lastCommit}; first: ${r.delivered.slice(0, 12).join(' ')}${r.fragments.length > 0 ? `; fragments: ${r.fragments.slice(0, 5).join(' ')}` : ''}`,
+      )
       .join('\n');
     const story = `${summary}\nwriter and runs: ${events.slice(0, 60).join('; ')}\ntailer errors:\n${runs.map((r) => r.stderr).join('')}`;
     expect(missing, `lines never delivered (${written} written)\n${story}`).toEqual([]);
-    expect(runs.flatMap((r) => r.fragments), `lines delivered that were never written whole\n${story}`).toEqual([]);
+    expect(
+      runs.flatMap((r) => r.fragments),
+      `lines delivered that were never written whole\n${story}`,
+    ).toEqual([]);
 
     let committed = 0;
     for (const [i, run] of runs.entries()) {
@@ -168,7 +179,8 @@ describe('FileSource + CheckpointStore killed with SIGKILL at random moments', (
       const broken = run.delivered.findIndex((k, j) => j > 0 && k !== (run.delivered[j - 1] ?? 0) + 1);
       const around = run.delivered.slice(Math.max(0, broken - 5), broken + 6).join(' ');
       expect(broken, `run ${i} out of order at delivery ${broken}: ... ${around} ...\n${story}`).toBe(-1);
-      if (run.delivered.length > 0) expect(run.delivered[0], `run ${i} repeated committed lines\n${story}`).toBeGreaterThan(committed);
+      if (run.delivered.length > 0)
+        expect(run.delivered[0], `run ${i} repeated committed lines\n${story}`).toBeGreaterThan(committed);
       if (run.lastCommit > committed) committed = run.lastCommit;
     }
     expect(runs.filter((r) => r.lastCommit > 0).length).toBeGreaterThan(3);

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configFromObject } from '../../src/config/load.js';
@@ -25,7 +34,14 @@ describe('FileSource with lines it cannot use', () => {
   it('skips over-long, binary and invalid UTF-8 lines, counts them, and still advances the position past them', async () => {
     const path = join(dir, 'auth.log');
     const long = 'x'.repeat(5000);
-    writeFileSync(path, Buffer.concat([Buffer.from(`ok1\n${long}\nnul\u0000here\n`), Buffer.from([0x62, 0x61, 0x64, 0xff, 0x0a]), Buffer.from('ok2\n')]));
+    writeFileSync(
+      path,
+      Buffer.concat([
+        Buffer.from(`ok1\n${long}\nnul\u0000here\n`),
+        Buffer.from([0x62, 0x61, 0x64, 0xff, 0x0a]),
+        Buffer.from('ok2\n'),
+      ]),
+    );
     const { source, sink, logger } = fileSourceUnderTest(path, {}, running);
     await source.start();
     await waitFor(() => sink.lines.length === 5, 'five lines');
@@ -37,7 +53,9 @@ describe('FileSource with lines it cannot use', () => {
       ['<invalid-utf8>', 5019, ino],
       ['ok2', 5023, ino],
     ]);
-    expect(sink.lines.filter((l) => l.defect !== undefined).every((l) => l.text === '' && l.journal === undefined)).toBe(true);
+    expect(
+      sink.lines.filter((l) => l.defect !== undefined).every((l) => l.text === '' && l.journal === undefined),
+    ).toBe(true);
     expect(source.stats().skipped).toEqual({ 'too-long': 1, binary: 1, 'invalid-utf8': 1 });
     expect(logger.messages('warn').filter((m) => m.startsWith('skipped a'))).toHaveLength(3);
   });
@@ -99,7 +117,10 @@ describe('FileSource when the path stops being a readable file', () => {
     symlinkSync(path, path);
     const { source, sink, logger } = fileSourceUnderTest(path, {}, running);
     await source.start();
-    await waitFor(() => logger.messages('warn').some((m) => m.includes('cannot be opened') && m.includes('ELOOP')), 'the warning');
+    await waitFor(
+      () => logger.messages('warn').some((m) => m.includes('cannot be opened') && m.includes('ELOOP')),
+      'the warning',
+    );
     unlinkSync(path);
     writeFileSync(path, 'readable\n');
     await waitFor(() => sink.lines.length === 1, 'the line');
@@ -204,7 +225,11 @@ describe('FileSource and its handler', () => {
   it('follows appends and rotations by polling alone when there is no watcher', async () => {
     const path = join(dir, 'auth.log');
     writeFileSync(path, 'a\n');
-    const { source, sink } = fileSourceUnderTest(path, { watch: false, pollIntervalMs: 60, rotationGraceMs: 0 }, running);
+    const { source, sink } = fileSourceUnderTest(
+      path,
+      { watch: false, pollIntervalMs: 60, rotationGraceMs: 0 },
+      running,
+    );
     await source.start();
     await waitFor(() => sink.lines.length === 1, 'a');
     appendFileSync(path, 'b\n');
@@ -222,9 +247,18 @@ describe('createSources', () => {
     const b = join(dir, 'syslog');
     writeFileSync(a, 'a1\na2\n');
     writeFileSync(b, 'b1\n');
-    const config = await configFromObject({ source: { path: [a, b], start_at: 'beginning', poll_interval_ms: 50 } }, 'test.toml', { hostname: 'h' });
+    const config = await configFromObject(
+      { source: { path: [a, b], start_at: 'beginning', poll_interval_ms: 50 } },
+      'test.toml',
+      { hostname: 'h' },
+    );
     const sink = collector();
-    const first = createSources(config, { logger: captureLogger(), nextSeq: createSeqCounter(), checkpoints: new Map(), onLines: sink.handler });
+    const first = createSources(config, {
+      logger: captureLogger(),
+      nextSeq: createSeqCounter(),
+      checkpoints: new Map(),
+      onLines: sink.handler,
+    });
     running.push(...first);
     expect(first.map((s) => s.id)).toEqual([a, b]);
     await Promise.all(first.map((s) => s.start()));
@@ -251,8 +285,17 @@ describe('createSources', () => {
   });
 
   it('makes the journal source for type = "journal"', async () => {
-    const config = await configFromObject({ source: { type: 'journal', journal: { files: [join(dir, 'x.journal')] } } }, 'test.toml', { hostname: 'h' });
-    const sources = createSources(config, { logger: captureLogger(), nextSeq: createSeqCounter(), checkpoints: new Map(), onLines: async () => {} });
+    const config = await configFromObject(
+      { source: { type: 'journal', journal: { files: [join(dir, 'x.journal')] } } },
+      'test.toml',
+      { hostname: 'h' },
+    );
+    const sources = createSources(config, {
+      logger: captureLogger(),
+      nextSeq: createSeqCounter(),
+      checkpoints: new Map(),
+      onLines: async () => {},
+    });
     expect(sources.map((s) => s.id)).toEqual(['journal']);
   });
 });

@@ -15,7 +15,18 @@
  * deleting a file the source has not opened, or stopping before a deleted file was read to
  * its end (its lines exist nowhere else); a checkpoint inside a deleted file.
  */
-import { closeSync, copyFileSync, existsSync, openSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  openSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileSource } from '../../src/source/file-source.js';
@@ -33,7 +44,11 @@ function rng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), chance: (p: number) => next() < p };
+  return {
+    next,
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    chance: (p: number) => next() < p,
+  };
 }
 
 interface Stream {
@@ -153,7 +168,9 @@ async function runModel(seed: number, operations: number): Promise<void> {
   };
   const describeRun = () =>
     `seed ${seed}, epoch ${epoch}; operations:\n${history.join('\n')}${
-      process.env.MODEL_DEBUG ? `\nsource log:\n${logger.entries.map((e) => `${e.level} ${e.msg} ${JSON.stringify(e.obj)}`).join('\n')}` : ''
+      process.env.MODEL_DEBUG
+        ? `\nsource log:\n${logger.entries.map((e) => `${e.level} ${e.msg} ${JSON.stringify(e.obj)}`).join('\n')}`
+        : ''
     }`;
   /** What this run delivered must be exactly the start of what was written after its start point. */
   const checkPrefix = () => {
@@ -180,7 +197,9 @@ async function runModel(seed: number, operations: number): Promise<void> {
     if (current === null || !existsSync(path)) return false;
     const ino = statSync(path).ino;
     const from = deliveredStreams();
-    return delivered.some((l, i) => from[i]?.file === current.file && l.position.kind === 'file' && l.position.identity.ino === ino);
+    return delivered.some(
+      (l, i) => from[i]?.file === current.file && l.position.kind === 'file' && l.position.identity.ino === ino,
+    );
   };
 
   await startSource();
@@ -287,7 +306,10 @@ async function runModel(seed: number, operations: number): Promise<void> {
     checkPrefix();
   }
   await sleep(150);
-  expect(delivered.map((l) => l.text), describeRun()).toEqual(want);
+  expect(
+    delivered.map((l) => l.text),
+    describeRun(),
+  ).toEqual(want);
 
   function allDelivered(s: Stream): boolean {
     const want = expectedFrom(start);

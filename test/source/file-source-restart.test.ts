@@ -1,4 +1,13 @@
-import { appendFileSync, copyFileSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,7 +29,12 @@ afterEach(async () => {
 });
 
 /** Runs a source until it has delivered `count` lines, stops it, and returns the position after line `commitAfter`. */
-async function readThenStop(path: string, count: number, commitAfter: number, resumeFrom: SourcePosition | null = null): Promise<SourcePosition> {
+async function readThenStop(
+  path: string,
+  count: number,
+  commitAfter: number,
+  resumeFrom: SourcePosition | null = null,
+): Promise<SourcePosition> {
   const run = fileSourceUnderTest(path, { resumeFrom }, running);
   await run.source.start();
   await waitFor(() => run.sink.lines.length === count, `${count} lines`);

@@ -1,4 +1,14 @@
-import { appendFileSync, closeSync, copyFileSync, openSync, renameSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  copyFileSync,
+  openSync,
+  renameSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileSource, FileSourceOptions } from '../../src/source/file-source.js';
@@ -209,7 +219,10 @@ describe('FileSource when the file is deleted or not there yet', () => {
     unlinkSync(path);
     writeSync(writer, 'two\n');
     closeSync(writer);
-    await waitFor(() => logger.messages('warn').some((m) => m.includes('does not exist')), 'a warning that the file is gone');
+    await waitFor(
+      () => logger.messages('warn').some((m) => m.includes('does not exist')),
+      'a warning that the file is gone',
+    );
     writeFileSync(path, 'three\n');
     await waitFor(() => sink.lines.length === 3, 'three lines');
     expect(sink.texts()).toEqual(['one', 'two', 'three']);

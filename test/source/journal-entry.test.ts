@@ -27,7 +27,12 @@ describe('the journal forgery rule', () => {
 });
 
 describe('mapEntry', () => {
-  const base = { __CURSOR: 's=1;i=1', __REALTIME_TIMESTAMP: '1795277731290119', SYSLOG_IDENTIFIER: 'sshd', _COMM: 'sshd' };
+  const base = {
+    __CURSOR: 's=1;i=1',
+    __REALTIME_TIMESTAMP: '1795277731290119',
+    SYSLOG_IDENTIFIER: 'sshd',
+    _COMM: 'sshd',
+  };
   const options = { maxLineBytes: 100, rejectForged: true, now: Date.UTC(2026, 10, 21, 12) };
 
   it('takes the time from __REALTIME_TIMESTAMP in microseconds', () => {
@@ -49,7 +54,10 @@ describe('mapEntry', () => {
   it('judges only entries that could be refusals', () => {
     const chatter = mapEntry({ ...base, _COMM: 'python3', MESSAGE: 'Accepted publickey for root' }, options);
     expect(chatter?.defect).toBeNull();
-    const refusal = mapEntry({ ...base, _COMM: 'python3', MESSAGE: 'refused connect from 192.0.2.1 (192.0.2.1)' }, options);
+    const refusal = mapEntry(
+      { ...base, _COMM: 'python3', MESSAGE: 'refused connect from 192.0.2.1 (192.0.2.1)' },
+      options,
+    );
     expect(refusal?.defect).toBe('forged');
   });
 

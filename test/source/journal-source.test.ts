@@ -47,11 +47,18 @@ describe('JournalSource on a real journal file', () => {
     await appendJournal(file, [
       entry('sshd', 'refused connect from 192.0.2.7 (192.0.2.7)'),
       // What `logger -t sshd` produces: the identifier is claimed, _COMM/_EXE are journald's.
-      entry('sshd', 'refused connect from 198.51.100.9 (198.51.100.9)', { _COMM: 'logger', _EXE: '/usr/bin/logger', SYSLOG_PID: '1' }),
+      entry('sshd', 'refused connect from 198.51.100.9 (198.51.100.9)', {
+        _COMM: 'logger',
+        _EXE: '/usr/bin/logger',
+        SYSLOG_PID: '1',
+      }),
       // tcpd logs under the wrapped daemon's name.
       entry('in.telnetd', 'refused connect from 2001:db8::1 (2001:db8::1)', { _COMM: 'tcpd', _EXE: '/usr/sbin/tcpd' }),
       // stunnel4's binary logs as "stunnel"; a harmless line from another program is not judged.
-      entry('stunnel', 'LOG4[1]: Service [tls] REFUSED by libwrap from 192.0.2.8:4242', { _COMM: 'stunnel4', _EXE: '/usr/bin/stunnel4' }),
+      entry('stunnel', 'LOG4[1]: Service [tls] REFUSED by libwrap from 192.0.2.8:4242', {
+        _COMM: 'stunnel4',
+        _EXE: '/usr/bin/stunnel4',
+      }),
       entry('CRON', 'pam_unix(cron:session): session opened for user root', { _COMM: 'cron', _EXE: '/usr/sbin/cron' }),
       // Not valid UTF-8: journalctl prints MESSAGE as a byte array.
       entry('sshd', 'x', { MESSAGE: Buffer.from([0x72, 0x65, 0x66, 0xff, 0xfe, 0x41]) }),
@@ -101,7 +108,9 @@ describe('JournalSource on a real journal file', () => {
 
   it('lets a forged entry through when reject_forged is off', async () => {
     const file = join(dir, 'test.journal');
-    await appendJournal(file, [entry('sshd', 'refused connect from 198.51.100.9 (198.51.100.9)', { _COMM: 'logger', _EXE: '/usr/bin/logger' })]);
+    await appendJournal(file, [
+      entry('sshd', 'refused connect from 198.51.100.9 (198.51.100.9)', { _COMM: 'logger', _EXE: '/usr/bin/logger' }),
+    ]);
     const { source, sink } = follow(file, { rejectForged: false });
     await source.start();
     await waitFor(() => sink.lines.length === 1, 'the entry');
@@ -149,23 +158,31 @@ describe('JournalSource on a real journal file', () => {
     const pid = source.childPid;
     expect(pid).not.toBeNull();
     process.kill(pid ?? 0, 'SIGKILL');
-    await waitFor(() => source.stats().restarts === 1 && source.childPid !== null && source.childPid !== pid, 'a new journalctl');
+    await waitFor(
+      () => source.stats().restarts === 1 && source.childPid !== null && source.childPid !== pid,
+      'a new journalctl',
+    );
     await appendJournal(file, [entry('sshd', 'c')]);
     await waitFor(() => sink.lines.length === 3, 'the entry after the restart');
     expect(sink.texts()).toEqual(['a', 'b', 'c']);
-    expect(logger.messages('warn').some((m) => m.includes('killed by SIGKILL') && m.includes('starting it again'))).toBe(true);
+    expect(
+      logger.messages('warn').some((m) => m.includes('killed by SIGKILL') && m.includes('starting it again')),
+    ).toBe(true);
   });
 
-  it.each(['beginning', 'end'] as const)('keeps retrying while the journal file does not exist, and reads it once it does (start_at %s)', async (startAt) => {
-    const file = join(dir, 'later.journal');
-    const { source, sink, logger } = follow(file, { startAt });
-    await source.start();
-    await waitFor(() => source.stats().restarts >= 2, 'journalctl to fail twice');
-    expect(logger.messages('warn').some((m) => m.includes('exited with status 1'))).toBe(true);
-    await appendJournal(file, [entry('sshd', 'finally')]);
-    await waitFor(() => sink.lines.length === 1, 'the entry', 20_000);
-    expect(sink.texts()).toEqual(['finally']);
-  });
+  it.each(['beginning', 'end'] as const)(
+    'keeps retrying while the journal file does not exist, and reads it once it does (start_at %s)',
+    async (startAt) => {
+      const file = join(dir, 'later.journal');
+      const { source, sink, logger } = follow(file, { startAt });
+      await source.start();
+      await waitFor(() => source.stats().restarts >= 2, 'journalctl to fail twice');
+      expect(logger.messages('warn').some((m) => m.includes('exited with status 1'))).toBe(true);
+      await appendJournal(file, [entry('sshd', 'finally')]);
+      await waitFor(() => sink.lines.length === 1, 'the entry', 20_000);
+      expect(sink.texts()).toEqual(['finally']);
+    },
+  );
 
   it('falls back to start_at when journalctl rejects the checkpointed cursor', async () => {
     const file = join(dir, 'test.journal');

@@ -9,7 +9,7 @@ const bytes = (s: string) => Buffer.from(s, 'utf8');
 function reference(raw: Buffer, end: number, max: number): { text?: string; defect?: string; end: number } {
   if (raw.length > max) return { end, defect: 'too-long' };
   const body = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, -1) : raw;
-   
+
   if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(body.toString('latin1'))) return { end, defect: 'binary' };
   if (!isUtf8(body)) return { end, defect: 'invalid-utf8' };
   return { end, text: body.toString('utf8') };
@@ -27,7 +27,8 @@ function referenceLines(data: Buffer, max: number, startOffset = 0) {
   return { lines: out, rest: data.subarray(start) };
 }
 
-const strip = (lines: SplitLine[]) => lines.map((l) => (l.defect === undefined ? { end: l.end, text: l.text } : { end: l.end, defect: l.defect }));
+const strip = (lines: SplitLine[]) =>
+  lines.map((l) => (l.defect === undefined ? { end: l.end, text: l.text } : { end: l.end, defect: l.defect }));
 
 function splitAt(data: Buffer, cuts: number[]): Buffer[] {
   const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
@@ -81,7 +82,18 @@ describe('LineSplitter', () => {
   it('with `keep`, emits every line holding a phrase and every defective line, and still counts the rest in the offset', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom('refused connect', 'session opened', 'FAIL: x', 'noise', '\u00e9t\u00e9', '\u0000bin', 'x'.repeat(30)), { maxLength: 30 }),
+        fc.array(
+          fc.constantFrom(
+            'refused connect',
+            'session opened',
+            'FAIL: x',
+            'noise',
+            '\u00e9t\u00e9',
+            '\u0000bin',
+            'x'.repeat(30),
+          ),
+          { maxLength: 30 },
+        ),
         fc.array(fc.nat(), { maxLength: 6 }),
         (texts, cuts) => {
           const data = Buffer.from(texts.map((t) => `${t}\n`).join(''), 'utf8');
@@ -105,6 +117,61 @@ describe('LineSplitter', () => {
     );
   });
 
+  it('with `keep` over plain ASCII, finds phrases split anywhere, numbers lines right, and always emits the last complete line of a push', () => {
+    const phrases = ['refus', 'FAIL: ', 'REFUSED', 'unauthorized host'];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.constantFrom(
+            'sshd[1]: refused connect from a (1.2.3.4)',
+            'rpcbind[2]: request from unauthorized host',
+            'stunnel: REFUSED by libwrap',
+            'xinetd[3]: FAIL: telnet',
+            'fus',
+            'zed host',
+            'unauthorized hos',
+            'REFUSE',
+            'FAIL:x',
+            'session opened',
+            'x'.repeat(30),
+            '',
+          ),
+          { maxLength: 40 },
+        ),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (texts, cuts) => {
+          const data = Buffer.from(texts.map((t) => `${t}\n`).join(''), 'latin1');
+          const splitter = new LineSplitter(25, { keep: phrases });
+          const got: SplitLine[] = [];
+          const chunks = splitAt(data, cuts);
+          for (const chunk of chunks) {
+            const before = splitter.offset;
+            const lines = splitter.push(chunk);
+            got.push(...lines);
+            // A push that completes a line hands out at least its last one.
+            if (splitter.offset > before) expect(lines.at(-1)?.end).toBe(splitter.offset);
+          }
+          const all = referenceLines(data, 25).lines;
+          const numbered = all.map((line, i) => ({ ...line, lineNumber: i + 1 }));
+          for (const line of got)
+            expect(numbered[line.lineNumber - 1]).toEqual(
+              line.defect === undefined
+                ? { end: line.end, text: line.text, lineNumber: line.lineNumber }
+                : { end: line.end, defect: line.defect, lineNumber: line.lineNumber },
+            );
+          const emitted = new Set(got.map((l) => l.lineNumber));
+          numbered.forEach((line, i) => {
+            if (line.defect !== undefined || phrases.some((p) => line.text?.includes(p)))
+              expect(emitted.has(i + 1)).toBe(true);
+          });
+          expect(splitter.lineCount).toBe(texts.length);
+          expect(splitter.offset).toBe(data.length);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
   it('drops an over-long line as it arrives, without holding it, and reports it once its newline comes', () => {
     const splitter = new LineSplitter(256);
     const chunk = Buffer.alloc(64 * 1024, 0x61);
@@ -119,15 +186,33 @@ describe('LineSplitter', () => {
 
   it('classifies NUL bytes and escapes as binary, bad UTF-8 as invalid-utf8, and strips one trailing CR', () => {
     const splitter = new LineSplitter(1000);
-    const lines = splitter.push(Buffer.concat([bytes('nul\u0000byte\n'), bytes('esc \u001b[31mred\n'), Buffer.from([0x61, 0xff, 0x0a]), bytes('crlf\r\n'), bytes('caf\u00e9\n'), bytes('tab\there\n')]));
-    expect(strip(lines).map((l) => l.defect ?? l.text)).toEqual(['binary', 'binary', 'invalid-utf8', 'crlf', 'caf\u00e9', 'tab\there']);
+    const lines = splitter.push(
+      Buffer.concat([
+        bytes('nul\u0000byte\n'),
+        bytes('esc \u001b[31mred\n'),
+        Buffer.from([0x61, 0xff, 0x0a]),
+        bytes('crlf\r\n'),
+        bytes('caf\u00e9\n'),
+        bytes('tab\there\n'),
+      ]),
+    );
+    expect(strip(lines).map((l) => l.defect ?? l.text)).toEqual([
+      'binary',
+      'binary',
+      'invalid-utf8',
+      'crlf',
+      'caf\u00e9',
+      'tab\there',
+    ]);
   });
 
   it('decodes a UTF-8 character split across two reads as one character', () => {
     const splitter = new LineSplitter(100);
     const euro = bytes('\u20ac');
     expect(splitter.push(Buffer.concat([bytes('price '), euro.subarray(0, 2)]))).toEqual([]);
-    expect(strip(splitter.push(Buffer.concat([euro.subarray(2), bytes('5\n')])))).toEqual([{ end: 11, text: 'price \u20ac5' }]);
+    expect(strip(splitter.push(Buffer.concat([euro.subarray(2), bytes('5\n')])))).toEqual([
+      { end: 11, text: 'price \u20ac5' },
+    ]);
   });
 
   it('reset() starts over at an offset and drops the held partial line', () => {
@@ -150,7 +235,9 @@ describe('LineSplitter', () => {
 
 describe('classifyMessage (journal messages)', () => {
   it('applies the line rules to a whole message, and calls a multi-line message binary', () => {
-    expect(classifyMessage(bytes('refused connect from 192.0.2.1 (192.0.2.1)'), 100)).toEqual({ text: 'refused connect from 192.0.2.1 (192.0.2.1)' });
+    expect(classifyMessage(bytes('refused connect from 192.0.2.1 (192.0.2.1)'), 100)).toEqual({
+      text: 'refused connect from 192.0.2.1 (192.0.2.1)',
+    });
     expect(classifyMessage(bytes('x'.repeat(101)), 100)).toEqual({ defect: 'too-long' });
     expect(classifyMessage(bytes('two\nlines'), 100)).toEqual({ defect: 'binary' });
     expect(classifyMessage(Uint8Array.from([0x41, 0xff]), 100)).toEqual({ defect: 'invalid-utf8' });

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprintOf, identityOf } from '../../src/source/file-identity.js';
-import { listSiblings, locateContent, notAfter, rotatedAfter, rotatedSince, type Sibling } from '../../src/source/rotated-siblings.js';
+import {
+  listSiblings,
+  locateContent,
+  notAfter,
+  rotatedAfter,
+  rotatedSince,
+  type Sibling,
+} from '../../src/source/rotated-siblings.js';
 import { tempDir } from '../helpers/source-harness.js';
 
 let dir: string;
@@ -25,7 +32,8 @@ const names = (list: Sibling[]) => list.map((s) => s.name);
 describe('rotated siblings', () => {
   it('lists regular files named after the log, with the rotation scheme their names follow', async () => {
     const log = join(dir, 'auth.log');
-    for (const name of ['auth.log', 'auth.log.1', 'auth.log.2.gz', 'auth.log-20261121', 'auth.log.bak', 'other.log']) writeFileSync(join(dir, name), `${name}\n`);
+    for (const name of ['auth.log', 'auth.log.1', 'auth.log.2.gz', 'auth.log-20261121', 'auth.log.bak', 'other.log'])
+      writeFileSync(join(dir, name), `${name}\n`);
     mkdirSync(join(dir, 'auth.log.3'));
     const siblings = await listSiblings(log);
     expect(names(siblings).sort()).toEqual(['auth.log-20261121', 'auth.log.1', 'auth.log.2.gz', 'auth.log.bak']);
@@ -45,7 +53,10 @@ describe('rotated siblings', () => {
     }
     writeFileSync(join(dir, 'auth.log.1.gz'), gzipSync('one\n'));
     const siblings = await listSiblings(log);
-    expect(names(await rotatedAfter(named(siblings, 'auth.log.3'), siblings, () => false))).toEqual(['auth.log.2', 'auth.log.1']);
+    expect(names(await rotatedAfter(named(siblings, 'auth.log.3'), siblings, () => false))).toEqual([
+      'auth.log.2',
+      'auth.log.1',
+    ]);
     expect(names(await rotatedAfter(named(siblings, 'auth.log.1'), siblings, () => false))).toEqual([]);
   });
 
@@ -57,7 +68,10 @@ describe('rotated siblings', () => {
     writeFileSync(join(dir, 'secure-20261121'), 'c\n');
     writeFileSync(join(dir, 'secure-20261120'), 'b\n');
     const siblings = await listSiblings(log);
-    expect(names(await rotatedAfter(named(siblings, 'secure-20261119'), siblings, () => false))).toEqual(['secure-20261120', 'secure-20261121']);
+    expect(names(await rotatedAfter(named(siblings, 'secure-20261119'), siblings, () => false))).toEqual([
+      'secure-20261120',
+      'secure-20261121',
+    ]);
     // By creation time the names' order does not matter; the names still order the result.
     expect(names(rotatedSince(between, siblings, () => false))).toEqual(['secure-20261120', 'secure-20261121']);
   });
@@ -71,9 +85,19 @@ describe('rotated siblings', () => {
     const identity = identityOf(st, Buffer.from(body));
     expect((await locateContent(identity, siblings, 34))?.name).toBe('auth.log.1');
     const elsewhere = { ...identity, ino: st.ino + 12345 };
-    expect((await locateContent(elsewhere, siblings.filter((s) => s.name !== 'auth.log.1'), 34))?.name).toBe('auth.log.2.gz');
+    expect(
+      (
+        await locateContent(
+          elsewhere,
+          siblings.filter((s) => s.name !== 'auth.log.1'),
+          34,
+        )
+      )?.name,
+    ).toBe('auth.log.2.gz');
     expect(await locateContent(identity, siblings, body.length + 1)).toBeNull();
-    expect(await locateContent({ ...identity, fingerprint: fingerprintOf(Buffer.from('other')) }, siblings, 0)).toBeNull();
+    expect(
+      await locateContent({ ...identity, fingerprint: fingerprintOf(Buffer.from('other')) }, siblings, 0),
+    ).toBeNull();
   });
 
   it('tells look-alikes apart by the bytes before the offset when the fingerprint is short', async () => {
@@ -90,7 +114,12 @@ describe('rotated siblings', () => {
     // auth.log was opened as the live file (lines up to 777), then renamed to -15 before the
     // listing, and one more file (-16) rotated after it: -16 must not be read before -15.
     const log = join(dir, 'auth.log');
-    for (const [n, text] of [[13, 'w-0000669\n'], [14, 'w-0000681\n'], [15, 'w-0000777\n'], [16, 'w-0000779\n']] as const) {
+    for (const [n, text] of [
+      [13, 'w-0000669\n'],
+      [14, 'w-0000681\n'],
+      [15, 'w-0000777\n'],
+      [16, 'w-0000779\n'],
+    ] as const) {
       writeFileSync(`${log}-${String(n).padStart(8, '0')}`, text);
     }
     writeFileSync(log, 'w-0000780\n');
@@ -101,7 +130,11 @@ describe('rotated siblings', () => {
     const queued = notAfter(await rotatedAfter(found, siblings, (s) => s.ino === held.ino), siblings, held);
     expect(queued.map((s) => s.path)).toEqual([byName(14)!.path]);
     // Nothing held, or held not rotated: everything newer stays.
-    expect(notAfter(await rotatedAfter(found, siblings, () => false), siblings, null).map((s) => s.path)).toEqual([14, 15, 16].map((n) => byName(n)!.path));
-    expect(notAfter(await rotatedAfter(found, siblings, () => false), siblings, statSync(log)).map((s) => s.path)).toEqual([14, 15, 16].map((n) => byName(n)!.path));
+    expect(notAfter(await rotatedAfter(found, siblings, () => false), siblings, null).map((s) => s.path)).toEqual(
+      [14, 15, 16].map((n) => byName(n)!.path),
+    );
+    expect(
+      notAfter(await rotatedAfter(found, siblings, () => false), siblings, statSync(log)).map((s) => s.path),
+    ).toEqual([14, 15, 16].map((n) => byName(n)!.path));
   });
 });

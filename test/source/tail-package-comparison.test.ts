@@ -43,7 +43,10 @@ afterEach(async () => {
 describe('npm tail versus FileSource on rename + immediate write', () => {
   it('tail loses the first line of the new file; the FileSource delivers it', async () => {
     const path = join(dir, 'auth.log');
-    const before = ['Nov 21 16:15:31 gate sshd[101]: Accepted publickey for root from 192.0.2.1 port 50000 ssh2', 'Nov 21 16:15:32 gate sshd[102]: refused connect from 192.0.2.2 (192.0.2.2)'];
+    const before = [
+      'Nov 21 16:15:31 gate sshd[101]: Accepted publickey for root from 192.0.2.1 port 50000 ssh2',
+      'Nov 21 16:15:32 gate sshd[102]: refused connect from 192.0.2.2 (192.0.2.2)',
+    ];
     writeFileSync(path, `${before.join('\n')}\n`);
 
     const Tail = loadTail();

@@ -36,7 +36,10 @@ describe('CheckpointStore', () => {
       ['/var/log/secure', filePos(4096)],
       ['journal', journalPos],
     ]);
-    const doc = JSON.parse(readFileSync(join(dir, 'checkpoints.json'), 'utf8')) as { version: number; sources: Record<string, unknown> };
+    const doc = JSON.parse(readFileSync(join(dir, 'checkpoints.json'), 'utf8')) as {
+      version: number;
+      sources: Record<string, unknown>;
+    };
     expect(doc.version).toBe(1);
     expect(Object.keys(doc.sources)).toEqual(['/var/log/secure', 'journal']);
 
@@ -83,7 +86,9 @@ describe('CheckpointStore', () => {
     const { store: reloaded, logger } = store();
     expect((await reloaded.load()).get('/var/log/secure')).toEqual(filePos(200));
     expect(existsSync(join(dir, 'checkpoints.json.tmp'))).toBe(false);
-    expect(JSON.parse(readFileSync(join(dir, 'checkpoints.json'), 'utf8'))).toMatchObject({ sources: { '/var/log/secure': { offset: 200 } } });
+    expect(JSON.parse(readFileSync(join(dir, 'checkpoints.json'), 'utf8'))).toMatchObject({
+      sources: { '/var/log/secure': { offset: 200 } },
+    });
     expect(logger.messages('warn').some((m) => m.includes('recovered'))).toBe(true);
   });
 
@@ -100,7 +105,10 @@ describe('CheckpointStore', () => {
   });
 
   it('moves a corrupt file aside, logs an error and says the logs are read from their beginning (the safe side)', async () => {
-    writeFileSync(join(dir, 'checkpoints.json'), '{"version":1,"sources":{"/var/log/secure":{"kind":"file","offset":-3}}}');
+    writeFileSync(
+      join(dir, 'checkpoints.json'),
+      '{"version":1,"sources":{"/var/log/secure":{"kind":"file","offset":-3}}}',
+    );
     const { store: s, logger } = store();
     expect((await s.load()).size).toBe(0);
     expect(readdirSync(dir).some((n) => n.startsWith('checkpoints.json.corrupt-'))).toBe(true);

@@ -6,7 +6,16 @@ import type { SinkStats } from '../../src/types.js';
 
 export const T0 = Date.parse('2026-11-30T10:00:00.000Z');
 
-export const sourceStats = (over: Partial<SourceStats> = {}): SourceStats => ({ lines: 10, bytes: 800, skipped: {}, rotations: 0, truncations: 0, restarts: 0, lastRotationAt: null, ...over });
+export const sourceStats = (over: Partial<SourceStats> = {}): SourceStats => ({
+  lines: 10,
+  bytes: 800,
+  skipped: {},
+  rotations: 0,
+  truncations: 0,
+  restarts: 0,
+  lastRotationAt: null,
+  ...over,
+});
 
 export const throttleStats: ThrottleStats = {
   events: 3,
@@ -26,7 +35,22 @@ export const throttleStats: ThrottleStats = {
   storms: 0,
 };
 
-export const sinkStats = (over: Partial<SinkStats> = {}): SinkStats => ({ receiver: 'up', pending: 0, sent: 3, overflowed: 0, invalid: 0, failures: 0, failuresByReason: {}, refused: 0, transport: 'nsca', endpoint: '192.0.2.5:5667', receiverSince: T0 - 3_600_000, lastDeliveryAt: T0 - 20_000, lastError: null, ...over });
+export const sinkStats = (over: Partial<SinkStats> = {}): SinkStats => ({
+  receiver: 'up',
+  pending: 0,
+  sent: 3,
+  overflowed: 0,
+  invalid: 0,
+  failures: 0,
+  failuresByReason: {},
+  refused: 0,
+  transport: 'nsca',
+  endpoint: '192.0.2.5:5667',
+  receiverSince: T0 - 3_600_000,
+  lastDeliveryAt: T0 - 20_000,
+  lastError: null,
+  ...over,
+});
 
 export function snapshot(over: Partial<PipelineSnapshot> = {}): PipelineSnapshot {
   return {

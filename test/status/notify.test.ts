@@ -27,9 +27,17 @@ describe('notifyEnvironment', () => {
   });
 
   it('pings at half of WATCHDOG_USEC, only for the pid it names', () => {
-    expect(notifyEnvironment({ NOTIFY_SOCKET: '/run/systemd/notify', WATCHDOG_USEC: '60000000' }, 10)).toEqual({ socket: '/run/systemd/notify', watchdogIntervalMs: 30_000 });
-    expect(notifyEnvironment({ NOTIFY_SOCKET: '@abstract', WATCHDOG_USEC: '60000000', WATCHDOG_PID: '10' }, 10)?.watchdogIntervalMs).toBe(30_000);
-    expect(notifyEnvironment({ NOTIFY_SOCKET: '/s', WATCHDOG_USEC: '60000000', WATCHDOG_PID: '11' }, 10)?.watchdogIntervalMs).toBeNull();
+    expect(notifyEnvironment({ NOTIFY_SOCKET: '/run/systemd/notify', WATCHDOG_USEC: '60000000' }, 10)).toEqual({
+      socket: '/run/systemd/notify',
+      watchdogIntervalMs: 30_000,
+    });
+    expect(
+      notifyEnvironment({ NOTIFY_SOCKET: '@abstract', WATCHDOG_USEC: '60000000', WATCHDOG_PID: '10' }, 10)
+        ?.watchdogIntervalMs,
+    ).toBe(30_000);
+    expect(
+      notifyEnvironment({ NOTIFY_SOCKET: '/s', WATCHDOG_USEC: '60000000', WATCHDOG_PID: '11' }, 10)?.watchdogIntervalMs,
+    ).toBeNull();
     expect(notifyEnvironment({ NOTIFY_SOCKET: '/s', WATCHDOG_USEC: 'junk' }, 10)?.watchdogIntervalMs).toBeNull();
   });
 });
@@ -46,7 +54,12 @@ describe('SystemdNotifier', () => {
     n.ready('e');
     expect(s.sent).toEqual([['READY=1', 'STATUS=a']]);
     for (let i = 0; i < 5; i++) await s.completeOne();
-    expect(s.sent).toEqual([['READY=1', 'STATUS=a'], ['STATUS=c'], ['RELOADING=1', 'MONOTONIC_USEC=5', 'STATUS=d'], ['READY=1', 'STATUS=e']]);
+    expect(s.sent).toEqual([
+      ['READY=1', 'STATUS=a'],
+      ['STATUS=c'],
+      ['RELOADING=1', 'MONOTONIC_USEC=5', 'STATUS=d'],
+      ['READY=1', 'STATUS=e'],
+    ]);
   });
 
   it('does not resend a STATUS equal to the last one', async () => {
@@ -69,10 +82,14 @@ describe('SystemdNotifier', () => {
   it('pings WATCHDOG=1 from a timer, stops at STOPPING, and a failure is logged once per run of failures', async () => {
     const warnings: string[] = [];
     let calls = 0;
-    const n = new SystemdNotifier({ socket: '/s', watchdogIntervalMs: 20 }, { ...quiet, warn: (_o, m) => warnings.push(m ?? '') }, async (a) => {
-      calls++;
-      if (a.includes('WATCHDOG=1')) throw new Error('no socket');
-    });
+    const n = new SystemdNotifier(
+      { socket: '/s', watchdogIntervalMs: 20 },
+      { ...quiet, warn: (_o, m) => warnings.push(m ?? '') },
+      async (a) => {
+        calls++;
+        if (a.includes('WATCHDOG=1')) throw new Error('no socket');
+      },
+    );
     n.startWatchdog();
     await new Promise((r) => setTimeout(r, 130));
     n.stopping('bye');

@@ -29,15 +29,26 @@ describe('the status file', () => {
     expect(await readStatusFile(join(dir, 'none.json'))).toEqual({ kind: 'missing', path: join(dir, 'none.json') });
     const file = join(dir, 's.json');
     await writeFile(file, 'garbage');
-    expect(await readStatusFile(file)).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('is not JSON') });
+    expect(await readStatusFile(file)).toMatchObject({
+      kind: 'unreadable',
+      message: expect.stringContaining('is not JSON'),
+    });
     await writeFile(file, JSON.stringify({ ...doc(), format: 2 }));
-    expect(await readStatusFile(file)).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('has status format 2, this wrapwatch reads format 1') });
+    expect(await readStatusFile(file)).toMatchObject({
+      kind: 'unreadable',
+      message: expect.stringContaining('has status format 2, this wrapwatch reads format 1'),
+    });
     await writeFile(file, JSON.stringify({ ...doc(), pid: 'x' }));
-    expect(await readStatusFile(file)).toMatchObject({ kind: 'unreadable', message: expect.stringContaining('field pid') });
+    expect(await readStatusFile(file)).toMatchObject({
+      kind: 'unreadable',
+      message: expect.stringContaining('field pid'),
+    });
   });
 
   it('a write into a missing directory fails and leaves nothing behind', async () => {
-    expect(() => { writeStatusFile(join(dir, 'no', 'status.json'), doc()); }).toThrow();
+    expect(() => {
+      writeStatusFile(join(dir, 'no', 'status.json'), doc());
+    }).toThrow();
     expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -17,7 +17,9 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 describe('resolveStatusFile', () => {
   it('the configured path, else status.json in $RUNTIME_DIRECTORY, else none (outside systemd)', () => {
     expect(resolveStatusFile('/var/tmp/ww.json', { RUNTIME_DIRECTORY: '/run/wrapwatch' })).toBe('/var/tmp/ww.json');
-    expect(resolveStatusFile('', { RUNTIME_DIRECTORY: '/run/wrapwatch:/run/other' })).toBe('/run/wrapwatch/status.json');
+    expect(resolveStatusFile('', { RUNTIME_DIRECTORY: '/run/wrapwatch:/run/other' })).toBe(
+      '/run/wrapwatch/status.json',
+    );
     expect(resolveStatusFile('', {})).toBeNull();
   });
 });
@@ -27,9 +29,22 @@ describe('StatusReporter with an injected clock', () => {
     let now = T0;
     let refusals = 0;
     // A sink without its own times (optional SinkStats fields left out).
-    let sink: SinkStats = { receiver: 'unknown', pending: 0, sent: 0, overflowed: 0, invalid: 0, failures: 0, failuresByReason: {}, refused: 0 };
+    let sink: SinkStats = {
+      receiver: 'unknown',
+      pending: 0,
+      sent: 0,
+      overflowed: 0,
+      invalid: 0,
+      failures: 0,
+      failuresByReason: {},
+      refused: 0,
+    };
     const sent: string[][] = [];
-    const notifier = new SystemdNotifier({ socket: '/s', watchdogIntervalMs: null }, quiet, async (a) => void sent.push([...a]));
+    const notifier = new SystemdNotifier(
+      { socket: '/s', watchdogIntervalMs: null },
+      quiet,
+      async (a) => void sent.push([...a]),
+    );
     const file = join(dir, 'status.json');
     const reporter = new StatusReporter({
       file,
@@ -47,7 +62,12 @@ describe('StatusReporter with an injected clock', () => {
 
     reporter.setState('running');
     reporter.update();
-    expect(await read()).toMatchObject({ pid: 99, version: '1.2.3', state: 'running', receiver: { state: 'unknown', since: new Date(T0).toISOString(), lastDeliveryAt: null } });
+    expect(await read()).toMatchObject({
+      pid: 99,
+      version: '1.2.3',
+      state: 'running',
+      receiver: { state: 'unknown', since: new Date(T0).toISOString(), lastDeliveryAt: null },
+    });
 
     // Refusals arrive over ten minutes while results are delivered.
     for (let minute = 1; minute <= 10; minute++) {
@@ -59,7 +79,11 @@ describe('StatusReporter with an injected clock', () => {
     const doc = await read();
     expect(doc.recent.refusals).toEqual({ m1: 5, m5: 25, m15: 50 });
     expect(doc.recent.results).toEqual({ m1: 1, m5: 5, m15: 10 });
-    expect(doc.receiver).toMatchObject({ state: 'up', since: new Date(T0 + 60_000).toISOString(), lastDeliveryAt: new Date(T0 + 600_000).toISOString() });
+    expect(doc.receiver).toMatchObject({
+      state: 'up',
+      since: new Date(T0 + 60_000).toISOString(),
+      lastDeliveryAt: new Date(T0 + 600_000).toISOString(),
+    });
 
     // The receiver goes down: since when is the first look that saw it.
     now += 5000;
@@ -67,7 +91,9 @@ describe('StatusReporter with an injected clock', () => {
     reporter.update();
     expect((await read()).receiver).toMatchObject({ state: 'down', since: new Date(now).toISOString() });
     await notifier.flush(1000);
-    expect(sent.map((m) => m.join(' ')).at(-1)).toBe('STATUS=following 1 log, 0 B behind; receiver down for under a minute; 3 pending; 25 refusals in the last 5 min');
+    expect(sent.map((m) => m.join(' ')).at(-1)).toBe(
+      'STATUS=following 1 log, 0 B behind; receiver down for under a minute; 3 pending; 25 refusals in the last 5 min',
+    );
   });
 
   it('a status file it cannot write is logged once, and the daemon goes on', () => {
@@ -84,6 +110,8 @@ describe('StatusReporter with an injected clock', () => {
     });
     reporter.update();
     reporter.update();
-    expect(warnings).toEqual(['cannot write the status file; `wrapwatch status` and `check` will call the daemon stale']);
+    expect(warnings).toEqual([
+      'cannot write the status file; `wrapwatch status` and `check` will call the daemon stale',
+    ]);
   });
 });

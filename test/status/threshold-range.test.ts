@@ -29,8 +29,11 @@ describe('threshold ranges (Monitoring Plugins syntax)', () => {
     expect(parseThresholdRange('@~:-1')).toMatchObject({ start: -Infinity, end: -1, inside: true });
   });
 
-  it.each(['', '@', 'abc', '10:5', '1e3', '10::20', ':~', '~', '5,6', '0x10'])('rejects %j with a message saying what a range looks like', (text) => {
-    expect(() => parseThresholdRange(text)).toThrow(ThresholdSyntaxError);
-    expect(() => parseThresholdRange(text)).toThrow(/not a threshold range/);
-  });
+  it.each(['', '@', 'abc', '10:5', '1e3', '10::20', ':~', '~', '5,6', '0x10'])(
+    'rejects %j with a message saying what a range looks like',
+    (text) => {
+      expect(() => parseThresholdRange(text)).toThrow(ThresholdSyntaxError);
+      expect(() => parseThresholdRange(text)).toThrow(/not a threshold range/);
+    },
+  );
 });

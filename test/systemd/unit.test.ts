@@ -25,8 +25,17 @@ describe('systemd/wrapwatch.service', () => {
     // systemd runs ExecReload= lines in order and stops at the first failure: a broken config
     // fails `systemctl reload` visibly and is never sent to the daemon.
     const reloads = directives.filter((d) => d.startsWith('ExecReload='));
-    expect(reloads).toEqual(['ExecReload=/usr/bin/wrapwatch check-config --quiet --config /etc/wrapwatch/wrapwatch.toml', 'ExecReload=/bin/kill -HUP $MAINPID']);
-    expect(reloads[0]).toContain(directives.find((d) => d.startsWith('ExecStart='))?.split(' ').slice(-2).join(' '));
+    expect(reloads).toEqual([
+      'ExecReload=/usr/bin/wrapwatch check-config --quiet --config /etc/wrapwatch/wrapwatch.toml',
+      'ExecReload=/bin/kill -HUP $MAINPID',
+    ]);
+    expect(reloads[0]).toContain(
+      directives
+        .find((d) => d.startsWith('ExecStart='))
+        ?.split(' ')
+        .slice(-2)
+        .join(' '),
+    );
     expect(has('Restart=on-failure')).toBe(true);
     expect(has('RestartPreventExitStatus=78')).toBe(true);
   });
@@ -68,7 +77,9 @@ describe('systemd/wrapwatch.service', () => {
           return { ok: false, out: stdout + stderr };
         },
       );
-      const relevant = result.out.split('\n').filter((l) => /wrapwatch\.service/.test(l) && !/network-online|rsyslog|Documentation/.test(l));
+      const relevant = result.out
+        .split('\n')
+        .filter((l) => /wrapwatch\.service/.test(l) && !/network-online|rsyslog|Documentation/.test(l));
       expect(relevant, result.out).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -25,7 +25,8 @@ describe('the client name hosts_access saw', () => {
     ]) {
       const parsed = parser.parseLine(line);
       if (parsed.kind !== 'refusal') throw new Error(`the parser did not read: ${line}`);
-      for (const alert of h.throttle.offer({ seq: ++h.seq, event: parsed.event })) expect(alert.service).toBe('TCP Wrappers');
+      for (const alert of h.throttle.offer({ seq: ++h.seq, event: parsed.event }))
+        expect(alert.service).toBe('TCP Wrappers');
     }
     expect(h.throttle.stats().results.first).toBe(2);
   });

@@ -5,7 +5,14 @@ import { FakeClock, Harness, refusal, type RefusalFields } from './throttle-harn
 
 const clock = new FakeClock();
 const libwrap = (fields: RefusalFields = {}) =>
-  refusal(clock, { kind: 'xinetd-libwrap', daemon: 'xinetd', service: 'daytime-stream', pid: 12740, address: '127.0.0.1', ...fields });
+  refusal(clock, {
+    kind: 'xinetd-libwrap',
+    daemon: 'xinetd',
+    service: 'daytime-stream',
+    pid: 12740,
+    address: '127.0.0.1',
+    ...fields,
+  });
 const fail = (fields: RefusalFields = {}) => libwrap({ kind: 'xinetd-fail', ...fields });
 const at = (ms: number) => new Date(clock.now() + ms);
 
@@ -99,6 +106,13 @@ describe('deduplication in the throttle', () => {
       if (parsed.kind !== 'refusal') throw new Error(`the parser did not read: ${line}`);
       h.throttle.offer({ seq: ++h.seq, event: parsed.event });
     }
-    expect(h.throttle.stats()).toMatchObject({ events: 5, refusals: 5, deduplicated: 2, reported: 3, pending: 0, results: expect.objectContaining({ first: 3 }) });
+    expect(h.throttle.stats()).toMatchObject({
+      events: 5,
+      refusals: 5,
+      deduplicated: 2,
+      reported: 3,
+      pending: 0,
+      results: expect.objectContaining({ first: 3 }),
+    });
   });
 });

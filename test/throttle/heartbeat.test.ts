@@ -53,7 +53,10 @@ describe('heartbeats', () => {
   });
 
   it('counts against the cap and waits for room instead of exceeding it', async () => {
-    const h = await Harness.create({ report: { heartbeat_seconds: 10 }, throttle: { max_results_per_minute: 2, window_seconds: 600 } });
+    const h = await Harness.create({
+      report: { heartbeat_seconds: 10 },
+      throttle: { max_results_per_minute: 2, window_seconds: 600 },
+    });
     const start = h.clock.now();
     h.offer({ address: '192.0.2.1' }); // t=0
     h.clock.advance(1_000);

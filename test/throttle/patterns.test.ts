@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseAddress } from '../../src/parse/address.js';
-import { compileClientList, compileDaemonList, PatternError, type DaemonSubject, type HostSubject } from '../../src/throttle/patterns.js';
+import {
+  compileClientList,
+  compileDaemonList,
+  PatternError,
+  type DaemonSubject,
+  type HostSubject,
+} from '../../src/throttle/patterns.js';
 
 /** A client as the throttle builds it: the logged name (lowercased) and the trusted address. */
 const client = (address: string, name: string | null = null): HostSubject => ({ name, address: parseAddress(address) });
@@ -136,8 +142,14 @@ describe('daemon patterns', () => {
 describe('invalid patterns are config errors that say why', () => {
   it.each([
     ['10.0.0.0/33', '"10.0.0.0/33" is not a valid pattern: the prefix length must be 0-32'],
-    ['10.0.0.1/8', '"10.0.0.1/8" is not a valid pattern: host bits are set after the first 8 (did you mean 10.0.0.0/8?)'],
-    ['10.0.0.0/255.0.255.0', '"10.0.0.0/255.0.255.0" is not a valid pattern: the netmask 255.0.255.0 is not contiguous'],
+    [
+      '10.0.0.1/8',
+      '"10.0.0.1/8" is not a valid pattern: host bits are set after the first 8 (did you mean 10.0.0.0/8?)',
+    ],
+    [
+      '10.0.0.0/255.0.255.0',
+      '"10.0.0.0/255.0.255.0" is not a valid pattern: the netmask 255.0.255.0 is not contiguous',
+    ],
     ['300.1.2.3', 'is not an IPv4 address'],
     ['127.000.0.1', 'is not an IPv4 address'],
     ['[2001:db8::]/129', 'the prefix length must be 0-128'],

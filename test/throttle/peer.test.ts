@@ -2,30 +2,44 @@ import { describe, expect, it } from 'vitest';
 import { Harness } from './throttle-harness.js';
 
 const tftpd = (serverAddress: string, family: 4 | 6 = 4) =>
-  ({ kind: 'tftpd', daemon: 'in.tftpd', service: 'in.tftpd', pid: 6858, peer: { kind: 'server-address', serverAddress, family } }) as const;
+  ({
+    kind: 'tftpd',
+    daemon: 'in.tftpd',
+    service: 'in.tftpd',
+    pid: 6858,
+    peer: { kind: 'server-address', serverAddress, family },
+  }) as const;
 const inetdName = (client: string, service = 'qotd') =>
   ({ kind: 'inetd', daemon: 'inetd', service, pid: 6830, client, peer: { kind: 'name-only' } }) as const;
 
 describe('peers that are not a client address (issue 13)', () => {
-  it('a tftpd-hpa refusal says the client is unknown and the logged address is the server\'s', async () => {
+  it("a tftpd-hpa refusal says the client is unknown and the logged address is the server's", async () => {
     const h = await Harness.create();
     const [first] = h.offer(tftpd('0.0.0.0'));
-    expect(first?.output).toMatch(/^Denied in\.tftpd from an unknown client \(the logged 0\.0\.0\.0 is the server's own address\) at /);
+    expect(first?.output).toMatch(
+      /^Denied in\.tftpd from an unknown client \(the logged 0\.0\.0\.0 is the server's own address\) at /,
+    );
     expect(first?.output).not.toMatch(/from 0\.0\.0\.0/);
   });
 
   it('never keys tftpd refusals under an address a client refusal could share', async () => {
     const h = await Harness.create();
     // A real client 198.51.100.1 and tftpd's own 198.51.100.1 are two different sources.
-    expect(h.offer({ address: '198.51.100.1', daemon: 'in.tftpd', service: 'in.tftpd', kind: 'libwrap' })).toHaveLength(1);
+    expect(h.offer({ address: '198.51.100.1', daemon: 'in.tftpd', service: 'in.tftpd', kind: 'libwrap' })).toHaveLength(
+      1,
+    );
     expect(h.offer(tftpd('198.51.100.1'))).toHaveLength(1);
     // Several tftpd refusals of one server are one "unknown client" source, not an attacker address.
     expect(h.offer(tftpd('198.51.100.1'))).toEqual([]);
     const followUps = h.advance(60_000);
-    expect(followUps.map((a) => a.output)).toEqual([expect.stringMatching(/^Denied in\.tftpd from an unknown client \(the logged 198\.51\.100\.1 is the server's own address\): 1 more refusal at /)]);
+    expect(followUps.map((a) => a.output)).toEqual([
+      expect.stringMatching(
+        /^Denied in\.tftpd from an unknown client \(the logged 198\.51\.100\.1 is the server's own address\): 1 more refusal at /,
+      ),
+    ]);
   });
 
-  it('a [[rule]] on the server\'s address does not match tftpd refusals; ALL and UNKNOWN do', async () => {
+  it("a [[rule]] on the server's address does not match tftpd refusals; ALL and UNKNOWN do", async () => {
     const h = await Harness.create({ rule: [{ daemons: 'ALL', clients: '0.0.0.0, [::], 127.0.0.1', ignore: true }] });
     expect(h.offer(tftpd('0.0.0.0'))).toHaveLength(1);
     expect(h.offer(tftpd('::', 6))).toHaveLength(1);
@@ -39,11 +53,18 @@ describe('peers that are not a client address (issue 13)', () => {
   it('an inetd name-only refusal names the client text, quoted and sanitised, and says the address is unknown', async () => {
     const h = await Harness.create();
     const [named] = h.offer(inetdName('evil.example'));
-    expect(named?.output).toMatch(/^Denied inetd\/qotd from "evil\.example" \(name only; the address is not logged\) at /);
+    expect(named?.output).toMatch(
+      /^Denied inetd\/qotd from "evil\.example" \(name only; the address is not logged\) at /,
+    );
     const [forged] = h.offer(inetdName('x|y;z\\w'));
     expect(forged?.output.split(' | ')).toHaveLength(2); // only the perfdata separator
     // Name rules match the text after the last "@"; an address-looking host part is no name.
-    const r = await Harness.create({ rule: [{ daemons: 'inetd', clients: '.example', ignore: true }, { daemons: 'inetd', clients: '127.0.0.5', service: 'never' }] });
+    const r = await Harness.create({
+      rule: [
+        { daemons: 'inetd', clients: '.example', ignore: true },
+        { daemons: 'inetd', clients: '127.0.0.5', service: 'never' },
+      ],
+    });
     expect(r.offer(inetdName('evil.example'))).toEqual([]);
     expect(r.offer(inetdName('root@6.6.6.6@127.0.0.5'))[0]).toMatchObject({ service: 'TCP Wrappers' });
   });
@@ -51,10 +72,18 @@ describe('peers that are not a client address (issue 13)', () => {
   it('names the service: three xinetd services of one client do not read like duplicates', async () => {
     const h = await Harness.create();
     const outputs = ['daytime-stream', 'echo-stream', 'time-stream'].flatMap((service) =>
-      h.offer({ kind: 'xinetd-libwrap', daemon: 'xinetd', service, address: '127.0.0.3' }).map((a) => a.output.replace(/ at .*/, '')),
+      h
+        .offer({ kind: 'xinetd-libwrap', daemon: 'xinetd', service, address: '127.0.0.3' })
+        .map((a) => a.output.replace(/ at .*/, '')),
     );
-    expect(outputs).toEqual(['Denied xinetd/daytime-stream from 127.0.0.3', 'Denied xinetd/echo-stream from 127.0.0.3', 'Denied xinetd/time-stream from 127.0.0.3']);
-    expect(h.offer({ daemon: '', service: null, address: '127.0.0.3' })[0]?.output).toMatch(/^Denied \(no tag\) from 127\.0\.0\.3 at /);
+    expect(outputs).toEqual([
+      'Denied xinetd/daytime-stream from 127.0.0.3',
+      'Denied xinetd/echo-stream from 127.0.0.3',
+      'Denied xinetd/time-stream from 127.0.0.3',
+    ]);
+    expect(h.offer({ daemon: '', service: null, address: '127.0.0.3' })[0]?.output).toMatch(
+      /^Denied \(no tag\) from 127\.0\.0\.3 at /,
+    );
   });
 
   it('a storm summary names tftpd and name-only sources by what is known, never as an address', async () => {
@@ -63,7 +92,8 @@ describe('peers that are not a client address (issue 13)', () => {
     for (let i = 0; i < 5; i++) h.offer(tftpd('0.0.0.0'));
     for (let i = 0; i < 3; i++) h.offer(inetdName('evil.example'));
     const storm = h.advance(60_000).find((a) => a.reason === 'storm');
-    expect(storm?.output).toMatch(/^Storm: 8 refusals from 2 sources in 60s; top: an unknown client \(the logged 0\.0\.0\.0 is the server's own address\) in\.tftpd x5, "evil\.example" \(name only; the address is not logged\) inetd\/qotd x3; /);
+    expect(storm?.output).toMatch(
+      /^Storm: 8 refusals from 2 sources in 60s; top: an unknown client \(the logged 0\.0\.0\.0 is the server's own address\) in\.tftpd x5, "evil\.example" \(name only; the address is not logged\) inetd\/qotd x3; /,
+    );
   });
 });
-

@@ -18,7 +18,9 @@ describe('the result cap', () => {
 
   it('keeps recent history across a resize', () => {
     const cap = new RateCap(3);
-    [0, 1, 2].forEach((t) => { cap.record(t); });
+    [0, 1, 2].forEach((t) => {
+      cap.record(t);
+    });
     cap.resize(2);
     expect(cap.allows(59_000)).toBe(false);
     cap.resize(5);
@@ -27,19 +29,23 @@ describe('the result cap', () => {
 
   it('never lets more than `limit` through in any 60 s window (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10 }), fc.array(fc.integer({ min: 0, max: 20_000 }), { maxLength: 300 }), (limit, gaps) => {
-        const cap = new RateCap(limit);
-        const sent: number[] = [];
-        let now = 0;
-        for (const gap of gaps) {
-          now += gap;
-          if (cap.allows(now)) {
-            cap.record(now);
-            sent.push(now);
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.integer({ min: 0, max: 20_000 }), { maxLength: 300 }),
+        (limit, gaps) => {
+          const cap = new RateCap(limit);
+          const sent: number[] = [];
+          let now = 0;
+          for (const gap of gaps) {
+            now += gap;
+            if (cap.allows(now)) {
+              cap.record(now);
+              sent.push(now);
+            }
           }
-        }
-        for (let i = limit; i < sent.length; i++) expect(sent[i]! - sent[i - limit]!).toBeGreaterThanOrEqual(60_000);
-      }),
+          for (let i = limit; i < sent.length; i++) expect(sent[i]! - sent[i - limit]!).toBeGreaterThanOrEqual(60_000);
+        },
+      ),
     );
   });
 });

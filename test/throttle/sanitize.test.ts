@@ -33,11 +33,24 @@ describe('sanitising substituted values', () => {
 
 describe('Nagios host names', () => {
   it('accepts real host names and addresses', () => {
-    for (const name of ['web1', 'web1.example.com', '192.0.2.1', '2001:db8::1', 'host_with-dash']) expect(nagiosHostName(name, NSCA_FIELD_LIMITS)).toBe(name);
+    for (const name of ['web1', 'web1.example.com', '192.0.2.1', '2001:db8::1', 'host_with-dash'])
+      expect(nagiosHostName(name, NSCA_FIELD_LIMITS)).toBe(name);
   });
 
   it('refuses, never repairs, anything NSCA or Nagios would misread', () => {
-    for (const name of ['', 'h;x', 'a b', 'tab\there', 'new\nline', 'x'.repeat(64), 'pipe|x', 'quote"x', 'ümlaut', 'back\\slash', 'paren(x)']) {
+    for (const name of [
+      '',
+      'h;x',
+      'a b',
+      'tab\there',
+      'new\nline',
+      'x'.repeat(64),
+      'pipe|x',
+      'quote"x',
+      'ümlaut',
+      'back\\slash',
+      'paren(x)',
+    ]) {
       expect(nagiosHostName(name, NSCA_FIELD_LIMITS)).toBeNull();
     }
     expect(nagiosHostName('x'.repeat(63), NSCA_FIELD_LIMITS)).toBe('x'.repeat(63));
@@ -69,7 +82,10 @@ describe('hostile text end to end', () => {
   ];
 
   it('no client text can add a line, perfdata or an escape to the output', async () => {
-    const h = await Harness.create({ report: { output: '{client} on {host} via {daemon}/{service}' }, throttle: { max_results_per_minute: 1000 } });
+    const h = await Harness.create({
+      report: { output: '{client} on {host} via {daemon}/{service}' },
+      throttle: { max_results_per_minute: 1000 },
+    });
     hostile.forEach((client, i) => h.offer({ client, address: `192.0.2.${i}`, host: 'web1', daemon: 'sshd' }));
     h.offer({ client: 'late\nclient', address: '192.0.2.0' });
     h.flush();
@@ -92,7 +108,10 @@ describe('hostile text end to end', () => {
     });
     expect(h.throttle.stats().hostFallbacks).toBe(5);
     // The text still shows what the line said, sanitised.
-    const shown = await Harness.create({ report: { host_name: '{host}', output: 'Denied {daemon} on {host}' } }, { fallbackHost: 'central-syslog' });
+    const shown = await Harness.create(
+      { report: { host_name: '{host}', output: 'Denied {daemon} on {host}' } },
+      { fallbackHost: 'central-syslog' },
+    );
     expect(shown.offer({ host: 'a\nb|c' })[0]?.output).toMatch(/^Denied sshd on a\?b\/c at /);
   });
 

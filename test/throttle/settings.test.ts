@@ -33,7 +33,9 @@ describe('throttle settings in the config loader', () => {
     });
     expect(problems).toEqual([
       'report.output: must not contain "|": wrapwatch appends the perfdata after it itself',
-      expect.stringMatching(/^report\.host_name: is not a usable Nagios host name: at most 63 bytes, no blanks, no ";"/),
+      expect.stringMatching(
+        /^report\.host_name: is not a usable Nagios host name: at most 63 bytes, no blanks, no ";"/,
+      ),
       'report.service: must not contain ";": Nagios would read the rest as another field',
       'rule[1].daemons: "KNOWN" is not a valid pattern: KNOWN is a client keyword; a daemon list takes ALL and daemon or service names',
       expect.stringMatching(/^rule\[1\]\.clients: "\[2001:db8::1\]\/32" is not a valid pattern: host bits are set/),

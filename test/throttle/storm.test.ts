@@ -10,7 +10,6 @@ function expectCapKept(alerts: readonly (Alert & { at: number })[], limit: numbe
   for (let i = 1; i < storms.length; i++) expect(storms[i]! - storms[i - 1]!).toBeGreaterThanOrEqual(60_000);
 }
 
-
 describe('the global cap', () => {
   it('sends exactly max_results_per_minute results, then holds back', async () => {
     const h = await Harness.create({ throttle: { max_results_per_minute: 3, window_seconds: 300 } });
@@ -46,7 +45,15 @@ describe('the global cap', () => {
     expect(h.advance(59_999)).toEqual([]);
     const [summary, ...rest] = h.advance(1);
     expect(rest).toEqual([]);
-    expect(summary).toMatchObject({ reason: 'storm', refusals: 1822, sources: 4, host: 'monitor', service: 'TCP Wrappers', status: 2, oldestSeq: 3 });
+    expect(summary).toMatchObject({
+      reason: 'storm',
+      refusals: 1822,
+      sources: 4,
+      host: 'monitor',
+      service: 'TCP Wrappers',
+      status: 2,
+      oldestSeq: 3,
+    });
     expect(summary?.output).toBe(
       'Storm: 1822 refusals from 4 sources in 60s; top: 198.51.100.210 sshd x1815, 203.0.113.5 in.telnetd x5; ' +
         'logged from 2026-11-21T15:00:00+00:00 to 2026-11-21T15:00:01.814+00:00 | refusals=1822 sources=4',
@@ -76,7 +83,10 @@ describe('the global cap', () => {
   });
 
   it('never sends more than the cap plus the summary in any minute, whatever the load', async () => {
-    const h = await Harness.create({ throttle: { max_results_per_minute: 3, window_seconds: 10 }, report: { heartbeat_seconds: 20 } });
+    const h = await Harness.create({
+      throttle: { max_results_per_minute: 3, window_seconds: 10 },
+      report: { heartbeat_seconds: 20 },
+    });
     for (let step = 0; step < 2000; step++) {
       h.offer({ address: `192.0.2.${step % 37}` });
       h.advance((step * 7919) % 900);
@@ -96,7 +106,9 @@ describe('the global cap', () => {
     expect(summary?.reason).toBe('storm');
     // The storm summary accounted for it; the source's window is still open.
     h.offer({ address: '192.0.2.2' });
-    expect(h.advance(60_000).map((a) => a.output.replace(/ at .*/, ''))).toEqual(['Denied sshd from 192.0.2.2: 1 more refusal']);
+    expect(h.advance(60_000).map((a) => a.output.replace(/ at .*/, ''))).toEqual([
+      'Denied sshd from 192.0.2.2: 1 more refusal',
+    ]);
 
     const late = await Harness.create({ throttle: { max_results_per_minute: 1, window_seconds: 30 } });
     late.offer({ address: '192.0.2.1' });
@@ -106,7 +118,9 @@ describe('the global cap', () => {
     const [followUp, ...rest] = late.advance(120_000);
     expect(rest).toEqual([]);
     expect(followUp).toMatchObject({ reason: 'follow-up', refusals: 1 });
-    expect(followUp?.output).toBe('Denied sshd from 192.0.2.2: 1 refusal at 2026-11-21T15:00:59+00:00 (held back by the result cap) | refusals=1 sources=1');
+    expect(followUp?.output).toBe(
+      'Denied sshd from 192.0.2.2: 1 refusal at 2026-11-21T15:00:59+00:00 (held back by the result cap) | refusals=1 sources=1',
+    );
     expect(late.throttle.nextDeadline()).toBeNull();
   });
 
@@ -121,7 +135,8 @@ describe('the global cap', () => {
     expect(flushed[0]?.output).toMatch(/^Shutting down: 6 refusals from 6 sources held back by the result cap; top: /);
     expect(h.reportedRefusals()).toBe(12);
     expect(h.throttle.stats().pending).toBe(0);
-    for (const alert of h.alerts) expect(perfdata(alert.output)).toEqual({ refusals: alert.refusals, sources: alert.sources });
+    for (const alert of h.alerts)
+      expect(perfdata(alert.output)).toEqual({ refusals: alert.refusals, sources: alert.sources });
   });
 
   it('sends the summary to the destination with the most refusals and the worst status', async () => {

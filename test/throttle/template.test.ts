@@ -14,13 +14,17 @@ describe('output templates', () => {
     expect(isTemplateProblems(compiled)).toBe(true); // "|" in the literal text
     const ok = compileTemplate('{daemon} from {address} ({client})', OUTPUT_FIELDS);
     if (isTemplateProblems(ok)) throw new Error('should compile');
-    expect(ok.render((f) => ({ daemon: 'sshd', address: '192.0.2.1', client: 'a|b\nc' })[f] ?? '')).toBe('sshd from 192.0.2.1 (a/b?c)');
+    expect(ok.render((f) => ({ daemon: 'sshd', address: '192.0.2.1', client: 'a|b\nc' })[f] ?? '')).toBe(
+      'sshd from 192.0.2.1 (a/b?c)',
+    );
     expect([...ok.fields]).toEqual(['daemon', 'address', 'client']);
     expect(ok.literal).toBeNull();
   });
 
   it('rejects unknown fields and text that would corrupt a result', () => {
-    expect(messages('Denied {deamon}')).toEqual([expect.stringMatching(/^unknown field \{deamon\}; expected one of \{daemon\} /)]);
+    expect(messages('Denied {deamon}')).toEqual([
+      expect.stringMatching(/^unknown field \{deamon\}; expected one of \{daemon\} /),
+    ]);
     expect(messages('line\nbreak')).toEqual([expect.stringMatching(/control characters/)]);
     expect(messages('a | b')).toEqual([expect.stringMatching(/perfdata/)]);
     expect(messages('a \\ b')).toEqual([expect.stringMatching(/doubles it/)]);
@@ -28,7 +32,9 @@ describe('output templates', () => {
   });
 
   it('fills {count} {first} {last} {host} {service} {client} from the events', async () => {
-    const h = await Harness.create({ report: { output: '{count} x {service}/{daemon} from {client} [{address}] on {host}, {first}..{last}' } });
+    const h = await Harness.create({
+      report: { output: '{count} x {service}/{daemon} from {client} [{address}] on {host}, {first}..{last}' },
+    });
     const first = h.offer({ client: 'scanner.example.net', host: 'web1', time: new Date('2026-11-21T15:00:00Z') });
     expect(first[0]?.output).toBe(
       '1 x sshd/sshd from scanner.example.net [198.51.100.7] on web1, 2026-11-21T15:00:00+00:00..2026-11-21T15:00:00+00:00 | refusals=1 sources=1',

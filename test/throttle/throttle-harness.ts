@@ -91,7 +91,8 @@ export class Harness {
       const next = this.throttle.nextDeadline();
       if (next === null || next > end) break;
       // tick() must move every deadline past now; a deadline that stays put would spin the daemon.
-      if (next <= this.clock.now() && rounds > 0) throw new Error(`nextDeadline() stays at ${next} after tick() at ${this.clock.now()}`);
+      if (next <= this.clock.now() && rounds > 0)
+        throw new Error(`nextDeadline() stays at ${next} after tick() at ${this.clock.now()}`);
       if (next > this.clock.now()) this.clock.ms = next;
       out.push(...this.tick());
     }

@@ -9,7 +9,10 @@ import { clientPeer, config, FakeClock, perfdata } from './throttle-harness.js';
 /** Configurations the random runs pick from: tiny limits so caps, storms and overflow all happen. */
 const SHAPES = [
   { throttle: { window_seconds: 60, max_results_per_minute: 3, max_tracked_sources: 5, storm_top: 3 } },
-  { throttle: { window_seconds: 0, max_results_per_minute: 2, max_tracked_sources: 1, storm_top: 0 }, report: { heartbeat_seconds: 30 } },
+  {
+    throttle: { window_seconds: 0, max_results_per_minute: 2, max_tracked_sources: 1, storm_top: 0 },
+    report: { heartbeat_seconds: 30 },
+  },
   { throttle: { window_seconds: 10, max_results_per_minute: 30, max_tracked_sources: 100, ipv6_prefix: 128 } },
   {
     throttle: { window_seconds: 5, max_results_per_minute: 1, max_tracked_sources: 3 },
@@ -19,11 +22,23 @@ const SHAPES = [
       { daemons: 'ALL EXCEPT sshd', clients: 'KNOWN', service: 'Named', window_seconds: 120, status: 1 },
     ],
   },
-  { throttle: { window_seconds: 1, max_results_per_minute: 5, max_tracked_sources: 2 }, rule: [{ clients: '.example.com', ignore: true }] },
+  {
+    throttle: { window_seconds: 1, max_results_per_minute: 5, max_tracked_sources: 2 },
+    rule: [{ clients: '.example.com', ignore: true }],
+  },
 ];
 
 const KINDS: RefusalKind[] = ['libwrap', 'xinetd-libwrap', 'xinetd-fail', 'stunnel'];
-const ADDRESSES = ['10.0.0.1', '10.0.0.2', '192.0.2.7', '198.51.100.9', '2001:db8::1', '2001:db8::2', '2001:db8:0:1::1', 'fe80::1%eth0'];
+const ADDRESSES = [
+  '10.0.0.1',
+  '10.0.0.2',
+  '192.0.2.7',
+  '198.51.100.9',
+  '2001:db8::1',
+  '2001:db8::2',
+  '2001:db8:0:1::1',
+  'fe80::1%eth0',
+];
 const CLIENTS = [null, 'scanner.example.com', 'root@6.6.6.6@10.0.0.1', 'evil\n|name'];
 const HOSTS = ['web1', 'web2', 'bad;host'];
 
@@ -52,7 +67,17 @@ const pairStep = fc.record({
 const step = fc.oneof(
   { weight: 6, arbitrary: eventStep },
   { weight: 2, arbitrary: pairStep },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 55_000, max: 61_000 }), fc.integer({ min: 0, max: 130_000 })) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant('advance' as const),
+      ms: fc.oneof(
+        fc.integer({ min: 0, max: 2_000 }),
+        fc.integer({ min: 55_000, max: 61_000 }),
+        fc.integer({ min: 0, max: 130_000 }),
+      ),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('tick' as const) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('reconfigure' as const), shape: fc.nat(SHAPES.length - 1) }) },
 );
@@ -87,7 +112,12 @@ function checkAlert(alert: Alert, seqBefore: number | null, lastSeq: number): vo
   if (seqBefore !== null) expect(alert.oldestSeq!).toBeGreaterThanOrEqual(Math.min(seqBefore, lastSeq));
 }
 
-function play(run: Run): { throttle: Throttle; timeline: (Alert & { at: number })[]; offered: number; reconfigured: boolean } {
+function play(run: Run): {
+  throttle: Throttle;
+  timeline: (Alert & { at: number })[];
+  offered: number;
+  reconfigured: boolean;
+} {
   const clock = new FakeClock();
   const throttle = new Throttle(configs[run.shape]!, clock, { fallbackHost: 'fallback', limits: NSCA_FIELD_LIMITS });
   const timeline: (Alert & { at: number })[] = [];
@@ -130,8 +160,16 @@ function play(run: Run): { throttle: Throttle; timeline: (Alert & { at: number }
       take(throttle.offer({ seq: ++seq, event }), seqBefore, false);
     } else if (s.type === 'pair') {
       const line = (kind: RefusalKind, skewMs: number): RefusalEvent => ({
-        kind, time: new Date(clock.now() + skewMs), utcOffsetMinutes: 0, host: 'web1', daemon: 'xinetd', pid: s.pid,
-        service: 'daytime-stream', peer: clientPeer(s.address), client: null, count: s.count,
+        kind,
+        time: new Date(clock.now() + skewMs),
+        utcOffsetMinutes: 0,
+        host: 'web1',
+        daemon: 'xinetd',
+        pid: s.pid,
+        service: 'daytime-stream',
+        peer: clientPeer(s.address),
+        client: null,
+        count: s.count,
       });
       const kinds: RefusalKind[] = s.failFirst ? ['xinetd-fail', 'xinetd-libwrap'] : ['xinetd-libwrap', 'xinetd-fail'];
       // A lonely line has no partner (log_on_failure without HOST, or the other line went elsewhere).
@@ -189,9 +227,12 @@ describe('counting invariant over random event streams', () => {
         const limit = SHAPES[run.shape]!.throttle.max_results_per_minute;
         const flushAt = timeline.at(-1)?.at;
         const regular = timeline.filter((a) => a.reason !== 'storm').map((a) => a.at);
-        for (let i = limit; i < regular.length; i++) expect(regular[i]! - regular[i - limit]!).toBeGreaterThanOrEqual(60_000);
+        for (let i = limit; i < regular.length; i++)
+          expect(regular[i]! - regular[i - limit]!).toBeGreaterThanOrEqual(60_000);
         // Summaries are a minute apart, except the one flush() sends at shutdown.
-        const storms = timeline.filter((a, i) => a.reason === 'storm' && !(a.at === flushAt && i === timeline.length - 1)).map((a) => a.at);
+        const storms = timeline
+          .filter((a, i) => a.reason === 'storm' && !(a.at === flushAt && i === timeline.length - 1))
+          .map((a) => a.at);
         for (let i = 1; i < storms.length; i++) expect(storms[i]! - storms[i - 1]!).toBeGreaterThanOrEqual(60_000);
       }),
       { numRuns: 300 },

@@ -70,7 +70,9 @@ describe('per-source coalescing', () => {
     h.offer(); // t=30 s: folded
     const atSixty = h.advance(30_000);
     expect(atSixty.map((a) => [a.reason, a.refusals])).toEqual([['follow-up', 1]]);
-    expect(atSixty[0]?.output).toBe('Denied sshd from 198.51.100.7: 1 more refusal at 2026-11-21T15:00:30+00:00 | refusals=1 sources=1');
+    expect(atSixty[0]?.output).toBe(
+      'Denied sshd from 198.51.100.7: 1 more refusal at 2026-11-21T15:00:30+00:00 | refusals=1 sources=1',
+    );
     h.advance(61_000); // a quiet window: the source is forgotten
     expect(h.throttle.stats().trackedKeys).toBe(0);
     expect(h.offer()[0]?.reason).toBe('first');
@@ -106,7 +108,9 @@ describe('per-source coalescing', () => {
 
   it('groups IPv6 sources by their /64 (throttle.ipv6_prefix) and says so once several addresses came', async () => {
     const h = await Harness.create();
-    expect(h.offer({ address: '2001:db8:1:2::1', family: 6 })[0]?.output).toMatch(/^Denied sshd from 2001:db8:1:2::1 at /);
+    expect(h.offer({ address: '2001:db8:1:2::1', family: 6 })[0]?.output).toMatch(
+      /^Denied sshd from 2001:db8:1:2::1 at /,
+    );
     expect(h.offer({ address: '2001:db8:1:2:aaaa::9', family: 6 })).toEqual([]);
     expect(h.offer({ address: '2001:db8:1:3::1', family: 6 })).toHaveLength(1); // another /64
     const [followUp] = h.flush();
@@ -157,7 +161,17 @@ describe('checkpoint bookkeeping', () => {
   it('stays correct when seqs arrive out of order', async () => {
     const h = await Harness.create();
     const { throttle, clock } = h;
-    const event = (address: string) => ({ kind: 'libwrap' as const, time: new Date(clock.now()), host: 'h', daemon: 'sshd', pid: 1, service: 'sshd', peer: clientPeer(address), client: null, count: 1 });
+    const event = (address: string) => ({
+      kind: 'libwrap' as const,
+      time: new Date(clock.now()),
+      host: 'h',
+      daemon: 'sshd',
+      pid: 1,
+      service: 'sshd',
+      peer: clientPeer(address),
+      client: null,
+      count: 1,
+    });
     throttle.offer({ seq: 10, event: event('192.0.2.1') });
     throttle.offer({ seq: 11, event: event('192.0.2.2') });
     throttle.offer({ seq: 12, event: event('192.0.2.2') });
@@ -195,7 +209,9 @@ describe('stats and reconfiguration', () => {
     const h = await Harness.create({ throttle: { window_seconds: 60 } });
     h.offer();
     h.offer();
-    h.throttle.reconfigure(await config({ throttle: { window_seconds: 10 }, report: { output: 'Refused {service} for {address}' } }));
+    h.throttle.reconfigure(
+      await config({ throttle: { window_seconds: 10 }, report: { output: 'Refused {service} for {address}' } }),
+    );
     expect(h.throttle.stats()).toMatchObject({ refusals: 2, reported: 1, pending: 1 });
     expect(h.advance(59_000)).toEqual([]); // the open window keeps the length it opened with
     const [followUp] = h.advance(1_000);
@@ -209,13 +225,17 @@ describe('stats and reconfiguration', () => {
   it('rejects an unusable configuration on reconfigure and keeps running with the old one', async () => {
     const h = await Harness.create();
     const bad = { ...(await config()), rule: [{ daemons: 'ALL', clients: '10.0.0.0/33', ignore: true }] };
-    expect(() => { h.throttle.reconfigure(bad); }).toThrow(ThrottleSettingsError);
+    expect(() => {
+      h.throttle.reconfigure(bad);
+    }).toThrow(ThrottleSettingsError);
     expect(h.offer({ address: '10.0.0.1' })[0]?.reason).toBe('first');
   });
 
   it('refuses to start on a configuration that bypassed the loader checks', async () => {
     const bad = { ...(await config()), report: { ...(await config()).report, output: 'Denied {nope}' } };
-    expect(() => new Throttle(bad, new FakeClock(), { limits: NSCA_FIELD_LIMITS })).toThrow(/report\.output: unknown field \{nope\}/);
+    expect(() => new Throttle(bad, new FakeClock(), { limits: NSCA_FIELD_LIMITS })).toThrow(
+      /report\.output: unknown field \{nope\}/,
+    );
   });
 
   it('every result carries perfdata matching its refusals and sources', async () => {
@@ -223,6 +243,7 @@ describe('stats and reconfiguration', () => {
     h.offer();
     h.offer({ count: 4 });
     h.flush();
-    for (const alert of h.alerts) expect(perfdata(alert.output)).toEqual({ refusals: alert.refusals, sources: alert.sources });
+    for (const alert of h.alerts)
+      expect(perfdata(alert.output)).toEqual({ refusals: alert.refusals, sources: alert.sources });
   });
 });

@@ -38,7 +38,8 @@ export class Icinga2ApiClient {
    */
   async post(body: string, context: CallContext): Promise<CallOutcome> {
     const first = await this.postOnce(body, context);
-    if (first.kind === 'failed' && first.reusedSocket && first.failure.reason === 'hung-up') return this.postOnce(body, context);
+    if (first.kind === 'failed' && first.reusedSocket && first.failure.reason === 'hung-up')
+      return this.postOnce(body, context);
     return first;
   }
 
@@ -78,15 +79,25 @@ export class Icinga2ApiClient {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => { settle(outcomeOfAnswer(res.statusCode ?? 0, text, context)); });
-          res.on('error', (error: Error) => { settle({ kind: 'failed', failure: outcomeOfError(error, true, context, serverName) }); });
+          res.on('end', () => {
+            settle(outcomeOfAnswer(res.statusCode ?? 0, text, context));
+          });
+          res.on('error', (error: Error) => {
+            settle({ kind: 'failed', failure: outcomeOfError(error, true, context, serverName) });
+          });
         },
       );
       req.setTimeout(timeoutMs, () => {
         settle({ kind: 'failed', failure: outcomeOfError('timeout', sent, context, serverName) });
         req.destroy();
       });
-      req.on('error', (error: Error) => { settle({ kind: 'failed', failure: outcomeOfError(error, sent, context, serverName), reusedSocket: req.reusedSocket }); });
+      req.on('error', (error: Error) => {
+        settle({
+          kind: 'failed',
+          failure: outcomeOfError(error, sent, context, serverName),
+          reusedSocket: req.reusedSocket,
+        });
+      });
       req.end(body, () => (sent = true));
     });
   }

@@ -45,7 +45,10 @@ export function splitPerfdata(output: string): { text: string; perfdata: string[
 
 export function checkResultBody(result: PassiveCheckResult, checkSource: string): CheckResultBody {
   const { text, perfdata } = splitPerfdata(result.output);
-  const target = result.service === '' ? { type: 'Host' as const, host: result.host } : { type: 'Service' as const, service: `${result.host}!${result.service}` };
+  const target =
+    result.service === ''
+      ? { type: 'Host' as const, host: result.host }
+      : { type: 'Service' as const, service: `${result.host}!${result.service}` };
   return {
     ...target,
     exit_status: result.status,
@@ -56,10 +59,19 @@ export function checkResultBody(result: PassiveCheckResult, checkSource: string)
 }
 
 /** Checks a result and builds its request; throws InvalidResultError naming the field. */
-export function prepareIcinga2CheckResult(result: PassiveCheckResult, checkSource: string, index = 0): Icinga2CheckResult {
+export function prepareIcinga2CheckResult(
+  result: PassiveCheckResult,
+  checkSource: string,
+  index = 0,
+): Icinga2CheckResult {
   if (result.host === '') throw new InvalidResultError(index, 'host', 'is empty');
   const bang = result.host.indexOf('!');
-  if (bang >= 0) throw new InvalidResultError(index, 'host', `contains "!" (at character ${bang + 1}), which Icinga reads as the end of the host in "host!service"`);
+  if (bang >= 0)
+    throw new InvalidResultError(
+      index,
+      'host',
+      `contains "!" (at character ${bang + 1}), which Icinga reads as the end of the host in "host!service"`,
+    );
   if (!Number.isInteger(result.status) || result.status < 0 || result.status > 3) {
     throw new InvalidResultError(index, 'status', `${result.status} is not a state Icinga takes (0-3)`);
   }

@@ -61,14 +61,25 @@ export class Icinga2Transport implements Transport<Icinga2CheckResult> {
     return `POST ${this.endpoint}/v1/actions/process-check-result ${JSON.stringify(checkResultBody(result, this.checkSource))}`;
   }
 
-  async deliver(batch: readonly Icinga2CheckResult[], hooks?: DeliveryHooks<Icinga2CheckResult>): Promise<DeliveryReport> {
+  async deliver(
+    batch: readonly Icinga2CheckResult[],
+    hooks?: DeliveryHooks<Icinga2CheckResult>,
+  ): Promise<DeliveryReport> {
     const items = [...batch];
     let client: Icinga2ApiClient;
     try {
       client = await this.ensureClient();
     } catch (error) {
       hooks?.onWritten?.();
-      return { confirmed: 0, refused: [], failure: { reason: 'untrusted', message: `cannot read icinga2.ca_file ${this.options.settings.ca_file}: ${error instanceof Error ? error.message : String(error)}`, cause: error } };
+      return {
+        confirmed: 0,
+        refused: [],
+        failure: {
+          reason: 'untrusted',
+          message: `cannot read icinga2.ca_file ${this.options.settings.ca_file}: ${error instanceof Error ? error.message : String(error)}`,
+          cause: error,
+        },
+      };
     }
     const outcomes: (CallOutcome | undefined)[] = [];
     let next = 0;
@@ -78,7 +89,8 @@ export class Icinga2Transport implements Transport<Icinga2CheckResult> {
     const lastForObject = new Map<string, Promise<unknown>>();
     const worker = async (): Promise<void> => {
       for (;;) {
-        if (next >= items.length && next < MAX_RESULTS_PER_DELIVERY && !stop) items.push(...(hooks?.stream?.take() ?? []));
+        if (next >= items.length && next < MAX_RESULTS_PER_DELIVERY && !stop)
+          items.push(...(hooks?.stream?.take() ?? []));
         const index = next;
         const item = items[index];
         if (stop || item === undefined) return;
@@ -88,7 +100,12 @@ export class Icinga2Transport implements Transport<Icinga2CheckResult> {
           if (before) await before;
           // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by an earlier call's failure while this one awaited
           if (stop) return undefined;
-          return client.post(item.body, { url: this.endpoint, user: this.options.settings.user, objectName: item.objectName, objectKind: item.kind });
+          return client.post(item.body, {
+            url: this.endpoint,
+            user: this.options.settings.user,
+            objectName: item.objectName,
+            objectKind: item.kind,
+          });
         })();
         lastForObject.set(item.objectName, call);
         const outcome = await call;
@@ -127,8 +144,13 @@ export class Icinga2Transport implements Transport<Icinga2CheckResult> {
       confirmed++;
     }
     // A later failure (the run broke at an unanswered slot) still explains what is held.
-    failure ??= outcomes.find((o): o is Extract<CallOutcome, { kind: 'failed' }> => o?.kind === 'failed')?.failure ?? null;
-    if (failure === null && confirmed < items.length) failure = { reason: 'unconfirmed', message: `Icinga 2 API ${this.endpoint} left results unanswered; held and sent again` };
+    failure ??=
+      outcomes.find((o): o is Extract<CallOutcome, { kind: 'failed' }> => o?.kind === 'failed')?.failure ?? null;
+    if (failure === null && confirmed < items.length)
+      failure = {
+        reason: 'unconfirmed',
+        message: `Icinga 2 API ${this.endpoint} left results unanswered; held and sent again`,
+      };
     return { confirmed, refused, failure };
   }
 

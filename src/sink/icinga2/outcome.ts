@@ -32,14 +32,15 @@ interface IcingaAnswer {
 function parseAnswer(text: string): IcingaAnswer {
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' ? (parsed) : {};
+    return parsed !== null && typeof parsed === 'object' ? parsed : {};
   } catch {
     return {};
   }
 }
 
 function defineHint(context: CallContext): string {
-  if (context.objectKind === 'Host') return `define it: object Host "${context.objectName}" { check_command = "dummy"; enable_active_checks = false }`;
+  if (context.objectKind === 'Host')
+    return `define it: object Host "${context.objectName}" { check_command = "dummy"; enable_active_checks = false }`;
   const [host, ...service] = context.objectName.split('!');
   return `define it: object Service "${service.join('!')}" { host_name = "${host}"; check_command = "dummy"; enable_active_checks = false; volatile = true }`;
 }
@@ -52,27 +53,62 @@ export function outcomeOfAnswer(status: number, text: string, context: CallConte
   if (status === 200) {
     const code = answer.results?.[0]?.code;
     if (code === 200) return { kind: 'taken' };
-    return { kind: 'failed', failure: { reason: 'server-error', message: `${api} answered 200 but not for the result of ${context.objectName} (code ${String(code)}: ${answer.results?.[0]?.status ?? said}); held and sent again` } };
+    return {
+      kind: 'failed',
+      failure: {
+        reason: 'server-error',
+        message: `${api} answered 200 but not for the result of ${context.objectName} (code ${String(code)}: ${answer.results?.[0]?.status ?? said}); held and sent again`,
+      },
+    };
   }
   if (status === 404) {
     if (/missing permission/i.test(answer.diagnostic_information ?? '')) {
       return {
         kind: 'failed',
-        failure: { reason: 'unauthorized', message: `${api}: user "${context.user}" lacks the permission actions/process-check-result (Icinga answers 404 "Missing permission"): add it to the ApiUser's permissions; results are held` },
+        failure: {
+          reason: 'unauthorized',
+          message: `${api}: user "${context.user}" lacks the permission actions/process-check-result (Icinga answers 404 "Missing permission"): add it to the ApiUser's permissions; results are held`,
+        },
       };
     }
-    return { kind: 'refused', reason: 'unknown-object', message: `${api} has no ${context.objectKind.toLowerCase()} "${context.objectName}" (404 ${said}); the result is dropped: ${defineHint(context)}` };
+    return {
+      kind: 'refused',
+      reason: 'unknown-object',
+      message: `${api} has no ${context.objectKind.toLowerCase()} "${context.objectName}" (404 ${said}); the result is dropped: ${defineHint(context)}`,
+    };
   }
   if (status === 401) {
-    return { kind: 'failed', failure: { reason: 'rejected', message: `${api} refused the credentials of user "${context.user}" (401 ${said}): check icinga2.user and the password against the ApiUser object; results are held` } };
+    return {
+      kind: 'failed',
+      failure: {
+        reason: 'rejected',
+        message: `${api} refused the credentials of user "${context.user}" (401 ${said}): check icinga2.user and the password against the ApiUser object; results are held`,
+      },
+    };
   }
   if (status === 403) {
-    return { kind: 'failed', failure: { reason: 'unauthorized', message: `${api} forbids user "${context.user}" to submit results (403 ${said}): grant actions/process-check-result in its ApiUser; results are held` } };
+    return {
+      kind: 'failed',
+      failure: {
+        reason: 'unauthorized',
+        message: `${api} forbids user "${context.user}" to submit results (403 ${said}): grant actions/process-check-result in its ApiUser; results are held`,
+      },
+    };
   }
   if (status === 400) {
-    return { kind: 'refused', reason: 'bad-request', message: `${api} cannot use the result for ${context.objectName} (400 ${said}); the result is dropped` };
+    return {
+      kind: 'refused',
+      reason: 'bad-request',
+      message: `${api} cannot use the result for ${context.objectName} (400 ${said}); the result is dropped`,
+    };
   }
-  return { kind: 'failed', failure: { reason: 'server-error', message: `${api} answered ${status} (${said}) for ${context.objectName}; held and sent again` } };
+  return {
+    kind: 'failed',
+    failure: {
+      reason: 'server-error',
+      message: `${api} answered ${status} (${said}) for ${context.objectName}; held and sent again`,
+    },
+  };
 }
 
 /** TLS certificate problems Node reports when verification fails. */
@@ -90,18 +126,33 @@ const UNTRUSTED_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'HOSTNAME_MISMATCH',
 ]);
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
 
 function codeOf(error: Error): string {
   return 'code' in error && typeof error.code === 'string' ? error.code : '';
 }
 
 /** Classifies a request that got no answer. `sent`: the request had gone out in full. */
-export function outcomeOfError(error: Error | 'timeout', sent: boolean, context: CallContext, serverName: string): DeliveryFailure {
+export function outcomeOfError(
+  error: Error | 'timeout',
+  sent: boolean,
+  context: CallContext,
+  serverName: string,
+): DeliveryFailure {
   const api = `Icinga 2 API ${context.url}`;
   if (error === 'timeout') {
     return sent
-      ? { reason: 'unconfirmed', message: `${api} did not answer within the timeout after taking the result for ${context.objectName}: overloaded or wedged? Held and sent again` }
+      ? {
+          reason: 'unconfirmed',
+          message: `${api} did not answer within the timeout after taking the result for ${context.objectName}: overloaded or wedged? Held and sent again`,
+        }
       : { reason: 'unreachable', message: `${api}: no connection within the timeout (a firewall dropping packets?)` };
   }
   const code = codeOf(error);
@@ -112,12 +163,25 @@ export function outcomeOfError(error: Error | 'timeout', sent: boolean, context:
       cause: error,
     };
   }
-  if (UNREACHABLE_CODES.has(code)) return { reason: 'unreachable', message: `cannot connect to ${api}: ${code} (is icinga2 running with the api feature listening there?)`, cause: error };
+  if (UNREACHABLE_CODES.has(code))
+    return {
+      reason: 'unreachable',
+      message: `cannot connect to ${api}: ${code} (is icinga2 running with the api feature listening there?)`,
+      cause: error,
+    };
   if (code === 'ECONNRESET' || code === 'EPIPE' || error.message === 'socket hang up') {
-    return { reason: 'hung-up', message: `${api} dropped the connection (${code || error.message}) before answering for ${context.objectName} (stopped or restarted?); held and sent again`, cause: error };
+    return {
+      reason: 'hung-up',
+      message: `${api} dropped the connection (${code || error.message}) before answering for ${context.objectName} (stopped or restarted?); held and sent again`,
+      cause: error,
+    };
   }
   if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) {
-    return { reason: 'untrusted', message: `TLS with ${api} failed (${code}: ${error.message}): is that Icinga's API port?`, cause: error };
+    return {
+      reason: 'untrusted',
+      message: `TLS with ${api} failed (${code}: ${error.message}): is that Icinga's API port?`,
+      cause: error,
+    };
   }
   return { reason: 'unreachable', message: `${api}: ${error.message}`, cause: error };
 }

@@ -38,10 +38,12 @@ function nameProblem(value: string): string | null {
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > MAX_NAME_BYTES) return `is ${bytes} bytes long; wrapwatch sends at most ${MAX_NAME_BYTES} over NSCA-ng`;
   const semicolon = value.indexOf(';');
-  if (semicolon >= 0) return `contains ";" (at character ${semicolon + 1}), which Nagios would read as the end of the field`;
-   
+  if (semicolon >= 0)
+    return `contains ";" (at character ${semicolon + 1}), which Nagios would read as the end of the field`;
+
   const control = /[\x00-\x1f\x7f]/.exec(value);
-  if (control) return `contains the control character 0x${control[0].charCodeAt(0).toString(16).padStart(2, '0')} (at character ${control.index + 1}), which would cut the Nagios command`;
+  if (control)
+    return `contains the control character 0x${control[0].charCodeAt(0).toString(16).padStart(2, '0')} (at character ${control.index + 1}), which would cut the Nagios command`;
   return null;
 }
 
@@ -55,11 +57,21 @@ export function prepareNscaNgCommand(result: PassiveCheckResult, index = 0): Nsc
   if (!Number.isInteger(result.status) || result.status < 0 || result.status > 255) {
     throw new InvalidResultError(index, 'status', `${result.status} is not an exit status (0-255; Nagios uses 0-3)`);
   }
-  if (result.output.includes('\0')) throw new InvalidResultError(index, 'output', 'contains a NUL byte, which would end the command there');
-  const command: NscaNgCommand = { host: result.host, service: result.service, status: result.status, output: result.output };
+  if (result.output.includes('\0'))
+    throw new InvalidResultError(index, 'output', 'contains a NUL byte, which would end the command there');
+  const command: NscaNgCommand = {
+    host: result.host,
+    service: result.service,
+    status: result.status,
+    output: result.output,
+  };
   const bytes = commandBytes(command, 0).length;
   if (bytes > MAX_COMMAND_BYTES) {
-    throw new InvalidResultError(index, 'output', `makes a ${bytes}-byte command; Nagios reads at most ${MAX_COMMAND_BYTES}`);
+    throw new InvalidResultError(
+      index,
+      'output',
+      `makes a ${bytes}-byte command; Nagios reads at most ${MAX_COMMAND_BYTES}`,
+    );
   }
   return command;
 }

@@ -26,7 +26,15 @@ export class NscaNgSessionError extends Error implements DeliveryFailure {
   }
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ETIMEDOUT',
+]);
 const HUNG_UP_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 function codeOf(error: Error): string {
@@ -37,21 +45,41 @@ function codeOf(error: Error): string {
  * `ended` is how the connection ended (an error, a clean end) or `timeout`; `step` is what the
  * client was waiting for; `bail` the server's BAIL text, if it sent one.
  */
-export function classifySessionError(ended: Error | 'end' | 'timeout', step: string, bail: string | null, target: NscaNgTarget): NscaNgSessionError {
+export function classifySessionError(
+  ended: Error | 'end' | 'timeout',
+  step: string,
+  bail: string | null,
+  target: NscaNgTarget,
+): NscaNgSessionError {
   const where = `NSCA-ng server ${target.endpoint}`;
   if (bail !== null) {
-    return new NscaNgSessionError('server-error', `${where} ended the session (BAIL ${bail}) while wrapwatch waited for its ${step} reply`);
+    return new NscaNgSessionError(
+      'server-error',
+      `${where} ended the session (BAIL ${bail}) while wrapwatch waited for its ${step} reply`,
+    );
   }
   if (ended === 'timeout') {
     if (step === 'handshake') {
-      return new NscaNgSessionError('unreachable', `${where}: no TLS handshake within the timeout (a firewall dropping packets, or a port that is not NSCA-ng's?)`);
+      return new NscaNgSessionError(
+        'unreachable',
+        `${where}: no TLS handshake within the timeout (a firewall dropping packets, or a port that is not NSCA-ng's?)`,
+      );
     }
-    return new NscaNgSessionError('unconfirmed', `${where} did not answer ${step} within the timeout: overloaded or wedged? The result is held and sent again`);
+    return new NscaNgSessionError(
+      'unconfirmed',
+      `${where} did not answer ${step} within the timeout: overloaded or wedged? The result is held and sent again`,
+    );
   }
   if (ended === 'end') {
     return step === 'handshake'
-      ? new NscaNgSessionError('hung-up', `${where} closed the connection during the TLS handshake (is that port NSCA-ng's?)`)
-      : new NscaNgSessionError('hung-up', `${where} closed the connection while wrapwatch waited for its ${step} reply (stopped or restarted?)`);
+      ? new NscaNgSessionError(
+          'hung-up',
+          `${where} closed the connection during the TLS handshake (is that port NSCA-ng's?)`,
+        )
+      : new NscaNgSessionError(
+          'hung-up',
+          `${where} closed the connection while wrapwatch waited for its ${step} reply (stopped or restarted?)`,
+        );
   }
   const code = codeOf(ended);
   if (code === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY') {
@@ -69,13 +97,25 @@ export function classifySessionError(ended: Error | 'end' | 'timeout', step: str
     );
   }
   if (UNREACHABLE_CODES.has(code)) {
-    return new NscaNgSessionError('unreachable', `cannot connect to ${where}: ${code} (is nsca-ng running and listening there?)`, ended);
+    return new NscaNgSessionError(
+      'unreachable',
+      `cannot connect to ${where}: ${code} (is nsca-ng running and listening there?)`,
+      ended,
+    );
   }
   if (HUNG_UP_CODES.has(code)) {
-    return new NscaNgSessionError('hung-up', `${where} dropped the connection (${code}) while wrapwatch waited for its ${step} reply (stopped or restarted?)`, ended);
+    return new NscaNgSessionError(
+      'hung-up',
+      `${where} dropped the connection (${code}) while wrapwatch waited for its ${step} reply (stopped or restarted?)`,
+      ended,
+    );
   }
   if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) {
-    return new NscaNgSessionError('rejected', `TLS with ${where} failed (${ended.message.split('\n')[0] ?? code}): is that port NSCA-ng's, and does it allow TLS 1.2 with a PSK cipher?`, ended);
+    return new NscaNgSessionError(
+      'rejected',
+      `TLS with ${where} failed (${ended.message.split('\n')[0] ?? code}): is that port NSCA-ng's, and does it allow TLS 1.2 with a PSK cipher?`,
+      ended,
+    );
   }
   return new NscaNgSessionError('unreachable', `${where}: ${ended.message}`, ended);
 }

@@ -66,7 +66,10 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
     await done;
   }
 
-  private async deliverNow(batch: readonly NscaNgCommand[], hooks?: DeliveryHooks<NscaNgCommand>): Promise<DeliveryReport> {
+  private async deliverNow(
+    batch: readonly NscaNgCommand[],
+    hooks?: DeliveryHooks<NscaNgCommand>,
+  ): Promise<DeliveryReport> {
     this.clearIdleTimer();
     const items = [...batch];
     const refused: RefusedResult[] = [];
@@ -76,7 +79,8 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
       // Each command's bytes are made one step ahead, so the next PUSH can ride with them.
       let bytes: Buffer | null = null;
       for (let index = 0; ; index++) {
-        if (index + 1 >= items.length && items.length < MAX_RESULTS_PER_DELIVERY) items.push(...(hooks?.stream?.take() ?? []));
+        if (index + 1 >= items.length && items.length < MAX_RESULTS_PER_DELIVERY)
+          items.push(...(hooks?.stream?.take() ?? []));
         const command = items[index];
         if (command === undefined) break;
         const current: Buffer = bytes ?? commandBytes(command, this.epochSeconds());
@@ -89,7 +93,11 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
         }
         if (reply.kind === 'fail' && /too large/i.test(reply.message)) {
           // The server's max_command_size is below ours: this one can never go; the rest can.
-          refused.push({ index, reason: 'too-large', message: `NSCA-ng server ${this.endpoint} refused a ${current.length}-byte command (FAIL ${reply.message}): raise max_command_size in its nsca-ng.cfg` });
+          refused.push({
+            index,
+            reason: 'too-large',
+            message: `NSCA-ng server ${this.endpoint} refused a ${current.length}-byte command (FAIL ${reply.message}): raise max_command_size in its nsca-ng.cfg`,
+          });
           confirmed++;
           continue;
         }
@@ -111,7 +119,10 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
     const what = command.service === '' ? `host ${command.host}` : `host ${command.host}, service ${command.service}`;
     if (reply.kind === 'bail') {
       this.dropSession();
-      return { reason: 'server-error', message: `NSCA-ng server ${this.endpoint} ended the session (BAIL ${reply.message}); results are held and sent again` };
+      return {
+        reason: 'server-error',
+        message: `NSCA-ng server ${this.endpoint} ended the session (BAIL ${reply.message}); results are held and sent again`,
+      };
     }
     if (/not authorized/i.test(reply.message)) {
       return {
@@ -119,7 +130,10 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
         message: `NSCA-ng server ${this.endpoint} accepted identity "${identity}" but refused its result for ${what} (FAIL ${reply.message}): its authorize "${identity}" block needs hosts/services patterns that match; results are held`,
       };
     }
-    return { reason: 'server-error', message: `NSCA-ng server ${this.endpoint} refused the result for ${what} (FAIL ${reply.message}); results are held and sent again` };
+    return {
+      reason: 'server-error',
+      message: `NSCA-ng server ${this.endpoint} refused the result for ${what} (FAIL ${reply.message}); results are held and sent again`,
+    };
   }
 
   /**
@@ -138,7 +152,12 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
       const reply = await this.session.push(bytes, next?.length);
       if (reply.kind !== 'bail' || fresh) return this.settle(reply);
     } catch (error) {
-      if (fresh || !(error instanceof NscaNgSessionError) || (error.reason !== 'hung-up' && error.reason !== 'server-error')) throw error;
+      if (
+        fresh ||
+        !(error instanceof NscaNgSessionError) ||
+        (error.reason !== 'hung-up' && error.reason !== 'server-error')
+      )
+        throw error;
     }
     this.dropSession();
     this.session = await this.openSession();
@@ -152,7 +171,11 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
   }
 
   private openSession(): Promise<NscaNgSession> {
-    return NscaNgSession.open({ ...this.target(), password: this.options.settings.password, timeoutMs: this.timeoutMs() });
+    return NscaNgSession.open({
+      ...this.target(),
+      password: this.options.settings.password,
+      timeoutMs: this.timeoutMs(),
+    });
   }
 
   private target() {

@@ -21,7 +21,10 @@ import { classifySessionError, NscaNgSessionError, type NscaNgTarget } from './e
 /** PSK suites nsca-ng offers (its default is `PSK-AES256-CBC-SHA`, which PROTOCOL requires). */
 const PSK_CIPHERS = 'PSK-AES256-GCM-SHA384:PSK-CHACHA20-POLY1305:PSK-AES256-CBC-SHA:PSK';
 
-export type Reply = { readonly kind: 'okay' } | { readonly kind: 'fail'; readonly message: string } | { readonly kind: 'bail'; readonly message: string };
+export type Reply =
+  | { readonly kind: 'okay' }
+  | { readonly kind: 'fail'; readonly message: string }
+  | { readonly kind: 'bail'; readonly message: string };
 
 export interface SessionOptions extends NscaNgTarget {
   readonly password: string;
@@ -62,9 +65,15 @@ export class NscaNgSession {
       }
       this.wake();
     });
-    socket.on('end', () => { this.finish('end'); });
-    socket.on('error', (error: Error) => { this.finish(error); });
-    socket.on('close', () => { this.finish('end'); });
+    socket.on('end', () => {
+      this.finish('end');
+    });
+    socket.on('error', (error: Error) => {
+      this.finish(error);
+    });
+    socket.on('close', () => {
+      this.finish('end');
+    });
   }
 
   /** Connects, completes the handshake and MOIN; throws NscaNgSessionError with the reason. */
@@ -86,7 +95,10 @@ export class NscaNgSession {
       socket.setNoDelay(true);
       const reply = await session.request(`MOIN 1 ${randomBytes(12).toString('base64url')}`, 'MOIN');
       if (!reply.startsWith('MOIN')) {
-        throw new NscaNgSessionError('rejected', `NSCA-ng server ${options.endpoint} refused the session: it answered "${reply}" to MOIN 1 (a version this client does not speak?)`);
+        throw new NscaNgSessionError(
+          'rejected',
+          `NSCA-ng server ${options.endpoint} refused the session: it answered "${reply}" to MOIN 1 (a version this client does not speak?)`,
+        );
       }
       return session;
     } catch (error) {
@@ -117,7 +129,9 @@ export class NscaNgSession {
       return refused;
     }
     this.announced = null;
-    this.socket.write(nextLength === undefined ? command : Buffer.concat([command, Buffer.from(`PUSH ${nextLength}\r\n`, 'latin1')]));
+    this.socket.write(
+      nextLength === undefined ? command : Buffer.concat([command, Buffer.from(`PUSH ${nextLength}\r\n`, 'latin1')]),
+    );
     const verdict = parseReply(await this.next('command'));
     if (nextLength !== undefined) {
       if (verdict.kind !== 'okay') {

@@ -60,7 +60,11 @@ export class Blowfish {
 
   private f(x: number): number {
     const s = this.s;
-    return ((((s[x >>> 24] ?? 0) + (s[256 + ((x >>> 16) & 0xff)] ?? 0)) ^ (s[512 + ((x >>> 8) & 0xff)] ?? 0)) + (s[768 + (x & 0xff)] ?? 0)) >>> 0;
+    return (
+      ((((s[x >>> 24] ?? 0) + (s[256 + ((x >>> 16) & 0xff)] ?? 0)) ^ (s[512 + ((x >>> 8) & 0xff)] ?? 0)) +
+        (s[768 + (x & 0xff)] ?? 0)) >>>
+      0
+    );
   }
 
   /** Encrypts (left, right) in place. */

@@ -93,7 +93,8 @@ class XorObfuscation implements PacketCipher {
     this.keyStream = Buffer.alloc(DATA_PACKET_BYTES);
     for (let i = 0; i < DATA_PACKET_BYTES; i++) {
       // An empty password XORs with its terminating NUL in send_nsca: a no-op.
-      this.keyStream[i] = (iv[i % INIT_IV_BYTES] ?? 0) ^ (password.length > 0 ? (password[i % password.length] ?? 0) : 0);
+      this.keyStream[i] =
+        (iv[i % INIT_IV_BYTES] ?? 0) ^ (password.length > 0 ? (password[i % password.length] ?? 0) : 0);
     }
     this.keyWords = new Uint32Array(this.keyStream.buffer, this.keyStream.byteOffset, DATA_PACKET_BYTES / 4);
   }
@@ -156,7 +157,10 @@ const LEGACY_HINT =
 
 const IMPLEMENTATIONS: Readonly<Record<number, MethodImplementation>> = {
   0: { unavailable: () => null, create: () => new NoEncryption() },
-  1: { unavailable: () => null, create: (password, iv) => new XorObfuscation(Buffer.from(ivFrom(iv, INIT_IV_BYTES)), password) },
+  1: {
+    unavailable: () => null,
+    create: (password, iv) => new XorObfuscation(Buffer.from(ivFrom(iv, INIT_IV_BYTES)), password),
+  },
   // Single DES is 3DES-EDE with three equal keys (E_K D_K E_K = E_K); OpenSSL 3 keeps plain DES in the legacy provider.
   2: {
     unavailable: () => null,
@@ -165,7 +169,11 @@ const IMPLEMENTATIONS: Readonly<Record<number, MethodImplementation>> = {
       return new NodeStreamCipher(createCipheriv('des-ede3-cfb8', Buffer.concat([key, key, key]), ivFrom(iv, 8)));
     },
   },
-  3: { unavailable: () => null, create: (password, iv) => new NodeStreamCipher(createCipheriv('des-ede3-cfb8', keyFrom(password, 24), ivFrom(iv, 8))) },
+  3: {
+    unavailable: () => null,
+    create: (password, iv) =>
+      new NodeStreamCipher(createCipheriv('des-ede3-cfb8', keyFrom(password, 24), ivFrom(iv, 8))),
+  },
   4: {
     unavailable: () => (legacyProviderLoaded() ? null : LEGACY_HINT),
     create: (password, iv) => {
@@ -178,11 +186,22 @@ const IMPLEMENTATIONS: Readonly<Record<number, MethodImplementation>> = {
     unavailable: () => null,
     create: (password, iv) => {
       const blowfish = new Blowfish(keyFrom(password, BLOWFISH_MAX_KEY_BYTES));
-      return new BlockCfb8Cipher(new Cfb8Encryptor((input, output) => { blowfish.encryptBlock(input, output); }, ivFrom(iv, 8)));
+      return new BlockCfb8Cipher(
+        new Cfb8Encryptor(
+          (input, output) => {
+            blowfish.encryptBlock(input, output);
+          },
+          ivFrom(iv, 8),
+        ),
+      );
     },
   },
   // libmcrypt's RIJNDAEL-128 has a 128-bit block but a 32-byte maximum key: always AES-256.
-  14: { unavailable: () => null, create: (password, iv) => new NodeStreamCipher(createCipheriv('aes-256-cfb8', keyFrom(password, 32), ivFrom(iv, 16))) },
+  14: {
+    unavailable: () => null,
+    create: (password, iv) =>
+      new NodeStreamCipher(createCipheriv('aes-256-cfb8', keyFrom(password, 32), ivFrom(iv, 16))),
+  },
 };
 
 /** The methods this process can use, in ascending order. */

@@ -51,7 +51,11 @@ const WRITE_BUFFER_BYTES = 256 * 1024;
 
 export const connectTcp: ConnectFunction = (host, port) => {
   // net.Socket hands stream options on to its Duplex; @types/node does not list them for connect().
-  const options: TcpNetConnectOpts & Pick<DuplexOptions, 'writableHighWaterMark'> = { host, port, writableHighWaterMark: WRITE_BUFFER_BYTES };
+  const options: TcpNetConnectOpts & Pick<DuplexOptions, 'writableHighWaterMark'> = {
+    host,
+    port,
+    writableHighWaterMark: WRITE_BUFFER_BYTES,
+  };
   return netConnect(options);
 };
 
@@ -143,13 +147,19 @@ function describeHangup(hangup: Hangup | null): string {
  * Checks every result first (InvalidResultError names the first bad one; nothing is sent),
  * then sends them all over one connection.
  */
-export async function sendResults(results: readonly PassiveCheckResult[], options: NscaClientOptions): Promise<SendReport> {
+export async function sendResults(
+  results: readonly PassiveCheckResult[],
+  options: NscaClientOptions,
+): Promise<SendReport> {
   const prepared = results.map((result, index) => prepareResult(result, index));
   return sendPrepared(prepared, options);
 }
 
 /** Sends results that already passed the field rules (see fields.ts) over one connection. */
-export async function sendPrepared(results: readonly PreparedResult[], options: NscaClientOptions): Promise<SendReport> {
+export async function sendPrepared(
+  results: readonly PreparedResult[],
+  options: NscaClientOptions,
+): Promise<SendReport> {
   // A method this process cannot do is a configuration error: fail before touching the network.
   assertEncryptionMethod(options.encryption);
   let truncated = results.filter((r) => r.truncated).length;
@@ -165,7 +175,9 @@ export async function sendPrepared(results: readonly PreparedResult[], options: 
   const startedAt = performance.now();
   const session = new SocketSession((options.connect ?? connectTcp)(options.host, options.port));
   const socket = session.socket;
-  const abort = (): void => { session.destroy(); };
+  const abort = (): void => {
+    session.destroy();
+  };
   signal?.addEventListener('abort', abort);
   try {
     const step = async (condition: () => boolean, ms: number): Promise<boolean> => {
@@ -178,7 +190,9 @@ export async function sendPrepared(results: readonly PreparedResult[], options: 
     }
     if (!session.connected) {
       const cause = session.connectError ?? new Error(describeHangup(session.hangup()));
-      throw errnoCode(cause) === 'ECONNREFUSED' ? new NscaConnectionRefusedError(progress(), cause) : new NscaConnectError(progress(), cause);
+      throw errnoCode(cause) === 'ECONNREFUSED'
+        ? new NscaConnectionRefusedError(progress(), cause)
+        : new NscaConnectError(progress(), cause);
     }
     // Nagle's algorithm would hold a packet back until the previous one is acknowledged.
     socket.setNoDelay(true);
@@ -229,7 +243,8 @@ export async function sendPrepared(results: readonly PreparedResult[], options: 
       }
       if (session.hangup() !== null) throw closedWhileSending();
     };
-    const rejected = (detail: string): NscaRejectedError => new NscaRejectedError(progress(), `${detail} (${describeHangup(session.hangup())})`, session.hangupError());
+    const rejected = (detail: string): NscaRejectedError =>
+      new NscaRejectedError(progress(), `${detail} (${describeHangup(session.hangup())})`, session.hangupError());
 
     await writeAll(results);
     const stream = options.stream;
@@ -259,7 +274,8 @@ export async function sendPrepared(results: readonly PreparedResult[], options: 
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set in writeAll, which the compiler does not follow
     const watchLeft = (firstWriteAt ?? 0) + rejectionWatchMs(greetingRttMs, lingerMs) - performance.now();
     if (watchLeft > 0) await step(() => session.hangup() !== null, watchLeft);
-    if (session.hangup() !== null) throw rejected('it closed the connection after our packets, before our end of stream');
+    if (session.hangup() !== null)
+      throw rejected('it closed the connection after our packets, before our end of stream');
 
     // The proof: the server reads to our end of stream, then closes.
     socket.end();

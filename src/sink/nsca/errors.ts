@@ -7,7 +7,8 @@
 /** The connection steps that have their own timeout (`nsca.timeout_seconds` each). */
 export type NscaStep = 'connect' | 'greeting' | 'write';
 
-export type NscaFailureKind = 'refused' | 'connect-failed' | 'timeout' | 'closed-early' | 'rejected' | 'unconfirmed' | 'aborted';
+export type NscaFailureKind =
+  'refused' | 'connect-failed' | 'timeout' | 'closed-early' | 'rejected' | 'unconfirmed' | 'aborted';
 
 export interface NscaProgress {
   /** "host:port" of the NSCA server. */
@@ -25,8 +26,10 @@ export interface NscaProgress {
 export { InvalidResultError } from '../errors.js';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-const notSent = (total: number): string => (total === 1 ? 'The result was not sent.' : `None of the ${total} results was sent.`);
-const assumeLost = (total: number): string => (total === 1 ? 'Assume the result was not accepted.' : `Assume none of the ${total} results was accepted.`);
+const notSent = (total: number): string =>
+  total === 1 ? 'The result was not sent.' : `None of the ${total} results was sent.`;
+const assumeLost = (total: number): string =>
+  total === 1 ? 'Assume the result was not accepted.' : `Assume none of the ${total} results was accepted.`;
 
 /** Base class: a batch could not be delivered, or its delivery cannot be trusted. */
 export abstract class NscaDeliveryError extends Error implements NscaProgress {
@@ -162,7 +165,10 @@ export function unconfirmedMessage(written: number, timeoutMs: number): string {
 export class NscaAbortedError extends NscaDeliveryError {
   readonly kind = 'aborted';
   constructor(progress: NscaProgress) {
-    super(`delivery to NSCA server ${progress.endpoint} stopped at shutdown after ${progress.written} of ${plural(progress.total, 'result')} had been written; none is counted as delivered`, progress);
+    super(
+      `delivery to NSCA server ${progress.endpoint} stopped at shutdown after ${progress.written} of ${plural(progress.total, 'result')} had been written; none is counted as delivered`,
+      progress,
+    );
     this.name = 'NscaAbortedError';
   }
 }

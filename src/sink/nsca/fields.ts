@@ -54,18 +54,28 @@ function nameProblem(field: 'host' | 'service', bytes: Uint8Array, max: number):
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i] ?? 0;
     if (byte === SEMICOLON) {
-      return { field, reason: `contains ";" (at byte ${i + 1}), which Nagios would read as the end of the field: the result would land on another ${field === 'host' ? 'host or service' : 'service'}` };
+      return {
+        field,
+        reason: `contains ";" (at byte ${i + 1}), which Nagios would read as the end of the field: the result would land on another ${field === 'host' ? 'host or service' : 'service'}`,
+      };
     }
     if (byte < 0x20 || byte === 0x7f) {
-      return { field, reason: `contains ${describeByte(byte)} (at byte ${i + 1}), which the server would cut or pass on raw into the Nagios command` };
+      return {
+        field,
+        reason: `contains ${describeByte(byte)} (at byte ${i + 1}), which the server would cut or pass on raw into the Nagios command`,
+      };
     }
   }
   return null;
 }
 
 /** Cuts `bytes` to at most `max` bytes, never inside a UTF-8 sequence, ending in the marker. */
-export function truncateOutput(bytes: Uint8Array, max: number = MAX_OUTPUT_BYTES): { bytes: Buffer; truncated: boolean } {
-  if (bytes.length <= max) return { bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), truncated: false };
+export function truncateOutput(
+  bytes: Uint8Array,
+  max: number = MAX_OUTPUT_BYTES,
+): { bytes: Buffer; truncated: boolean } {
+  if (bytes.length <= max)
+    return { bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), truncated: false };
   const marker = Buffer.from(TRUNCATION_MARKER, 'latin1');
   let cut = Math.max(0, max - marker.length);
   // bytes[cut] is the first byte dropped; if it continues a sequence, drop that sequence's start too.
@@ -76,13 +86,21 @@ export function truncateOutput(bytes: Uint8Array, max: number = MAX_OUTPUT_BYTES
 /** The first rule a result breaks, or null. */
 export function findFieldProblem(raw: RawCheckResult): FieldProblem | null {
   if (raw.host.length === 0) return { field: 'host', reason: 'is empty' };
-  const problem = nameProblem('host', raw.host, MAX_HOST_BYTES) ?? nameProblem('service', raw.service, MAX_SERVICE_BYTES);
+  const problem =
+    nameProblem('host', raw.host, MAX_HOST_BYTES) ?? nameProblem('service', raw.service, MAX_SERVICE_BYTES);
   if (problem) return problem;
   if (!Number.isInteger(raw.status) || raw.status < -32768 || raw.status > 32767) {
-    return { field: 'status', reason: `${raw.status} is not a whole number the packet can carry (-32768 to 32767; Nagios uses 0-3)` };
+    return {
+      field: 'status',
+      reason: `${raw.status} is not a whole number the packet can carry (-32768 to 32767; Nagios uses 0-3)`,
+    };
   }
   const nul = raw.output.indexOf(0);
-  if (nul >= 0) return { field: 'output', reason: `contains a NUL byte (at byte ${nul + 1}), which would silently end the output there` };
+  if (nul >= 0)
+    return {
+      field: 'output',
+      reason: `contains a NUL byte (at byte ${nul + 1}), which would silently end the output there`,
+    };
   return null;
 }
 
@@ -114,4 +132,8 @@ export function prepareResult(result: PassiveCheckResult, index = 0): PreparedRe
 }
 
 /** What an NSCA result may carry, for the throttle to cut and check against (see sink/transport). */
-export const NSCA_FIELD_LIMITS = { maxHostBytes: MAX_HOST_BYTES, maxServiceBytes: MAX_SERVICE_BYTES, maxOutputBytes: MAX_OUTPUT_BYTES } as const;
+export const NSCA_FIELD_LIMITS = {
+  maxHostBytes: MAX_HOST_BYTES,
+  maxServiceBytes: MAX_SERVICE_BYTES,
+  maxOutputBytes: MAX_OUTPUT_BYTES,
+} as const;

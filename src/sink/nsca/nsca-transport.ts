@@ -79,7 +79,12 @@ export class NscaTransport implements Transport<PreparedResult> {
       maxOpenMs: STREAM_MAX_OPEN_MS,
     };
     try {
-      const report = await this.send(batch, { ...this.options, ...(hooks.onWritten && { onWritten: hooks.onWritten }), ...(stream && { stream }), signal: abort.signal });
+      const report = await this.send(batch, {
+        ...this.options,
+        ...(hooks.onWritten && { onWritten: hooks.onWritten }),
+        ...(stream && { stream }),
+        signal: abort.signal,
+      });
       this.hungUpBefore = null;
       return { confirmed: report.sent, refused: [], failure: null };
     } catch (err) {
@@ -110,7 +115,12 @@ export class NscaTransport implements Transport<PreparedResult> {
         return { reason: 'unreachable', message: err.message, cause: err };
       case 'timeout':
         // A write that waits too long: the receiver took results and stopped reading them.
-        if (err instanceof NscaTimeoutError && err.step === 'write') return { reason: 'unconfirmed', message: unconfirmedMessage(err.written, this.options.timeoutMs), cause: err };
+        if (err instanceof NscaTimeoutError && err.step === 'write')
+          return {
+            reason: 'unconfirmed',
+            message: unconfirmedMessage(err.written, this.options.timeoutMs),
+            cause: err,
+          };
         return { reason: 'unreachable', message: err.message, cause: err };
       case 'unconfirmed':
       case 'aborted':

@@ -75,7 +75,8 @@ export const zeroPadding: PaddingFill = (packet) => {
 };
 
 function putString(packet: Buffer, offset: number, size: number, value: Buffer): void {
-  if (value.length >= size) throw new RangeError(`field at offset ${offset} holds at most ${size - 1} bytes, got ${value.length}`);
+  if (value.length >= size)
+    throw new RangeError(`field at offset ${offset} holds at most ${size - 1} bytes, got ${value.length}`);
   value.copy(packet, offset);
   packet[offset + value.length] = 0;
 }
@@ -84,7 +85,11 @@ function putString(packet: Buffer, offset: number, size: number, value: Buffer):
  * The 4304-byte plaintext packet for one result, CRC included. `timestamp` is the server's
  * time from its init packet, as send_nsca sends it (nsca 2.10 ignores it and stamps its own).
  */
-export function encodeDataPacket(result: PreparedResult, timestamp: number, padding: PaddingFill = randomPrintablePadding): Buffer {
+export function encodeDataPacket(
+  result: PreparedResult,
+  timestamp: number,
+  padding: PaddingFill = randomPrintablePadding,
+): Buffer {
   const packet = Buffer.allocUnsafe(DATA_PACKET_BYTES);
   padding(packet);
   return fillDataPacket(packet, result, timestamp);
@@ -151,7 +156,8 @@ function getString(packet: Buffer, offset: number, size: number): Buffer {
 
 /** Reads a decrypted data packet the way the server does (tests and diagnostics). */
 export function decodeDataPacket(bytes: Uint8Array): DecodedDataPacket {
-  if (bytes.length !== DATA_PACKET_BYTES) throw new RangeError(`an NSCA data packet is ${DATA_PACKET_BYTES} bytes, not ${bytes.length}`);
+  if (bytes.length !== DATA_PACKET_BYTES)
+    throw new RangeError(`an NSCA data packet is ${DATA_PACKET_BYTES} bytes, not ${bytes.length}`);
   const packet = Buffer.from(bytes);
   const stored = packet.readUInt32BE(OFFSET.crc32);
   packet.writeUInt32BE(0, OFFSET.crc32);

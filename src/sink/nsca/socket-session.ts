@@ -7,7 +7,8 @@ import type { Socket } from 'node:net';
  */
 
 /** How the peer ended the connection: a clean FIN, or an error such as ECONNRESET. */
-export type Hangup = { readonly how: 'end' } | { readonly how: 'close' } | { readonly how: 'error'; readonly error: Error };
+export type Hangup =
+  { readonly how: 'end' } | { readonly how: 'close' } | { readonly how: 'error'; readonly error: Error };
 
 export class SocketSession {
   connected = false;
@@ -29,7 +30,9 @@ export class SocketSession {
       this.bufferedBytes += chunk.length;
       this.wake();
     });
-    socket.on('end', () => { this.noteHangup({ how: 'end' }); });
+    socket.on('end', () => {
+      this.noteHangup({ how: 'end' });
+    });
     socket.on('error', (error: Error) => {
       if (!this.connected) this.connectError ??= error;
       this.noteHangup({ how: 'error', error });
@@ -38,7 +41,9 @@ export class SocketSession {
       this.closed = true;
       this.noteHangup({ how: 'close' });
     });
-    socket.on('drain', () => { this.wake(); });
+    socket.on('drain', () => {
+      this.wake();
+    });
   }
 
   /**
@@ -80,7 +85,9 @@ export class SocketSession {
       const check = (): void => {
         if (condition()) finish(true);
       };
-      const timer = setTimeout(() => { finish(condition()); }, timeoutMs);
+      const timer = setTimeout(() => {
+        finish(condition());
+      }, timeoutMs);
       this.wakers.add(check);
     });
   }

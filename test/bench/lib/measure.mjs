@@ -50,7 +50,9 @@ export async function timeCommand(command, args, { capture = false, input } = {}
   try {
     const started = process.hrtime.bigint();
     const result = await new Promise((resolve, reject) => {
-      const child = spawn(GNU_TIME, ['-o', report, '-f', '%M %U %S %x', command, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', capture ? 'pipe' : 'ignore', 'pipe'] });
+      const child = spawn(GNU_TIME, ['-o', report, '-f', '%M %U %S %x', command, ...args], {
+        stdio: [input === undefined ? 'ignore' : 'pipe', capture ? 'pipe' : 'ignore', 'pipe'],
+      });
       const out = [];
       let err = '';
       child.stdout?.on('data', (chunk) => out.push(chunk));
@@ -102,8 +104,12 @@ export function procSample(pid) {
 export function machineInfo() {
   const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown';
-  const memKiB = Number(/^MemTotal:\s+(\d+)/m.exec(existsSync('/proc/meminfo') ? readFileSync('/proc/meminfo', 'utf8') : '')?.[1] ?? NaN);
-  const os = existsSync('/etc/os-release') ? /^PRETTY_NAME="?([^"\n]+)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] : undefined;
+  const memKiB = Number(
+    /^MemTotal:\s+(\d+)/m.exec(existsSync('/proc/meminfo') ? readFileSync('/proc/meminfo', 'utf8') : '')?.[1] ?? NaN,
+  );
+  const os = existsSync('/etc/os-release')
+    ? /^PRETTY_NAME="?([^"\n]+)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1]
+    : undefined;
   const run = (cmd, args) => {
     try {
       return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();

@@ -1,6 +1,7 @@
 // The benchmarks' real nsca servers come from the tests' helper (test/helpers/nsca-server.ts):
 // one private /usr/sbin/nsca per measurement, on 127.0.0.1, with its own config and command file.
 // The helper is TypeScript; it is transpiled on the fly into the git-ignored test/bench/out/.
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,12 +10,25 @@ import ts from 'typescript';
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '../../..');
 export const CLI = join(REPO_ROOT, 'dist/cli/main.js');
+/**
+ * The node flags of the CLI's shebang (`#!/usr/bin/env -S node FLAGS`): the installed command
+ * runs with them, so every benchmark that runs `node CLI` passes them too.
+ */
+export const CLI_NODE_FLAGS = (
+  /^#!\/usr\/bin\/env -S node (.*)$/m.exec(
+    readFileSync(join(REPO_ROOT, 'src/cli/main.ts'), 'utf8').split('\n')[0] ?? '',
+  )?.[1] ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
 
 let helper;
 export async function loadNscaHelper() {
   if (helper) return helper;
   const source = await readFile(join(REPO_ROOT, 'test/helpers/nsca-server.ts'), 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
   const out = join(REPO_ROOT, 'test/bench/out');
   await mkdir(out, { recursive: true });
   const file = join(out, 'nsca-server.mjs');
@@ -28,5 +42,11 @@ export function parseCommandLine(line) {
   const m = /^\[(\d+)\] PROCESS_(?:SERVICE|HOST)_CHECK_RESULT;([^;]*);(.*)$/.exec(line);
   if (!m) return null;
   const refusals = /\| refusals=(\d+) sources=(\d+)/.exec(line);
-  return { time: Number(m[1]), host: m[2], rest: m[3], refusals: refusals ? Number(refusals[1]) : 0, sources: refusals ? Number(refusals[2]) : 0 };
+  return {
+    time: Number(m[1]),
+    host: m[2],
+    rest: m[3],
+    refusals: refusals ? Number(refusals[1]) : 0,
+    sources: refusals ? Number(refusals[2]) : 0,
+  };
 }

@@ -12,7 +12,9 @@ const loaded = new Map();
 export async function loadTestHelper(name) {
   if (loaded.has(name)) return loaded.get(name);
   const source = await readFile(join(REPO_ROOT, 'test/helpers', `${name}.ts`), 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
   const out = join(REPO_ROOT, 'test/bench/out');
   await mkdir(out, { recursive: true });
   const file = join(out, `${name}.mjs`);

@@ -26,14 +26,28 @@ afterEach(async () => {
 });
 
 function transport(overrides: Partial<Icinga2Settings> = {}): Icinga2Transport {
-  const settings: Icinga2Settings = { url: icinga.url, user: API_USER.user, password: API_USER.password, ca_file: icinga.caFile, server_name: icinga.serverName, timeout_seconds: 5, ...overrides };
+  const settings: Icinga2Settings = {
+    url: icinga.url,
+    user: API_USER.user,
+    password: API_USER.password,
+    ca_file: icinga.caFile,
+    server_name: icinga.serverName,
+    timeout_seconds: 5,
+    ...overrides,
+  };
   const made = new Icinga2Transport({ settings, checkSource: 'wrapwatch-test' });
   transports.push(made);
   return made;
 }
 
 function result(i: number, extra: Partial<PassiveCheckResult> = {}): PassiveCheckResult {
-  return { host: 'firestorm', service: 'TCP Wrappers', status: 2, output: `Denied sshd from 192.0.2.${i % 250} | refusals=${i} sources=1`, ...extra };
+  return {
+    host: 'firestorm',
+    service: 'TCP Wrappers',
+    status: 2,
+    output: `Denied sshd from 192.0.2.${i % 250} | refusals=${i} sources=1`,
+    ...extra,
+  };
 }
 
 async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
@@ -65,7 +79,12 @@ async function lastResult(): Promise<{ state: unknown; last: LastCheckResult }> 
 describe('Icinga 2 transport against the real Icinga 2', () => {
   test('a result is confirmed and reads back exactly: state, output, performance data, check source', async () => {
     const t = transport();
-    const report = await deliver(t, [result(1, { status: 1, output: 'Denied in.telnetd from 2001:db8::1 (user@evil; "quoted") | refusals=7 sources=3' })]);
+    const report = await deliver(t, [
+      result(1, {
+        status: 1,
+        output: 'Denied in.telnetd from 2001:db8::1 (user@evil; "quoted") | refusals=7 sources=3',
+      }),
+    ]);
     expect(report).toEqual({ confirmed: 1, refused: [], failure: null });
     const { state, last } = await lastResult();
     expect(state).toBe(1);
@@ -77,10 +96,14 @@ describe('Icinga 2 transport against the real Icinga 2', () => {
 
   test('a batch of 200 over kept-alive connections: all confirmed, every one processed by Icinga exactly and in order', async () => {
     const t = transport();
-    const results = Array.from({ length: 200 }, (_, i) => result(i + 1, { output: `Denied sshd from 203.0.113.${i % 250} batch #${i} | refusals=1 sources=1` }));
+    const results = Array.from({ length: 200 }, (_, i) =>
+      result(i + 1, { output: `Denied sshd from 203.0.113.${i % 250} batch #${i} | refusals=1 sources=1` }),
+    );
     const report = await deliver(t, results);
     expect(report).toEqual({ confirmed: 200, refused: [], failure: null });
-    const expected = results.map((r) => `firestorm!TCP Wrappers\tSTATE=2\tOUTPUT=${r.output.split(' | ')[0]}\tPERF=refusals=1 sources=1`);
+    const expected = results.map(
+      (r) => `firestorm!TCP Wrappers\tSTATE=2\tOUTPUT=${r.output.split(' | ')[0]}\tPERF=refusals=1 sources=1`,
+    );
     const processed = await eventually(async () => {
       const lines = (await icinga.processedResults()).filter((l) => l.includes(' batch #'));
       return lines.length >= 200 ? lines : undefined;
@@ -93,13 +116,22 @@ describe('Icinga 2 transport against the real Icinga 2', () => {
     const t = transport();
     const long = `Denied sshd from ${'x'.repeat(20_000)} end`;
     expect(t.limits.maxOutputBytes).toBeNull();
-    expect(await deliver(t, [result(1, { output: `${long} | refusals=1 sources=1` })])).toEqual({ confirmed: 1, refused: [], failure: null });
+    expect(await deliver(t, [result(1, { output: `${long} | refusals=1 sources=1` })])).toEqual({
+      confirmed: 1,
+      refused: [],
+      failure: null,
+    });
     expect((await lastResult()).last.output).toBe(long);
   });
 
   test('unknown object: refused as unknown-object (confirmed, not retried), saying what to define', async () => {
     const t = transport();
-    const report = await deliver(t, [result(1, { host: 'nohost' }), result(2), result(3, { host: 'nohost' }), result(4, { service: 'Other' })]);
+    const report = await deliver(t, [
+      result(1, { host: 'nohost' }),
+      result(2),
+      result(3, { host: 'nohost' }),
+      result(4, { service: 'Other' }),
+    ]);
     expect(report.failure).toBeNull();
     expect(report.confirmed).toBe(4);
     expect(report.refused.map((r) => [r.index, r.reason])).toEqual([
@@ -123,7 +155,9 @@ describe('Icinga 2 transport against the real Icinga 2', () => {
   });
 
   test('user without the permission: unauthorized (Icinga says 404 "Missing permission"), not unknown-object', async () => {
-    const report = await deliver(transport({ user: QUERY_ONLY_USER.user, password: QUERY_ONLY_USER.password }), [result(902)]);
+    const report = await deliver(transport({ user: QUERY_ONLY_USER.user, password: QUERY_ONLY_USER.password }), [
+      result(902),
+    ]);
     expect(report.confirmed).toBe(0);
     expect(report.refused).toEqual([]);
     expect(report.failure?.reason).toBe('unauthorized');
@@ -153,7 +187,9 @@ describe('Icinga 2 transport against the real Icinga 2', () => {
 
   test('a host result goes to the host; a "!" in a host name is refused before sending', async () => {
     const t = transport();
-    expect(await deliver(t, [{ host: 'firestorm', service: '', status: 1, output: 'host result | refusals=1 sources=1' }])).toEqual({ confirmed: 1, refused: [], failure: null });
+    expect(
+      await deliver(t, [{ host: 'firestorm', service: '', status: 1, output: 'host result | refusals=1 sources=1' }]),
+    ).toEqual({ confirmed: 1, refused: [], failure: null });
     expect(() => t.prepare(result(1, { host: 'fire!storm' }))).toThrow(/host contains "!"/);
     expect(t.describe(result(5))).toBe(
       `POST ${icinga.url}/v1/actions/process-check-result {"type":"Service","service":"firestorm!TCP Wrappers","exit_status":2,"plugin_output":"Denied sshd from 192.0.2.5","performance_data":["refusals=5","sources=1"],"check_source":"wrapwatch-test"}`,

@@ -5,7 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { outcomeOfAnswer, outcomeOfError } from '../../../src/sink/icinga2/outcome.js';
 
-const context = { url: 'https://icinga.example:5665', user: 'wrapwatch', objectName: 'firestorm!TCP Wrappers', objectKind: 'Service' as const };
+const context = {
+  url: 'https://icinga.example:5665',
+  user: 'wrapwatch',
+  objectName: 'firestorm!TCP Wrappers',
+  objectKind: 'Service' as const,
+};
 
 describe('Icinga 2 answers', () => {
   it('5xx: server-error, held and retried', () => {
@@ -21,11 +26,17 @@ describe('Icinga 2 answers', () => {
   });
 
   it('400: the body cannot be used: dropped and counted, not retried', () => {
-    expect(outcomeOfAnswer(400, '{"error":400,"status":"Invalid exit status"}', context)).toMatchObject({ kind: 'refused', reason: 'bad-request' });
+    expect(outcomeOfAnswer(400, '{"error":400,"status":"Invalid exit status"}', context)).toMatchObject({
+      kind: 'refused',
+      reason: 'bad-request',
+    });
   });
 
   it('200 without a per-result 200 is not a delivery', () => {
-    expect(outcomeOfAnswer(200, '{"results":[]}', context)).toMatchObject({ kind: 'failed', failure: { reason: 'server-error' } });
+    expect(outcomeOfAnswer(200, '{"results":[]}', context)).toMatchObject({
+      kind: 'failed',
+      failure: { reason: 'server-error' },
+    });
     expect(outcomeOfAnswer(200, 'not json', context)).toMatchObject({ kind: 'failed' });
   });
 

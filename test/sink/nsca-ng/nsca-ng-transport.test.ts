@@ -7,7 +7,13 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { NscaNgTransport, type NscaNgSettings } from '../../../src/sink/nsca-ng/nsca-ng-transport.js';
 import type { DeliveryReport } from '../../../src/sink/transport.js';
 import type { PassiveCheckResult } from '../../../src/types.js';
-import { DEFAULT_IDENTITY, startNscaNgServer, withoutTimestamp, type NscaNgServer, type NscaNgServerOptions } from '../../helpers/nsca-ng-server.js';
+import {
+  DEFAULT_IDENTITY,
+  startNscaNgServer,
+  withoutTimestamp,
+  type NscaNgServer,
+  type NscaNgServerOptions,
+} from '../../helpers/nsca-ng-server.js';
 
 const servers: NscaNgServer[] = [];
 const transports: NscaNgTransport[] = [];
@@ -24,14 +30,27 @@ async function server(options: NscaNgServerOptions = {}): Promise<NscaNgServer> 
 }
 
 function transport(srv: NscaNgServer, overrides: Partial<NscaNgSettings> = {}, idleQuitMs?: number): NscaNgTransport {
-  const settings: NscaNgSettings = { host: '127.0.0.1', port: srv.port, identity: DEFAULT_IDENTITY.identity, password: DEFAULT_IDENTITY.password, timeout_seconds: 5, ...overrides };
+  const settings: NscaNgSettings = {
+    host: '127.0.0.1',
+    port: srv.port,
+    identity: DEFAULT_IDENTITY.identity,
+    password: DEFAULT_IDENTITY.password,
+    timeout_seconds: 5,
+    ...overrides,
+  };
   const made = new NscaNgTransport({ settings, ...(idleQuitMs === undefined ? {} : { idleQuitMs }) });
   transports.push(made);
   return made;
 }
 
 function result(i: number, extra: Partial<PassiveCheckResult> = {}): PassiveCheckResult {
-  return { host: 'firestorm', service: 'TCP Wrappers', status: 2, output: `Denied sshd from 192.0.2.${i % 250} | refusals=${i} sources=1`, ...extra };
+  return {
+    host: 'firestorm',
+    service: 'TCP Wrappers',
+    status: 2,
+    output: `Denied sshd from 192.0.2.${i % 250} | refusals=${i} sources=1`,
+    ...extra,
+  };
 }
 
 async function deliver(t: NscaNgTransport, results: readonly PassiveCheckResult[]): Promise<DeliveryReport> {
@@ -96,14 +115,20 @@ describe('NSCA-ng transport against the real nsca-ng server', () => {
   });
 
   test('identity not authorized for a service: unauthorized; what was confirmed before it counts, nothing after', async () => {
-    const srv = await server({ identities: [{ identity: 'limited', password: 'limited-key', hosts: 'nohost', services: 'TCP Wrappers@firestorm' }] });
+    const srv = await server({
+      identities: [
+        { identity: 'limited', password: 'limited-key', hosts: 'nohost', services: 'TCP Wrappers@firestorm' },
+      ],
+    });
     const t = transport(srv, { identity: 'limited', password: 'limited-key' });
     const report = await deliver(t, [result(1), result(2, { service: 'Other' }), result(3)]);
     expect(report.confirmed).toBe(1);
     expect(report.failure?.reason).toBe('unauthorized');
     expect(report.failure?.message).toContain("FAIL You're not authorized");
     expect(report.failure?.message).toContain('service Other');
-    expect((await srv.waitForLines(1)).map(withoutTimestamp)).toEqual(['PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.1 | refusals=1 sources=1']);
+    expect((await srv.waitForLines(1)).map(withoutTimestamp)).toEqual([
+      'PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.1 | refusals=1 sources=1',
+    ]);
     await new Promise((r) => setTimeout(r, 200));
     expect(srv.lines()).toHaveLength(1);
     // The refused session is replaced: the next delivery goes through.
@@ -111,10 +136,15 @@ describe('NSCA-ng transport against the real nsca-ng server', () => {
     expect(await srv.waitForLines(2)).toHaveLength(2);
   });
 
-  test('a command above the server\'s max_command_size: refused as too-large and counted, the others delivered', async () => {
+  test("a command above the server's max_command_size: refused as too-large and counted, the others delivered", async () => {
     const srv = await server({ maxCommandSize: 300 });
     const t = transport(srv);
-    const report = await deliver(t, [result(1), result(2, { output: `${'x'.repeat(400)} | refusals=2 sources=1` }), result(3), result(4)]);
+    const report = await deliver(t, [
+      result(1),
+      result(2, { output: `${'x'.repeat(400)} | refusals=2 sources=1` }),
+      result(3),
+      result(4),
+    ]);
     expect(report.failure).toBeNull();
     expect(report.confirmed).toBe(4);
     expect(report.refused.map((r) => [r.index, r.reason])).toEqual([[1, 'too-large']]);
@@ -147,7 +177,9 @@ describe('NSCA-ng transport against the real nsca-ng server', () => {
     expect(down.failure?.message).toContain('ECONNREFUSED');
     const again = await server({ port: srv.port });
     expect(await deliver(t, [result(2)])).toEqual({ confirmed: 1, refused: [], failure: null });
-    expect((await again.waitForLines(1)).map(withoutTimestamp)).toEqual(['PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.2 | refusals=2 sources=1']);
+    expect((await again.waitForLines(1)).map(withoutTimestamp)).toEqual([
+      'PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.2 | refusals=2 sources=1',
+    ]);
   });
 
   test('server frozen (SIGSTOP) mid-session: unconfirmed within the timeout; after SIGCONT the result is delivered', async () => {
@@ -166,15 +198,23 @@ describe('NSCA-ng transport against the real nsca-ng server', () => {
     expect(frozen.failure?.message).toContain('did not answer PUSH within the timeout');
     expect(await deliver(t, [result(2)])).toEqual({ confirmed: 1, refused: [], failure: null });
     const lines = (await srv.waitForLines(2)).map(withoutTimestamp);
-    expect(lines).toContain('PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.2 | refusals=2 sources=1');
+    expect(lines).toContain(
+      'PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.2 | refusals=2 sources=1',
+    );
   });
 
   test('a name that would break the Nagios command is refused before anything is sent', () => {
-    const t = new NscaNgTransport({ settings: { host: '127.0.0.1', port: 1, identity: 'x', password: 'y', timeout_seconds: 1 } });
+    const t = new NscaNgTransport({
+      settings: { host: '127.0.0.1', port: 1, identity: 'x', password: 'y', timeout_seconds: 1 },
+    });
     expect(() => t.prepare(result(1, { host: 'fire;storm' }))).toThrow(/host contains ";"/);
-    expect(() => t.prepare(result(1, { service: 'TCP\nWrappers' }))).toThrow(/service contains the control character 0x0a/);
+    expect(() => t.prepare(result(1, { service: 'TCP\nWrappers' }))).toThrow(
+      /service contains the control character 0x0a/,
+    );
     expect(() => t.prepare(result(1, { output: 'x'.repeat(9000) }))).toThrow(/output/);
-    expect(t.describe(result(7))).toMatch(/^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.7 \| refusals=7 sources=1$/);
+    expect(t.describe(result(7))).toMatch(
+      /^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192.0.2.7 \| refusals=7 sources=1$/,
+    );
   });
 });
 
@@ -187,22 +227,30 @@ describe('what the real nsca-ng does when Nagios does not read its command pipe'
     const srv = await server();
     srv.pauseReader();
     const t = transport(srv);
-    const results = Array.from({ length: 3000 }, (_, i) => result(i, { output: `Denied sshd from 198.51.100.${i % 250} port ${i} | refusals=1 sources=1` }));
+    const results = Array.from({ length: 3000 }, (_, i) =>
+      result(i, { output: `Denied sshd from 198.51.100.${i % 250} port ${i} | refusals=1 sources=1` }),
+    );
     let confirmed = 0;
-    for (let i = 0; i < results.length; i += 1000) confirmed += (await deliver(t, results.slice(i, i + 1000))).confirmed;
+    for (let i = 0; i < results.length; i += 1000)
+      confirmed += (await deliver(t, results.slice(i, i + 1000))).confirmed;
     expect(confirmed).toBe(3000);
     srv.resumeReader();
     const lines = (await srv.waitForLines(3000, 20_000)).map(withoutTimestamp);
-    expect(new Set(lines)).toEqual(new Set(results.map((r) => `PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;${r.output}`)));
+    expect(new Set(lines)).toEqual(
+      new Set(results.map((r) => `PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;${r.output}`)),
+    );
   }, 60_000);
 
   test('no reader at all: it queues in memory and, past max_queue_size, throws the queue away while still answering OKAY', async () => {
     const srv = await server({ noReader: true, maxQueueMegabytes: 1 });
     const t = transport(srv);
     const padding = 'x'.repeat(100);
-    const results = Array.from({ length: 12_000 }, (_, i) => result(i, { output: `Denied sshd from 203.0.113.${i % 250} ${padding} ${i} | refusals=1 sources=1` }));
+    const results = Array.from({ length: 12_000 }, (_, i) =>
+      result(i, { output: `Denied sshd from 203.0.113.${i % 250} ${padding} ${i} | refusals=1 sources=1` }),
+    );
     let confirmed = 0;
-    for (let i = 0; i < results.length; i += 1000) confirmed += (await deliver(t, results.slice(i, i + 1000))).confirmed;
+    for (let i = 0; i < results.length; i += 1000)
+      confirmed += (await deliver(t, results.slice(i, i + 1000))).confirmed;
     expect(confirmed).toBe(12_000);
     expect(srv.log()).toContain('THROWING DATA AWAY');
     // Nagios back: the server retries opening the FIFO every 10 s and writes what it still holds.

@@ -11,7 +11,7 @@ function encrypt(keyHex: string | Buffer, plainHex: string): string {
   return out.toString('hex');
 }
 
-describe('pi, the source of Blowfish\'s initial tables', () => {
+describe("pi, the source of Blowfish's initial tables", () => {
   it('gives the known first P-array and S-box words, and the last S-box word', () => {
     const words = piFractionWords(1042);
     expect(words[0]).toBe(0x243f6a88);
@@ -34,7 +34,10 @@ describe('Blowfish', () => {
   });
 
   it("matches OpenSSL's bf-ecb (legacy provider, in a child process) on random keys and blocks", () => {
-    const cases = Array.from({ length: 8 }, (_, i) => ({ key: randomBytes(i === 0 ? 56 : 1 + i * 7).toString('hex'), block: randomBytes(8).toString('hex') }));
+    const cases = Array.from({ length: 8 }, (_, i) => ({
+      key: randomBytes(i === 0 ? 56 : 1 + i * 7).toString('hex'),
+      block: randomBytes(8).toString('hex'),
+    }));
     const script = `
       const { createCipheriv } = require('node:crypto');
       const cases = JSON.parse(process.argv[1]);
@@ -43,7 +46,11 @@ describe('Blowfish', () => {
         c.setAutoPadding(false);
         return c.update(Buffer.from(block, 'hex')).toString('hex');
       })));`;
-    const expected = JSON.parse(execFileSync(process.execPath, ['--openssl-legacy-provider', '-e', script, JSON.stringify(cases)], { encoding: 'utf8' })) as string[];
+    const expected = JSON.parse(
+      execFileSync(process.execPath, ['--openssl-legacy-provider', '-e', script, JSON.stringify(cases)], {
+        encoding: 'utf8',
+      }),
+    ) as string[];
     expect(cases.map(({ key, block }) => encrypt(key, block))).toEqual(expected);
   });
 

@@ -13,16 +13,23 @@ function aesCfb8(key: Buffer, iv: Buffer): Cfb8Encryptor {
 describe('8-bit CFB over a block cipher', () => {
   it('equals OpenSSL aes-128-cfb8, however the data is split across calls', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), fc.array(fc.nat(300), { maxLength: 4 }), (data, cuts) => {
-        const key = randomBytes(16);
-        const iv = randomBytes(16);
-        const expected = createCipheriv('aes-128-cfb8', key, iv).update(data);
-        const ours = aesCfb8(key, iv);
-        const points = [...new Set([0, ...cuts.map((c) => Math.min(c, data.length)), data.length])].sort((a, b) => a - b);
-        const pieces: Buffer[] = [];
-        for (let i = 1; i < points.length; i++) pieces.push(Buffer.from(ours.encrypt(Buffer.from(data.subarray(points[i - 1], points[i])))));
-        expect(Buffer.concat(pieces).equals(expected)).toBe(true);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 300 }),
+        fc.array(fc.nat(300), { maxLength: 4 }),
+        (data, cuts) => {
+          const key = randomBytes(16);
+          const iv = randomBytes(16);
+          const expected = createCipheriv('aes-128-cfb8', key, iv).update(data);
+          const ours = aesCfb8(key, iv);
+          const points = [...new Set([0, ...cuts.map((c) => Math.min(c, data.length)), data.length])].sort(
+            (a, b) => a - b,
+          );
+          const pieces: Buffer[] = [];
+          for (let i = 1; i < points.length; i++)
+            pieces.push(Buffer.from(ours.encrypt(Buffer.from(data.subarray(points[i - 1], points[i])))));
+          expect(Buffer.concat(pieces).equals(expected)).toBe(true);
+        },
+      ),
       { numRuns: 50 },
     );
   });

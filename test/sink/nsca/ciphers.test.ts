@@ -115,8 +115,14 @@ describe('which methods this process supports', () => {
   });
 
   it('names an unimplemented method and lists the supported ones', () => {
-    expect(() => { assertEncryptionMethod(9); }).toThrow(UnsupportedEncryptionError);
-    expect(() => { assertEncryptionMethod(9); }).toThrow(/9 \(Twofish\) is not supported by wrapwatch; supported here: 0 \(none\), 1 \(XOR\), 2 \(DES\), 3 \(3DES\)/);
+    expect(() => {
+      assertEncryptionMethod(9);
+    }).toThrow(UnsupportedEncryptionError);
+    expect(() => {
+      assertEncryptionMethod(9);
+    }).toThrow(
+      /9 \(Twofish\) is not supported by wrapwatch; supported here: 0 \(none\), 1 \(XOR\), 2 \(DES\), 3 \(3DES\)/,
+    );
     expect(() => createPacketCipher(15, 'pw', serverIv)).toThrow(/15 \(RIJNDAEL-192\)/);
   });
 
@@ -129,11 +135,14 @@ describe('which methods this process supports', () => {
     }
     expect(error).toBeInstanceOf(UnsupportedEncryptionError);
     expect((error as UnsupportedEncryptionError).supported).toEqual([0, 1, 2, 3, 8, 14]);
-    expect((error as Error).message).toMatch(/4 \(CAST-128\) is not available: .*legacy provider.*--openssl-legacy-provider.*missing: 4 \(CAST-128\)$/s);
+    expect((error as Error).message).toMatch(
+      /4 \(CAST-128\) is not available: .*legacy provider.*--openssl-legacy-provider.*missing: 4 \(CAST-128\)$/s,
+    );
   });
 
   it('random data round-trips nowhere: encryption is not the identity for any CFB method', () => {
     const data = randomBytes(4304);
-    for (const method of [2, 3, 8, 14]) expect(createPacketCipher(method, 'pw', serverIv).encrypt(Buffer.from(data)).equals(data)).toBe(false);
+    for (const method of [2, 3, 8, 14])
+      expect(createPacketCipher(method, 'pw', serverIv).encrypt(Buffer.from(data)).equals(data)).toBe(false);
   });
 });

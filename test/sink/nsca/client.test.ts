@@ -27,11 +27,27 @@ import { freePort, startNscaServer, withoutTimestamp, type NscaServer } from '..
 
 const PASSWORD = 'Tr0ub4dor&3 with a longer tail than some keys';
 
-function options(server: { host: string; port: number }, overrides: Partial<NscaClientOptions> = {}): NscaClientOptions {
-  return { host: server.host, port: server.port, encryption: 1, password: PASSWORD, timeoutMs: 5000, lingerMs: 300, ...overrides };
+function options(
+  server: { host: string; port: number },
+  overrides: Partial<NscaClientOptions> = {},
+): NscaClientOptions {
+  return {
+    host: server.host,
+    port: server.port,
+    encryption: 1,
+    password: PASSWORD,
+    timeoutMs: 5000,
+    lingerMs: 300,
+    ...overrides,
+  };
 }
 
-const serviceResult: PassiveCheckResult = { host: 'firestorm', service: 'TCP Wrappers', status: 2, output: 'Denied sshd from 192.0.2.7|refusals=1;;;0' };
+const serviceResult: PassiveCheckResult = {
+  host: 'firestorm',
+  service: 'TCP Wrappers',
+  status: 2,
+  output: 'Denied sshd from 192.0.2.7|refusals=1;;;0',
+};
 const hostResult: PassiveCheckResult = { host: 'firestorm', service: '', status: 1, output: 'host is grumpy' };
 
 const servers: NscaServer[] = [];
@@ -54,22 +70,30 @@ describe('delivery to the real nsca, per encryption method', () => {
       expect(report).toMatchObject({ sent: 2, truncated: 0 });
       const lines = await nsca.waitForLines(2);
       expect(lines).toHaveLength(2);
-      expect(lines[0]).toMatch(/^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192\.0\.2\.7\|refusals=1;;;0$/);
+      expect(lines[0]).toMatch(
+        /^\[\d+\] PROCESS_SERVICE_CHECK_RESULT;firestorm;TCP Wrappers;2;Denied sshd from 192\.0\.2\.7\|refusals=1;;;0$/,
+      );
       expect(lines[1]).toMatch(/^\[\d+\] PROCESS_HOST_CHECK_RESULT;firestorm;1;host is grumpy$/);
     });
   }
 
-  it.runIf(!supportedEncryptionMethods().includes(4))('without the legacy provider, method 4 fails before connecting, naming what is missing', async () => {
-    let connects = 0;
-    const counting: ConnectFunction = (host, port) => {
-      connects++;
-      return connectTcp(host, port);
-    };
-    const error = await sendResults([serviceResult], options({ host: '127.0.0.1', port: 1 }, { encryption: 4, connect: counting })).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UnsupportedEncryptionError);
-    expect((error as Error).message).toMatch(/4 \(CAST-128\).*legacy provider.*--openssl-legacy-provider/s);
-    expect(connects).toBe(0);
-  });
+  it.runIf(!supportedEncryptionMethods().includes(4))(
+    'without the legacy provider, method 4 fails before connecting, naming what is missing',
+    async () => {
+      let connects = 0;
+      const counting: ConnectFunction = (host, port) => {
+        connects++;
+        return connectTcp(host, port);
+      };
+      const error = await sendResults(
+        [serviceResult],
+        options({ host: '127.0.0.1', port: 1 }, { encryption: 4, connect: counting }),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnsupportedEncryptionError);
+      expect((error as Error).message).toMatch(/4 \(CAST-128\).*legacy provider.*--openssl-legacy-provider/s);
+      expect(connects).toBe(0);
+    },
+  );
 });
 
 describe('one connection, many results', () => {
@@ -80,12 +104,19 @@ describe('one connection, many results', () => {
       connections++;
       return connectTcp(host, port);
     };
-    const results = Array.from({ length: 1000 }, (_, i): PassiveCheckResult => ({ host: `host-${i % 7}`, service: 'seq', status: i % 4, output: `result ${i}` }));
+    const results = Array.from({ length: 1000 }, (_, i): PassiveCheckResult => ({
+      host: `host-${i % 7}`,
+      service: 'seq',
+      status: i % 4,
+      output: `result ${i}`,
+    }));
     const report = await sendResults(results, options(nsca, { encryption: 14, connect: counting, timeoutMs: 20_000 }));
     expect(report.sent).toBe(1000);
     expect(connections).toBe(1);
     const lines = await nsca.waitForLines(1000, 25_000);
-    expect(lines.map(withoutTimestamp)).toEqual(results.map((r) => `PROCESS_SERVICE_CHECK_RESULT;${r.host};seq;${r.status};${r.output}`));
+    expect(lines.map(withoutTimestamp)).toEqual(
+      results.map((r) => `PROCESS_SERVICE_CHECK_RESULT;${r.host};seq;${r.status};${r.output}`),
+    );
   });
 
   it('writes every packet whole, in one write of 4304 bytes', async () => {
@@ -111,7 +142,10 @@ describe('one connection, many results', () => {
     const report = await sendResults([{ ...serviceResult, output }], options(nsca));
     expect(report.truncated).toBe(1);
     const [line] = await nsca.waitForLines(1);
-    const landed = withoutTimestamp(line ?? '').split(';').slice(4).join(';');
+    const landed = withoutTimestamp(line ?? '')
+      .split(';')
+      .slice(4)
+      .join(';');
     expect(landed.endsWith(TRUNCATION_MARKER)).toBe(true);
     expect(Buffer.byteLength(landed)).toBeLessThanOrEqual(4095);
     expect(landed).not.toContain('\uFFFD');
@@ -122,7 +156,10 @@ describe('one connection, many results', () => {
 describe('a wrong password or method becomes visible', () => {
   it('a wrong password: nothing lands and the client reports a rejection', async () => {
     const nsca = await server(3, 'the server password');
-    const error = await sendResults([serviceResult], options(nsca, { encryption: 3, password: 'not the password' })).catch((e: unknown) => e);
+    const error = await sendResults(
+      [serviceResult],
+      options(nsca, { encryption: 3, password: 'not the password' }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NscaRejectedError);
     expect((error as NscaRejectedError).message).toMatch(/password or encryption method/);
     expect((error as NscaRejectedError).written).toBe(1);
@@ -178,7 +215,10 @@ describe('servers that are not there or do not answer', () => {
 
   it('a listener that never greets: a timeout naming the greeting step, within the timeout', async () => {
     const started = Date.now();
-    const error = await sendResults([serviceResult, hostResult], options({ host: '127.0.0.1', port: silentPort }, { timeoutMs: 400 })).catch((e: unknown) => e);
+    const error = await sendResults(
+      [serviceResult, hostResult],
+      options({ host: '127.0.0.1', port: silentPort }, { timeoutMs: 400 }),
+    ).catch((e: unknown) => e);
     const elapsed = Date.now() - started;
     expect(error).toBeInstanceOf(NscaTimeoutError);
     expect((error as NscaTimeoutError).step).toBe('greeting');
@@ -214,12 +254,19 @@ describe('servers that are not there or do not answer', () => {
       });
     });
     const results = Array.from({ length: 3000 }, (): PassiveCheckResult => serviceResult);
-    const error = await sendResults(results, options({ host: '127.0.0.1', port }, { encryption: 0 })).catch((e: unknown) => e);
+    const error = await sendResults(results, options({ host: '127.0.0.1', port }, { encryption: 0 })).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(NscaClosedEarlyError);
     const closed = error as NscaClosedEarlyError;
     expect(closed.during).toBe('sending');
     expect(closed.written).toBeLessThan(3000);
-    expect(closed.message).toMatch(new RegExp(`after ${closed.written} of 3000 results had been written .*password or encryption method.*Assume none of the 3000 results was accepted`, 's'));
+    expect(closed.message).toMatch(
+      new RegExp(
+        `after ${closed.written} of 3000 results had been written .*password or encryption method.*Assume none of the 3000 results was accepted`,
+        's',
+      ),
+    );
   });
 
   it('a server that greets, then stops reading: a write timeout with how far it got', async () => {
@@ -228,7 +275,10 @@ describe('servers that are not there or do not answer', () => {
       socket.pause(); // never reads: the kernel buffers fill, then writes must wait
     });
     const results = Array.from({ length: 3000 }, (): PassiveCheckResult => serviceResult);
-    const error = await sendResults(results, options({ host: '127.0.0.1', port }, { encryption: 0, timeoutMs: 500 })).catch((e: unknown) => e);
+    const error = await sendResults(
+      results,
+      options({ host: '127.0.0.1', port }, { encryption: 0, timeoutMs: 500 }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NscaTimeoutError);
     const timeout = error as NscaTimeoutError;
     expect(timeout.step).toBe('write');
@@ -244,7 +294,11 @@ describe('results that would land wrong are refused before anything is sent', ()
     ['a ";" in the service', { ...serviceResult, service: 'TCP;Wrappers' }, /service contains ";"/],
     ['a newline in the host', { ...serviceResult, host: 'web\nevil' }, /host contains a newline/],
     ['a newline in the service', { ...serviceResult, service: 'TCP\nWrappers' }, /service contains a newline/],
-    ['a host longer than 63 bytes', { ...serviceResult, host: 'h'.repeat(64) }, /host is 64 bytes long; NSCA carries at most 63/],
+    [
+      'a host longer than 63 bytes',
+      { ...serviceResult, host: 'h'.repeat(64) },
+      /host is 64 bytes long; NSCA carries at most 63/,
+    ],
   ];
   for (const [name, bad, message] of cases) {
     it(name, async () => {
@@ -254,7 +308,9 @@ describe('results that would land wrong are refused before anything is sent', ()
         connects++;
         return connectTcp(host, port);
       };
-      const error = await sendResults([serviceResult, bad], options(nsca, { connect: counting })).catch((e: unknown) => e);
+      const error = await sendResults([serviceResult, bad], options(nsca, { connect: counting })).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(InvalidResultError);
       expect((error as InvalidResultError).index).toBe(1);
       expect((error as Error).message).toMatch(message);
@@ -290,10 +346,15 @@ describe('delivered means the server proved it read everything', () => {
       socket.pause();
     });
     const started = Date.now();
-    const error = await sendResults([serviceResult, hostResult, serviceResult], options({ host: '127.0.0.1', port }, { encryption: 0, timeoutMs: 400, lingerMs: 0 })).catch((e: unknown) => e);
+    const error = await sendResults(
+      [serviceResult, hostResult, serviceResult],
+      options({ host: '127.0.0.1', port }, { encryption: 0, timeoutMs: 400, lingerMs: 0 }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NscaUnconfirmedError);
     expect((error as NscaUnconfirmedError).written).toBe(3);
-    expect((error as NscaUnconfirmedError).message).toBe('NSCA receiver took 3 results but did not confirm reading them within 0.4 s: overloaded or wedged?');
+    expect((error as NscaUnconfirmedError).message).toBe(
+      'NSCA receiver took 3 results but did not confirm reading them within 0.4 s: overloaded or wedged?',
+    );
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
@@ -303,7 +364,10 @@ describe('delivered means the server proved it read everything', () => {
       socket.write(Buffer.alloc(132));
       socket.on('data', (chunk: Buffer) => (received += chunk.length));
     });
-    const error = await sendResults([serviceResult, serviceResult], options({ host: '127.0.0.1', port }, { encryption: 0, timeoutMs: 300, lingerMs: 0 })).catch((e: unknown) => e);
+    const error = await sendResults(
+      [serviceResult, serviceResult],
+      options({ host: '127.0.0.1', port }, { encryption: 0, timeoutMs: 300, lingerMs: 0 }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NscaUnconfirmedError);
     expect(received).toBe(2 * DATA_PACKET_BYTES);
   });
@@ -315,7 +379,10 @@ describe('delivered means the server proved it read everything', () => {
       socket.on('data', (chunk: Buffer) => (received += chunk.length));
       socket.on('end', () => socket.end());
     });
-    const report = await sendResults([serviceResult, hostResult], options({ host: '127.0.0.1', port }, { encryption: 0, lingerMs: 0 }));
+    const report = await sendResults(
+      [serviceResult, hostResult],
+      options({ host: '127.0.0.1', port }, { encryption: 0, lingerMs: 0 }),
+    );
     expect(report.sent).toBe(2);
     expect(received).toBe(2 * DATA_PACKET_BYTES);
     expect(report.greetingRttMs).toBeGreaterThan(0);
@@ -331,7 +398,9 @@ describe('delivered means the server proved it read everything', () => {
         if (received >= DATA_PACKET_BYTES) setTimeout(() => socket.end(), 3);
       });
     });
-    const error = await sendResults([serviceResult], options({ host: '127.0.0.1', port }, { encryption: 0 })).catch((e: unknown) => e);
+    const error = await sendResults([serviceResult], options({ host: '127.0.0.1', port }, { encryption: 0 })).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(NscaRejectedError);
   });
 
@@ -347,7 +416,13 @@ describe('delivered means the server proved it read everything', () => {
       socket.pause();
     });
     const controller = new AbortController();
-    const pending = sendResults([serviceResult], options({ host: '127.0.0.1', port }, { encryption: 0, timeoutMs: 10_000, lingerMs: 0, signal: controller.signal })).catch((e: unknown) => e);
+    const pending = sendResults(
+      [serviceResult],
+      options(
+        { host: '127.0.0.1', port },
+        { encryption: 0, timeoutMs: 10_000, lingerMs: 0, signal: controller.signal },
+      ),
+    ).catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = Date.now();
     controller.abort();

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidResultError } from '../../../src/sink/nsca/errors.js';
-import { findFieldProblem, prepareRawResult, prepareResult, TRUNCATION_MARKER, truncateOutput } from '../../../src/sink/nsca/fields.js';
+import {
+  findFieldProblem,
+  prepareRawResult,
+  prepareResult,
+  TRUNCATION_MARKER,
+  truncateOutput,
+} from '../../../src/sink/nsca/fields.js';
 
 const ok = { host: 'firestorm', service: 'TCP Wrappers', status: 2, output: 'fine' };
 const fatal = new TextDecoder('utf-8', { fatal: true });
@@ -83,11 +89,22 @@ describe('the field rules', () => {
   });
 
   it('allows the longest names that fit, and newlines, tabs and "|" in the output', () => {
-    expect(findFieldProblem({ host: Buffer.alloc(63, 'h'), service: Buffer.alloc(127, 's'), status: 0, output: Buffer.from('a\nb\tc|perf=1') })).toBeNull();
+    expect(
+      findFieldProblem({
+        host: Buffer.alloc(63, 'h'),
+        service: Buffer.alloc(127, 's'),
+        status: 0,
+        output: Buffer.from('a\nb\tc|perf=1'),
+      }),
+    ).toBeNull();
   });
 
   it('keeps bytes that are not UTF-8 as they are', () => {
     const latin1 = Buffer.from([0x54, 0xb0, 0x43]); // "T°C" in latin1
-    expect(prepareRawResult({ host: Buffer.from('h'), service: Buffer.from('s'), status: 0, output: latin1 }).output.equals(latin1)).toBe(true);
+    expect(
+      prepareRawResult({ host: Buffer.from('h'), service: Buffer.from('s'), status: 0, output: latin1 }).output.equals(
+        latin1,
+      ),
+    ).toBe(true);
   });
 });

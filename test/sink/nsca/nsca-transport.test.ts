@@ -36,25 +36,53 @@ async function reasons(transport: NscaTransport, n: number): Promise<(FailureRea
 describe('NscaTransport', () => {
   it('reports a hang-up as such the first time, and a second hang-up in a row as a rejection (wrong password or method)', async () => {
     const hangUp = () => new NscaRejectedError(progress, 'it closed the connection');
-    const t = scripted([hangUp(), new NscaClosedEarlyError('sending', progress, 'EPIPE'), hangUp(), new NscaConnectionRefusedError(progress), hangUp(), 'ok', hangUp()]);
-    expect(await reasons(t, 7)).toEqual(['hung-up', 'rejected', 'rejected', 'unreachable', 'hung-up', 'confirmed', 'hung-up']);
+    const t = scripted([
+      hangUp(),
+      new NscaClosedEarlyError('sending', progress, 'EPIPE'),
+      hangUp(),
+      new NscaConnectionRefusedError(progress),
+      hangUp(),
+      'ok',
+      hangUp(),
+    ]);
+    expect(await reasons(t, 7)).toEqual([
+      'hung-up',
+      'rejected',
+      'rejected',
+      'unreachable',
+      'hung-up',
+      'confirmed',
+      'hung-up',
+    ]);
   });
 
   it('says what a rejection most likely is', async () => {
     const t = scripted([new NscaRejectedError(progress, 'x'), new NscaRejectedError(progress, 'x')]);
     await t.deliver([]);
     const report = await t.deliver([]);
-    expect(report.failure?.message).toMatch(/^NSCA receiver 127\.0\.0\.1:5667 rejected the results: wrong password or encryption method\?/);
+    expect(report.failure?.message).toMatch(
+      /^NSCA receiver 127\.0\.0\.1:5667 rejected the results: wrong password or encryption method\?/,
+    );
   });
 
   it('results taken but not confirmed (no close, or writes stuck) are unconfirmed, with the count and the timeout', async () => {
-    const t = scripted([new NscaUnconfirmedError(progress, 2000), new NscaTimeoutError('write', 2000, { ...progress, written: 250, total: 500 }), new NscaTimeoutError('greeting', 2000, progress)]);
+    const t = scripted([
+      new NscaUnconfirmedError(progress, 2000),
+      new NscaTimeoutError('write', 2000, { ...progress, written: 250, total: 500 }),
+      new NscaTimeoutError('greeting', 2000, progress),
+    ]);
     const batch = [t.prepare({ host: 'h', service: 's', status: 2, output: 'x' })];
     const first = await t.deliver(batch);
     const second = await t.deliver(batch);
     const third = await t.deliver(batch);
-    expect(first.failure).toMatchObject({ reason: 'unconfirmed', message: 'NSCA receiver took 4 results but did not confirm reading them within 2 s: overloaded or wedged?' });
-    expect(second.failure).toMatchObject({ reason: 'unconfirmed', message: 'NSCA receiver took 250 results but did not confirm reading them within 2 s: overloaded or wedged?' });
+    expect(first.failure).toMatchObject({
+      reason: 'unconfirmed',
+      message: 'NSCA receiver took 4 results but did not confirm reading them within 2 s: overloaded or wedged?',
+    });
+    expect(second.failure).toMatchObject({
+      reason: 'unconfirmed',
+      message: 'NSCA receiver took 250 results but did not confirm reading them within 2 s: overloaded or wedged?',
+    });
     expect(third.failure?.reason).toBe('unreachable');
     expect([first, second, third].map((r) => r.confirmed)).toEqual([0, 0, 0]);
   });
@@ -70,13 +98,15 @@ describe('NscaTransport', () => {
 describe('NscaTransport, deliveries at once', () => {
   it('a receiver stopped while it holds two connections hangs up on both: that is not a rejection', async () => {
     const pending: ((err: NscaDeliveryError | 'ok') => void)[] = [];
-    const t = new NscaTransport(settings, (batch) =>
-      new Promise((resolve, reject) => {
-        pending.push((step) => {
-          if (step === 'ok') resolve({ sent: batch.length, truncated: 0, serverTime: 0, greetingRttMs: 0.3 });
-          else reject(step);
-        });
-      }),
+    const t = new NscaTransport(
+      settings,
+      (batch) =>
+        new Promise((resolve, reject) => {
+          pending.push((step) => {
+            if (step === 'ok') resolve({ sent: batch.length, truncated: 0, serverTime: 0, greetingRttMs: 0.3 });
+            else reject(step);
+          });
+        }),
     );
     const batch = [t.prepare({ host: 'h', service: 's', status: 2, output: 'x' })];
     const first = t.deliver(batch);

@@ -21,7 +21,12 @@ function referenceCrc32(bytes: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-const result = prepareResult({ host: 'firestorm', service: 'TCP Wrappers', status: 2, output: 'Denied sshd from 192.0.2.7' });
+const result = prepareResult({
+  host: 'firestorm',
+  service: 'TCP Wrappers',
+  status: 2,
+  output: 'Denied sshd from 192.0.2.7',
+});
 
 describe('the data packet (version 3, 4304 bytes, big-endian)', () => {
   const packet = encodeDataPacket(result, 0x6740_1234, zeroPadding);
