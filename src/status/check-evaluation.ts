@@ -27,7 +27,7 @@ export const DEFAULT_CRITICAL = 'age=120,down=300,behind=16777216';
  * naming the bad part.
  */
 export function parseThresholds(text: string | undefined, defaults: string): Thresholds {
-  const out: Partial<Record<Metric, ThresholdRange>> = {};
+  const out = new Map<Metric, ThresholdRange>();
   for (const list of [defaults, text ?? '']) {
     for (const part of list.split(',').filter((p) => p.trim() !== '')) {
       const eq = part.indexOf('=');
@@ -39,10 +39,11 @@ export function parseThresholds(text: string | undefined, defaults: string): Thr
       }
       const metric = name as Metric;
       const range = part.slice(eq + 1).trim();
-      out[metric] = range === 'off' ? undefined : parseThresholdRange(range);
+      if (range === 'off') out.delete(metric);
+      else out.set(metric, parseThresholdRange(range));
     }
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 export interface CheckOutcome {

@@ -90,6 +90,10 @@ describe('a result is delivered only when the NSCA receiver proved it read it', 
         { after: daemon.mark() },
       );
       expect(stalled.fields).toMatchObject({ receiver: 'down', resultsSent: 0 });
+      // One warning for the whole outage, however many attempts it took. (Counted here: once the
+      // real nsca takes over, a batch it is too slow to confirm within 1 s on a loaded machine is a
+      // new, real outage with its own warning.)
+      expect(unconfirmedWarnings(daemon)).toHaveLength(1);
 
       // Replaced by the real nsca on the same port.
       await stall.stop();
@@ -106,7 +110,6 @@ describe('a result is delivered only when the NSCA receiver proved it read it', 
         .filter((r) => r.msg === 'stats')
         .map((r) => Number(r.fields.resultsSent));
       expect(Math.max(...sentCounts)).toBe(1500);
-      expect(unconfirmedWarnings(daemon)).toHaveLength(1);
       expect(daemon.records().filter((r) => r.level >= 50)).toEqual([]);
       daemon.signal('SIGTERM');
       expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });

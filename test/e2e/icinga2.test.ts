@@ -19,6 +19,7 @@ import {
   useE2eLifecycle,
   type Workspace,
   type ConfigTables,
+  textOf,
 } from '../helpers/daemon-process.js';
 import { API_USER, startIcinga2, type Icinga2Server } from '../helpers/icinga2-server.js';
 import { DEFAULT_IDENTITY } from '../helpers/nsca-ng-server.js';
@@ -129,7 +130,7 @@ describe('wrapwatch run with the Icinga 2 API', () => {
       await daemon.started();
       await appendLines(ws.logFile, [refusalLine('198.51.100.66', { pid: 66 })]);
       const error = await daemon.waitForLog(
-        (r) => r.level >= 50 && c.line.test(`${r.msg} ${JSON.stringify(r.fields.problem ?? '')}`),
+        (r) => r.level >= 50 && c.line.test(`${r.msg} ${textOf(r.fields.problem)}`),
       );
       expect(error.fields.receiver).toBe(icinga.url);
       const stats = await daemon.waitForLog(

@@ -17,6 +17,7 @@ import {
   useE2eLifecycle,
   type Workspace,
   type ConfigTables,
+  textOf,
 } from '../helpers/daemon-process.js';
 import {
   DEFAULT_IDENTITY,
@@ -198,7 +199,7 @@ describe('wrapwatch run with NSCA-ng', () => {
     await daemon.started();
     await appendLines(ws.logFile, [refusalLine('198.51.100.9', { pid: 9 })]);
     const error = await daemon.waitForLog(
-      (r) => r.level >= 50 && JSON.stringify(r.fields.error ?? r.msg).includes('bad record mac'),
+      (r) => r.level >= 50 && textOf(r.fields.error ?? r.msg).includes('bad record mac'),
     );
     expect(JSON.stringify(error.fields)).toContain('nsca_ng.password differs');
     const stats = await daemon.waitForLog((r) => r.msg === 'stats' && r.fields.resultsPending === 1);

@@ -149,6 +149,11 @@ export function refusalLine(
   return `${time} ${options.host ?? 'web1'} ${options.daemon ?? 'sshd'}[${options.pid ?? 4242}]: refused connect from ${options.client ?? address} (${address})`;
 }
 
+/** A log field as text: strings as they are, anything else as JSON. */
+export function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value ?? '');
+}
+
 /** The `refusals=N` perfdata of a command-file line (every wrapwatch result carries it). */
 export function refusalsOf(line: string): number {
   const m = / \| refusals=(\d+) sources=\d+$/.exec(line);
