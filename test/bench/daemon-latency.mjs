@@ -16,11 +16,11 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, watch } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
+import { fileURLToPath } from 'node:url';
+import { loadTestHelper } from './lib/ts-helper.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -32,17 +32,9 @@ const lingerMs = Number(process.argv[5] ?? 300);
 const PASSWORD = 'bench password';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The nsca helper is TypeScript; compile it on the fly into the git-ignored test/bench/out/. */
-async function loadHelper() {
-  const source = await readFile(join(root, 'test/helpers/nsca-server.ts'), 'utf8');
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  });
-  const out = join(here, 'out');
-  await mkdir(out, { recursive: true });
-  const file = join(out, 'nsca-server.mjs');
-  await writeFile(file, outputText);
-  return import(pathToFileURL(file).href);
+/** The nsca helper is TypeScript: lib/ts-helper.mjs compiles it on the fly. */
+function loadHelper() {
+  return loadTestHelper('nsca-server');
 }
 
 /** utime + stime of a process, in seconds. */

@@ -9,8 +9,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/child-process.js';
 import {
-  freePort,
   SEND_NSCA_BINARY,
   startNscaServer,
   withoutTimestamp,

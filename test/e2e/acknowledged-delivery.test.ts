@@ -16,7 +16,7 @@ import {
   type DaemonProcess,
   type LogRecord,
 } from '../helpers/daemon-process.js';
-import { freePort } from '../helpers/nsca-server.js';
+import { freePort } from '../helpers/child-process.js';
 import { startWedgedReceiver, type WedgedReceiver } from '../helpers/wedged-receiver.js';
 
 useE2eLifecycle();

@@ -9,7 +9,7 @@ import {
   writeConfig,
   useE2eLifecycle,
 } from '../helpers/daemon-process.js';
-import { freePort } from '../helpers/nsca-server.js';
+import { freePort } from '../helpers/child-process.js';
 
 useE2eLifecycle();
 

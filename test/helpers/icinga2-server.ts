@@ -11,15 +11,15 @@
  * `localhost`, as `icinga2 pki` names them); a second, unrelated CA lets a test present a
  * certificate the client must not trust.
  *
- * Self-contained (Node built-ins only): test/bench/ transpiles and imports it as well.
+ * Node built-ins and sibling helpers only: test/bench/ transpiles and imports it as well.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { exited, freePort, isStopped, killByPid, trackPid, untrackPid, waitForExit } from './child-process.js';
 
 export const ICINGA2_BINARY = '/usr/sbin/icinga2';
 
@@ -74,20 +74,6 @@ export interface Icinga2Options {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 function openssl(args: string[], cwd: string): void {
   const run = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
@@ -229,36 +215,6 @@ object Service "TCP Wrappers" {
 `;
 }
 
-const livePids = new Set<number>();
-let exitHookInstalled = false;
-function trackPid(pid: number): void {
-  livePids.add(pid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const live of livePids) killByPid(live, 'SIGKILL');
-    });
-  }
-}
-
-function killByPid(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-/** Whether the process is stopped (state T in /proc/PID/stat), or gone. */
-function isStopped(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
-  } catch {
-    return true;
-  }
-}
-
 /** Every descendant of `pid` (the children of each of its threads, recursively). */
 function childPids(pid: number): number[] {
   const found: number[] = [];
@@ -282,23 +238,6 @@ function childPids(pid: number): number[] {
     }
   }
   return found;
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      resolve(exited(child));
-    }, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }
 
 function callApi(
@@ -406,7 +345,7 @@ export async function startIcinga2(options: Icinga2Options = {}): Promise<Icinga
       if (Date.now() >= deadline) {
         killByPid(pid, 'SIGKILL');
         await waitForExit(child, 5000);
-        livePids.delete(pid);
+        untrackPid(pid);
         throw new Error(
           `icinga2 (pid ${pid}) did not answer on 127.0.0.1:${port} in time; its output:\n${log.slice(-4000)}`,
         );
@@ -466,7 +405,7 @@ export async function startIcinga2(options: Icinga2Options = {}): Promise<Icinga
               await waitForExit(child, 5000);
             }
           }
-          livePids.delete(pid);
+          untrackPid(pid);
           if (!stopOptions.keepDir) await rm(dir, { recursive: true, force: true });
         })();
         return stopped;

@@ -10,10 +10,11 @@
  * status.dat every second, freshness checked every second with no extra latency, check results
  * reaped every second.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { exited, killByPid, trackPid, untrackPid, waitForExit } from './child-process.js';
 
 export const NAGIOS_BINARY = '/usr/sbin/nagios4';
 export const CHECK_DUMMY = '/usr/lib/nagios/plugins/check_dummy';
@@ -162,33 +163,6 @@ function serviceBlocks(text: string): Map<string, string>[] {
   return blocks;
 }
 
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      resolve(exited(child));
-    }, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-const livePids = new Set<number>();
-let exitHookInstalled = false;
-function killByPid(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
 export async function startNagios(options: NagiosOptions): Promise<NagiosServer> {
   const dir = await mkdtemp(join(tmpdir(), 'wrapwatch-nagios-'));
   const configFile = join(dir, 'nagios.cfg');
@@ -209,13 +183,7 @@ export async function startNagios(options: NagiosOptions): Promise<NagiosServer>
     await rm(dir, { recursive: true, force: true });
     throw new Error(`cannot start ${NAGIOS_BINARY} (is nagios4-core installed?)`);
   }
-  livePids.add(pid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const live of livePids) killByPid(live, 'SIGKILL');
-    });
-  }
+  trackPid(pid);
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -227,7 +195,7 @@ export async function startNagios(options: NagiosOptions): Promise<NagiosServer>
           await waitForExit(child, 5000);
         }
       }
-      livePids.delete(pid);
+      untrackPid(pid);
       await rm(dir, { recursive: true, force: true });
     })();
     return stopped;

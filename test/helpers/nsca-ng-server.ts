@@ -9,14 +9,15 @@
  * NSCA-ng spills to such files when the pipe is full. It can stop reading (a hung Nagios: the
  * pipe fills) or close the FIFO (Nagios stopped: no reader at all).
  *
- * Self-contained (Node built-ins only): test/bench/ transpiles and imports it as well.
+ * Node built-ins and sibling helpers only: test/bench/ transpiles and imports it as well.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import { connect, createServer, Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exited, freePort, isStopped, killByPid, trackPid, untrackPid, waitForExit } from './child-process.js';
 
 export const NSCA_NG_BINARY = '/usr/sbin/nsca-ng';
 
@@ -78,20 +79,6 @@ export const DEFAULT_IDENTITY: NscaNgIdentity = { identity: 'wrapwatch-test', pa
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
 /** "[1732000000] PROCESS_..." -> "PROCESS_...": the client stamps its own clock. */
 export function withoutTimestamp(line: string): string {
   return line.replace(/^\[\d+\] /, '');
@@ -119,53 +106,6 @@ function listens(port: number, timeoutMs: number): Promise<boolean> {
       done(false);
     });
   });
-}
-
-/** Whether the process is stopped (state T in /proc/PID/stat), or gone. */
-function isStopped(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
-  } catch {
-    return true;
-  }
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      resolve(exited(child));
-    }, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-const livePids = new Set<number>();
-let exitHookInstalled = false;
-function trackPid(pid: number): void {
-  livePids.add(pid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const live of livePids) killByPid(live, 'SIGKILL');
-    });
-  }
-}
-
-function killByPid(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
 }
 
 /**
@@ -293,10 +233,10 @@ export async function startNscaNgServer(options: NscaNgServerOptions = {}): Prom
       if (!exited(child)) {
         killByPid(pid, 'SIGKILL');
         await waitForExit(child, 5000);
-        livePids.delete(pid);
+        untrackPid(pid);
         throw new Error(`nsca-ng (pid ${pid}) did not listen on 127.0.0.1:${port} in time; its log:\n${log}`);
       }
-      livePids.delete(pid);
+      untrackPid(pid);
       if ((options.port === undefined && attempt >= 5) || Date.now() >= deadline) {
         throw new Error(`nsca-ng exited at start (code ${String(child.exitCode)}) ${attempt} times; its log:\n${log}`);
       }
@@ -375,7 +315,7 @@ function makeServer(running: Running): NscaNgServer {
             await waitForExit(child, 5000);
           }
         }
-        livePids.delete(pid);
+        untrackPid(pid);
         reader.close();
         if (!stopOptions.keepDir) await rm(dir, { recursive: true, force: true });
       })();

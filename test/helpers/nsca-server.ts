@@ -5,15 +5,16 @@
  * server's own and `stop()` ends exactly that process. As root it stays root: nsca_user and
  * nsca_group are set to our own ids, so it can always write the command file we created.
  *
- * Self-contained (Node built-ins only): test/bench/ transpiles and imports it as well.
+ * Node built-ins and sibling helpers only: test/bench/ transpiles and imports it as well.
  * nsca logs only to syslog; on a machine without /dev/log a failed start is silent, so a start
  * that does not answer names the config file to look at.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exited, freePort, killByPid, trackPid, untrackPid, waitForExit } from './child-process.js';
 
 export const NSCA_BINARY = '/usr/sbin/nsca';
 export const SEND_NSCA_BINARY = '/usr/sbin/send_nsca';
@@ -52,21 +53,6 @@ export interface NscaServer {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A TCP port on 127.0.0.1 that nothing listened on a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 /** "[1732000000] PROCESS_..." -> "PROCESS_...": the server stamps its own clock. */
 export function withoutTimestamp(line: string): string {
@@ -111,44 +97,6 @@ function greets(port: number, timeoutMs: number): Promise<boolean> {
       done(received >= INIT_PACKET_BYTES);
     });
   });
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      resolve(exited(child));
-    }, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-/** Servers still running; one exit hook kills them all if the test process ends first. */
-const livePids = new Set<number>();
-let exitHookInstalled = false;
-function trackPid(pid: number): void {
-  livePids.add(pid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const live of livePids) killByPid(live, 'SIGKILL');
-    });
-  }
-}
-
-function killByPid(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
 }
 
 export async function startNscaServer(options: NscaServerOptions = {}): Promise<NscaServer> {
@@ -202,10 +150,10 @@ export async function startNscaServer(options: NscaServerOptions = {}): Promise<
       if (!exited(child)) {
         killByPid(pid, 'SIGKILL');
         await waitForExit(child, 5000);
-        livePids.delete(pid);
+        untrackPid(pid);
         throw new Error(`nsca (pid ${pid}) did not answer on 127.0.0.1:${port} in time; config ${configFile}`);
       }
-      livePids.delete(pid);
+      untrackPid(pid);
       // Most likely someone took the port between freePort() and nsca's bind: try another.
       if ((options.port === undefined && attempt >= 5) || Date.now() >= deadline) {
         throw new Error(
@@ -276,7 +224,7 @@ function makeServer(running: Running): NscaServer {
             await waitForExit(child, 5000);
           }
         }
-        livePids.delete(pid);
+        untrackPid(pid);
         await rm(dir, { recursive: true, force: true });
       })();
       return stopped;

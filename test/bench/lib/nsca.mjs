@@ -1,11 +1,10 @@
 // The benchmarks' real nsca servers come from the tests' helper (test/helpers/nsca-server.ts):
 // one private /usr/sbin/nsca per measurement, on 127.0.0.1, with its own config and command file.
-// The helper is TypeScript; it is transpiled on the fly into the git-ignored test/bench/out/.
+// The helper is TypeScript; lib/ts-helper.mjs transpiles it on the fly.
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
+import { fileURLToPath } from 'node:url';
+import { loadTestHelper } from './ts-helper.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '../../..');
@@ -22,19 +21,8 @@ export const CLI_NODE_FLAGS = (
   .split(' ')
   .filter(Boolean);
 
-let helper;
-export async function loadNscaHelper() {
-  if (helper) return helper;
-  const source = await readFile(join(REPO_ROOT, 'test/helpers/nsca-server.ts'), 'utf8');
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  });
-  const out = join(REPO_ROOT, 'test/bench/out');
-  await mkdir(out, { recursive: true });
-  const file = join(out, 'nsca-server.mjs');
-  await writeFile(file, outputText);
-  helper = await import(pathToFileURL(file).href);
-  return helper;
+export function loadNscaHelper() {
+  return loadTestHelper('nsca-server');
 }
 
 /** Results in an nsca command file: `[time] PROCESS_SERVICE_CHECK_RESULT;host;service;status;output`. */

@@ -23,7 +23,8 @@ import {
 import { TRUNCATION_MARKER } from '../../../src/sink/nsca/fields.js';
 import { DATA_PACKET_BYTES } from '../../../src/sink/nsca/packet.js';
 import type { PassiveCheckResult } from '../../../src/types.js';
-import { freePort, startNscaServer, withoutTimestamp, type NscaServer } from '../../helpers/nsca-server.js';
+import { freePort } from '../../helpers/child-process.js';
+import { startNscaServer, withoutTimestamp, type NscaServer } from '../../helpers/nsca-server.js';
 
 const PASSWORD = 'Tr0ub4dor&3 with a longer tail than some keys';
 
