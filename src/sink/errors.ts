@@ -17,3 +17,13 @@ export class InvalidResultError extends Error {
     this.reason = reason;
   }
 }
+
+/** Socket errors that mean no connection was made: the receiver is down or not where configured. */
+export const CONNECT_FAILURE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);

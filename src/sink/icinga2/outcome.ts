@@ -1,4 +1,5 @@
 import type { DeliveryFailure } from '../transport.js';
+import { CONNECT_FAILURE_CODES } from '../errors.js';
 
 /**
  * What one `process-check-result` call came to, from Icinga 2's answer (or the lack of one).
@@ -126,14 +127,6 @@ const UNTRUSTED_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'HOSTNAME_MISMATCH',
 ]);
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-]);
 
 function codeOf(error: Error): string {
   return 'code' in error && typeof error.code === 'string' ? error.code : '';
@@ -163,7 +156,7 @@ export function outcomeOfError(
       cause: error,
     };
   }
-  if (UNREACHABLE_CODES.has(code))
+  if (CONNECT_FAILURE_CODES.has(code))
     return {
       reason: 'unreachable',
       message: `cannot connect to ${api}: ${code} (is icinga2 running with the api feature listening there?)`,

@@ -1,4 +1,5 @@
 import type { DeliveryFailure, FailureReason } from '../transport.js';
+import { CONNECT_FAILURE_CODES } from '../errors.js';
 
 /**
  * NSCA-ng session failures turned into the seam's reasons, each with a sentence that says what
@@ -26,15 +27,6 @@ export class NscaNgSessionError extends Error implements DeliveryFailure {
   }
 }
 
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-  'ETIMEDOUT',
-]);
 const HUNG_UP_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 function codeOf(error: Error): string {
@@ -96,7 +88,8 @@ export function classifySessionError(
       ended,
     );
   }
-  if (UNREACHABLE_CODES.has(code)) {
+  // A TLS connect that times out in the kernel is as unreachable as a refused one.
+  if (CONNECT_FAILURE_CODES.has(code) || code === 'ETIMEDOUT') {
     return new NscaNgSessionError(
       'unreachable',
       `cannot connect to ${where}: ${code} (is nsca-ng running and listening there?)`,
