@@ -96,7 +96,14 @@ export async function main(argv: string[]): Promise<number> {
         (text) => process.stdout.write(text),
         (result) => target.transport.describe(result),
       )
-    : new DeliveringSink({ target, logger });
+    : new DeliveringSink({
+        target,
+        logger,
+        // The status reporter is built below; the sink delivers nothing before the daemon starts.
+        onReceiverChange: () => {
+          service.receiverChanged();
+        },
+      });
   for (const warning of warnings) logger.warn({ file }, warning);
   if (dryRun) {
     logger.info(

@@ -23,6 +23,8 @@ export interface DeliveringSinkOptions {
   readonly random?: () => number;
   readonly setTimer?: (fn: () => void, ms: number) => NodeJS.Timeout;
   readonly now?: () => number;
+  /** Called when the receiver goes up or down, so the status file shows it at once. */
+  readonly onReceiverChange?: (receiver: 'up' | 'down') => void;
 }
 
 /** A result waiting, with what the transport made of it (and which transport, should it change). */
@@ -369,10 +371,12 @@ export class DeliveringSink implements ResultSink {
     }
     this.queueSummaries();
     this.lastDeliveryAt = this.now();
-    if (this.receiver !== 'up') this.receiverSince = this.lastDeliveryAt;
+    const changed = this.receiver !== 'up';
+    if (changed) this.receiverSince = this.lastDeliveryAt;
     this.receiver = 'up';
     this.warned.clear();
     this.backoff.reset();
+    if (changed) this.options.onReceiverChange?.('up');
   }
 
   /**
@@ -407,9 +411,11 @@ export class DeliveringSink implements ResultSink {
       this.warned.add(failure.reason);
       this.options.logger.warn(fields, headline);
     } else this.options.logger.debug(fields, headline);
-    if (this.receiver !== 'down') this.downSince = this.receiverSince = this.now();
+    const changed = this.receiver !== 'down';
+    if (changed) this.downSince = this.receiverSince = this.now();
     this.receiver = 'down';
     this.lastError = { at: this.now(), reason: failure.reason, message: failure.message };
+    if (changed) this.options.onReceiverChange?.('down');
     this.clearRetry();
     this.retryTimer = (this.options.setTimer ?? setTimeout)(() => {
       this.retryTimer = null;

@@ -65,6 +65,11 @@ export class ServiceStatus {
     this.reporter?.start();
   }
 
+  /** The receiver went up or down: rewrite the status now rather than at the next interval. */
+  receiverChanged(): void {
+    this.reporter?.update();
+  }
+
   reloading(): void {
     this.enter('reloading', (summary) => this.notifier?.reloading(summary));
   }

@@ -33,8 +33,8 @@ function fileSize(path: string): number | null {
 
 /**
  * Keeps the status file and systemd's STATUS= line current: rewritten every `intervalMs` (so
- * a receiver going down shows within one interval) and at once when the daemon's own state
- * changes (start, reload, stop). All synchronous and small: one timer, one stat per followed
+ * its age tells a hung daemon) and at once when the daemon's state changes (start, reload,
+ * stop) or the receiver goes up or down. All synchronous and small: one timer, one stat per followed
  * file, one 2 KB write per interval; STATUS= is sent only when its text changes.
  */
 export class StatusReporter {

@@ -115,6 +115,26 @@ describe('DeliveringSink', () => {
     await sink.close();
   });
 
+  it('tells each change of the receiver, down and back up, once', async () => {
+    const r = receiver();
+    const changes: string[] = [];
+    const sink = new DeliveringSink({
+      target: target(r.transport, 100, 5, 20),
+      logger: memoryLogger(),
+      random: () => 0.5,
+      onReceiverChange: (receiver) => changes.push(receiver),
+    });
+    sink.submit([alert(1)]);
+    await until(() => sink.stats().failures >= 3);
+    expect(changes).toEqual(['down']);
+    r.up();
+    expect(await sink.drain(2000)).toBe(true);
+    sink.submit([alert(2)]);
+    expect(await sink.drain(2000)).toBe(true);
+    expect(changes).toEqual(['down', 'up']);
+    await sink.close();
+  });
+
   it('past max_pending folds results into a summary that keeps every refusal counted', async () => {
     const r = receiver();
     const sink = new DeliveringSink({ target: target(r.transport, 10, 5, 10), logger: memoryLogger() });
