@@ -234,7 +234,7 @@ export class Throttle {
     this.destinations.clear(next.limits);
     this.cap.resize(next.maxResultsPerMinute);
     this.pairs.resize(dedupCapacity(next));
-    this.heartbeats.setInterval(next.heartbeatMs);
+    this.heartbeats.changeInterval(next.heartbeatMs);
     // A renamed host or service must not go on receiving OKs from us; "{host}" routes keep theirs.
     const routes = [next.defaultRoute, ...next.rules.map((rule) => rule.route)];
     this.heartbeats.retain((target) =>

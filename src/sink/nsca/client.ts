@@ -1,6 +1,7 @@
 import { connect as netConnect, isIPv6, type Socket, type TcpNetConnectOpts } from 'node:net';
 import type { DuplexOptions } from 'node:stream';
 import type { PassiveCheckResult } from '../../types.js';
+import { realScheduler, type Scheduler } from '../../time/scheduler.js';
 import { assertEncryptionMethod, createPacketCipher } from './ciphers.js';
 import {
   errnoCode,
@@ -94,6 +95,8 @@ export interface NscaClientOptions {
    */
   readonly lingerMs: number;
   readonly connect?: ConnectFunction;
+  /** Per-step timers and the linger clock; the real ones when absent. */
+  readonly scheduler?: Scheduler;
   /** What fills each packet around the fields; send_nsca-style random by default. */
   readonly padding?: PaddingFill;
   /**
@@ -173,7 +176,8 @@ export async function sendPrepared(
   if (signal?.aborted) throw new NscaAbortedError(progress());
 
   const startedAt = performance.now();
-  const session = new SocketSession((options.connect ?? connectTcp)(options.host, options.port));
+  const scheduler = options.scheduler ?? realScheduler;
+  const session = new SocketSession((options.connect ?? connectTcp)(options.host, options.port), scheduler);
   const socket = session.socket;
   const abort = (): void => {
     session.destroy();
@@ -254,8 +258,8 @@ export async function sendPrepared(
         more = true;
         session.notify();
       });
-      const openedAt = Date.now();
-      while (total < stream.maxResults && Date.now() - openedAt < stream.maxOpenMs) {
+      const openedAt = scheduler.now();
+      while (total < stream.maxResults && scheduler.now() - openedAt < stream.maxOpenMs) {
         more = false;
         const next = stream.take();
         if (next.length > 0) {
