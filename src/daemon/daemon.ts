@@ -3,7 +3,7 @@ import type { ThrottleSettings } from '../throttle/settings.js';
 import { LineParser } from '../parse/parser.js';
 import { systemTimeZone } from '../parse/time.js';
 import { REFUSAL_PHRASES } from '../parse/prefilter.js';
-import { createSources } from '../source/create-sources.js';
+import { createSources, type SourceDeps } from '../source/create-sources.js';
 import { createSeqCounter, type LineSource } from '../source/line-source.js';
 import { CheckpointStore } from '../state/checkpoint-store.js';
 import { fieldLimitsOf } from '../sink/field-limits.js';
@@ -35,6 +35,8 @@ export interface DaemonDeps {
   readonly readOnlyState?: boolean;
   /** Clock and timers for the daemon and everything it builds; the real ones when absent. */
   readonly scheduler?: Scheduler;
+  /** Builds the configured sources; `createSources` when absent (unit tests pass in-memory ones). */
+  readonly createSources?: (config: Config, deps: SourceDeps) => LineSource[];
 }
 
 /**
@@ -50,6 +52,7 @@ export class Daemon {
   private config: Config;
   private readonly logger: Logger;
   private readonly scheduler: Scheduler;
+  private readonly createSources: (config: Config, deps: SourceDeps) => LineSource[];
   private readonly sink: ResultSink;
   private readonly sinkTarget: (config: Config) => SinkTarget;
   private readonly parser: LineParser;
@@ -77,6 +80,7 @@ export class Daemon {
     this.config = deps.config;
     this.logger = deps.logger;
     this.scheduler = deps.scheduler ?? realScheduler;
+    this.createSources = deps.createSources ?? createSources;
     this.sink = deps.sink;
     this.sinkTarget = deps.sinkTarget;
     this.parser = new LineParser({
@@ -102,7 +106,7 @@ export class Daemon {
   async start(): Promise<void> {
     const checkpoints = await this.checkpoints.load();
     const seqCounter = createSeqCounter();
-    this.sources = createSources(this.config, {
+    this.sources = this.createSources(this.config, {
       logger: this.logger,
       nextSeq: () => (this.lastSeq = seqCounter()),
       checkpoints,
