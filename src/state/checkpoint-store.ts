@@ -121,11 +121,6 @@ export class CheckpointStore {
     return this.corrupt;
   }
 
-  /** The positions as last loaded or committed. */
-  current(): ReadonlyMap<string, SourcePosition> {
-    return this.state;
-  }
-
   /**
    * Records delivered positions (sources not named keep theirs) and writes them durably.
    * Nothing is written when nothing changed, so calling it every second costs nothing when idle.

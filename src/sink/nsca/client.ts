@@ -1,6 +1,5 @@
 import { connect as netConnect, isIPv6, type Socket, type TcpNetConnectOpts } from 'node:net';
 import type { DuplexOptions } from 'node:stream';
-import type { PassiveCheckResult } from '../../types.js';
 import { realScheduler, type Scheduler } from '../../time/scheduler.js';
 import { assertEncryptionMethod, createPacketCipher } from './ciphers.js';
 import {
@@ -14,7 +13,7 @@ import {
   NscaUnconfirmedError,
   type NscaProgress,
 } from './errors.js';
-import { prepareResult, type PreparedResult } from './fields.js';
+import type { PreparedResult } from './fields.js';
 import { decodeInitPacket, INIT_PACKET_BYTES, PacketArena, type PaddingFill } from './packet.js';
 import { SocketSession, type Hangup } from './socket-session.js';
 
@@ -144,18 +143,6 @@ function describeHangup(hangup: Hangup | null): string {
   if (hangup === null) return 'connection lost';
   if (hangup.how === 'error') return errnoCode(hangup.error) ?? hangup.error.message;
   return 'the server closed it';
-}
-
-/**
- * Checks every result first (InvalidResultError names the first bad one; nothing is sent),
- * then sends them all over one connection.
- */
-export async function sendResults(
-  results: readonly PassiveCheckResult[],
-  options: NscaClientOptions,
-): Promise<SendReport> {
-  const prepared = results.map((result, index) => prepareResult(result, index));
-  return sendPrepared(prepared, options);
 }
 
 /** Sends results that already passed the field rules (see fields.ts) over one connection. */
