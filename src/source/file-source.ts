@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { type FileIdentity, type Logger, type SourceLine, type SourcePosition } from '../types.js';
 import { realScheduler, type Scheduler, type Timer } from '../time/scheduler.js';
 import type { SplitLine } from './line-splitter.js';
+import { offerUntilTaken } from './deliver-batch.js';
 import { PlainFile, type FollowedFile } from './followed-file.js';
 import {
   SourceAlreadyStartedError,
@@ -280,25 +281,18 @@ export class FileSource implements LineSource {
     const batch = split.map((line) => this.toSourceLine(file, line));
     this.delivering = true;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets it while we await
-      while (!this.stopping) {
-        try {
-          await this.options.onLines(batch);
-          const last = batch[batch.length - 1];
-          if (last && last.position.kind === 'file') {
-            this.lastPosition = last.position;
-            file.deliveredOffset = last.position.offset;
-          }
-          return;
-        } catch (err) {
-          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets it while we await
-          if (this.stopping) return;
-          this.logger.error(
-            { source: this.id, err },
-            `the line handler failed; offering the same ${batch.length} line(s) again`,
-          );
-          await this.pause(this.options.pollIntervalMs);
-        }
+      const taken = await offerUntilTaken(batch, {
+        source: this.id,
+        onLines: this.options.onLines,
+        logger: this.logger,
+        stopping: () => this.stopping,
+        pause: () => this.pause(this.options.pollIntervalMs),
+        noun: 'line(s)',
+      });
+      const last = batch[batch.length - 1];
+      if (taken && last?.position.kind === 'file') {
+        this.lastPosition = last.position;
+        file.deliveredOffset = last.position.offset;
       }
     } finally {
       this.delivering = false;

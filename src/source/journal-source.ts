@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger, SourceLine, SourcePosition } from '../types.js';
 import { realScheduler, type Scheduler, type Timer } from '../time/scheduler.js';
+import { offerUntilTaken } from './deliver-batch.js';
 import { describeSender, mapEntry } from './journal-entry.js';
 import {
   SourceAlreadyStartedError,
@@ -323,19 +324,15 @@ export class JournalSource implements LineSource {
   }
 
   private async deliver(batch: readonly SourceLine[]): Promise<void> {
-    while (!this.stopping) {
-      try {
-        await this.options.onLines(batch);
-        const last = batch[batch.length - 1];
-        if (last?.position.kind === 'journal') this.cursor = last.position.cursor;
-        return;
-      } catch (err) {
-        this.logger.error(
-          { source: this.id, err },
-          `the line handler failed; offering the same ${batch.length} entries again`,
-        );
-        await this.scheduler.sleep(this.options.restartMinMs ?? 1000);
-      }
-    }
+    const taken = await offerUntilTaken(batch, {
+      source: this.id,
+      onLines: this.options.onLines,
+      logger: this.logger,
+      stopping: () => this.stopping,
+      pause: () => this.scheduler.sleep(this.options.restartMinMs ?? 1000),
+      noun: 'entries',
+    });
+    const last = batch[batch.length - 1];
+    if (taken && last?.position.kind === 'journal') this.cursor = last.position.cursor;
   }
 }
