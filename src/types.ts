@@ -270,9 +270,11 @@ export interface SinkTarget {
   readonly settings: SinkSettings;
 }
 
-/** Injectable time, so throttle windows and timeouts are tested without sleeping. */
+/**
+ * Injectable time, so throttle windows and timeouts are tested without sleeping. What only
+ * reads the time takes a Clock; what also sets timers takes a `Scheduler` (src/time/scheduler.ts),
+ * which is one, and the real one is `realScheduler`.
+ */
 export interface Clock {
   now(): number;
 }
-
-export const systemClock: Clock = { now: () => Date.now() };

@@ -12,6 +12,7 @@ import { oneLine } from '../status/format.js';
 import { readStatusFile } from '../status/status-file.js';
 import { statusFileFor } from '../status/status-file-option.js';
 import { wrapwatchVersion } from '../version.js';
+import { realScheduler } from '../time/scheduler.js';
 
 const USAGE = `usage: wrapwatch check [-w METRIC=RANGE,...] [-c METRIC=RANGE,...] [-f STATUS_FILE | --config FILE] [-V]
 
@@ -90,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return unknown(`cannot read the config for status_file: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const outcome = evaluateCheck(await readStatusFile(path), Date.now(), warning, critical);
+  const outcome = evaluateCheck(await readStatusFile(path), realScheduler.now(), warning, critical);
   process.stdout.write(`${outcome.line}\n`);
   return outcome.code;
 }

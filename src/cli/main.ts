@@ -10,6 +10,7 @@
  */
 import { wrapwatchVersion } from '../version.js';
 import { usageError } from './usage.js';
+import { realScheduler } from '../time/scheduler.js';
 
 type Command = { summary: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> };
 
@@ -61,7 +62,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
     // A handle left open somewhere (a watcher, a socket) must not keep a stopped daemon alive;
     // unref'd, this fires only if the event loop would otherwise not end by itself.
-    setTimeout(() => process.exit(code), 3000).unref();
+    realScheduler.timeout(() => process.exit(code), 3000).unref();
   },
   (err: unknown) => {
     process.stderr.write(`wrapwatch: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

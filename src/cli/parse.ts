@@ -7,6 +7,7 @@ import { REFUSAL_PHRASES } from '../parse/prefilter.js';
 import { assertTimeZone, formatWithOffset, systemTimeZone } from '../parse/time.js';
 import { LineSplitter, type LineDefect, type SplitLine } from '../source/line-splitter.js';
 import { parseCommandLine, usageError } from './usage.js';
+import { realScheduler } from '../time/scheduler.js';
 
 const USAGE = `usage: wrapwatch parse [--json | --count] [--timezone TZ] [--max-line-bytes N] [FILE ...]
 
@@ -234,7 +235,7 @@ export async function main(argv: string[]): Promise<number> {
 
   // One "now" for the whole run: it only places yearless timestamps in a year, and asking the
   // clock for every candidate line cost 2% of a run.
-  const startedAt = Date.now();
+  const startedAt = realScheduler.now();
   const parser = new LineParser({ timeZone, now: () => startedAt });
   const tally: Tally = {
     lines: 0,

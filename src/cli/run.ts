@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { missingLogHint } from './platform-logs.js';
 import { parseCommandLine } from './usage.js';
 import { ServiceStatus } from '../status/service-status.js';
-import { systemClock } from '../types.js';
+import { realScheduler, type Timer } from '../time/scheduler.js';
 import { pino } from 'pino';
 
 const USAGE = `usage: wrapwatch run [--config FILE] [--dry-run]
@@ -99,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     : new DeliveringSink({
         target,
         logger,
+        scheduler: realScheduler,
         // The status reporter is built below; the sink delivers nothing before the daemon starts.
         onReceiverChange: () => {
           service.receiverChanged();
@@ -124,13 +125,14 @@ export async function main(argv: string[]): Promise<number> {
     sink,
     sinkTarget: createSinkTarget,
     readOnlyState: dryRun,
+    scheduler: realScheduler,
   });
   const service = new ServiceStatus({
     config,
     configFile: file,
     env: process.env,
     logger,
-    clock: systemClock,
+    scheduler: realScheduler,
     snapshot: () => daemon.snapshot(),
   });
 
@@ -146,18 +148,19 @@ export async function main(argv: string[]): Promise<number> {
   // The whole stop is bounded by state.stop_timeout_seconds (below the unit's TimeoutStopSec),
   // whatever the receiver does: past it the process exits, and the lines whose results were
   // not delivered stay uncommitted, so the next start reads them again. Nothing is lost.
-  let stopDeadline: NodeJS.Timeout | null = null;
+  let stopDeadline: Timer | null = null;
   const armStopDeadline = () => {
     if (stopDeadline !== null) return;
     const budgetMs = config.state.stop_timeout_seconds * 1000;
-    stopDeadline = setTimeout(() => {
-      logger.error(
-        { stopTimeoutSeconds: config.state.stop_timeout_seconds },
-        'stop took longer than state.stop_timeout_seconds; exiting now (undelivered lines are read again at the next start)',
-      );
-      dieBySigterm();
-    }, budgetMs);
-    stopDeadline.unref();
+    stopDeadline = realScheduler
+      .timeout(() => {
+        logger.error(
+          { stopTimeoutSeconds: config.state.stop_timeout_seconds },
+          'stop took longer than state.stop_timeout_seconds; exiting now (undelivered lines are read again at the next start)',
+        );
+        dieBySigterm();
+      }, budgetMs)
+      .unref();
   };
   const drainAndExit = (signal: NodeJS.Signals) => {
     logger.info(
@@ -174,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
       finish(code);
       // An abandoned delivery attempt may hold a socket open until its own timeout: once the
       // stop is complete nothing else is worth waiting for (stdout and the log write synchronously).
-      setTimeout(() => process.exit(code), 200).unref();
+      realScheduler.timeout(() => process.exit(code), 200).unref();
     };
     daemon.stop(drainMs, STOP_RESERVE_MS).then(
       () =>

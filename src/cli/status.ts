@@ -3,6 +3,7 @@ import { readStatusFile } from '../status/status-file.js';
 import { statusFileFor } from '../status/status-file-option.js';
 import { statusText } from '../status/status-text.js';
 import { parseCommandLine } from './usage.js';
+import { realScheduler } from '../time/scheduler.js';
 
 const USAGE = `usage: wrapwatch status [--json] [-f STATUS_FILE | --config FILE]
 
@@ -59,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       return unknownRead;
     }
   }
-  const now = Date.now();
+  const now = realScheduler.now();
   // Three missed rewrites (at least 15 s) before a live pid is called stale: a busy moment is not a hang.
   const live = liveness(read.doc, now, Math.max(15, 3 * read.doc.intervalSeconds));
   if (args.values.json === true) process.stdout.write(`${JSON.stringify({ ...read.doc, daemon: live }, null, 2)}\n`);

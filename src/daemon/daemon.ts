@@ -3,22 +3,14 @@ import type { ThrottleSettings } from '../throttle/settings.js';
 import { LineParser } from '../parse/parser.js';
 import { systemTimeZone } from '../parse/time.js';
 import { REFUSAL_PHRASES } from '../parse/prefilter.js';
-import { createSources } from '../source/create-sources.js';
+import { createSources, type SourceDeps } from '../source/create-sources.js';
 import { createSeqCounter, type LineSource } from '../source/line-source.js';
 import { CheckpointStore } from '../state/checkpoint-store.js';
 import { fieldLimitsOf } from '../sink/field-limits.js';
 import { Throttle } from '../throttle/throttle.js';
-import {
-  systemClock,
-  type Alert,
-  type Clock,
-  type Logger,
-  type ResultSink,
-  type Seq,
-  type SinkTarget,
-  type SourceLine,
-} from '../types.js';
+import { type Alert, type Logger, type ResultSink, type Seq, type SinkTarget, type SourceLine } from '../types.js';
 import { wrapwatchVersion } from '../version.js';
+import { realScheduler, type Scheduler, type Timer } from '../time/scheduler.js';
 import { CommitTracker, oldestOf } from './commit-tracker.js';
 import { ParseCounters, statsFields } from './pipeline-stats.js';
 import type { PipelineSnapshot } from '../status/status-model.js';
@@ -41,7 +33,10 @@ export interface DaemonDeps {
    * the real service skip the lines it read.
    */
   readonly readOnlyState?: boolean;
-  readonly clock?: Clock;
+  /** Clock and timers for the daemon and everything it builds; the real ones when absent. */
+  readonly scheduler?: Scheduler;
+  /** Builds the configured sources; `createSources` when absent (unit tests pass in-memory ones). */
+  readonly createSources?: (config: Config, deps: SourceDeps) => LineSource[];
 }
 
 /**
@@ -56,7 +51,8 @@ export interface DaemonDeps {
 export class Daemon {
   private config: Config;
   private readonly logger: Logger;
-  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
+  private readonly createSources: (config: Config, deps: SourceDeps) => LineSource[];
   private readonly sink: ResultSink;
   private readonly sinkTarget: (config: Config) => SinkTarget;
   private readonly parser: LineParser;
@@ -65,13 +61,13 @@ export class Daemon {
   private readonly tracker = new CommitTracker();
   private readonly counters = new ParseCounters();
   private sources: LineSource[] = [];
-  private tickTimer: NodeJS.Timeout | null = null;
+  private tickTimer: Timer | null = null;
   private tickAt: number | null = null;
-  private commitTimer: NodeJS.Timeout | null = null;
+  private commitTimer: Timer | null = null;
   /** Checkpoint writes that failed since the start, for the stats line. */
   private checkpointWriteFailures = 0;
   private checkpointFailuresInARow = 0;
-  private statsTimer: NodeJS.Timeout | null = null;
+  private statsTimer: Timer | null = null;
   private committing: Promise<void> = Promise.resolve();
   private stopping = false;
   /** The sequence number most recently handed to a source (0: none yet). */
@@ -83,16 +79,17 @@ export class Daemon {
   constructor(deps: DaemonDeps) {
     this.config = deps.config;
     this.logger = deps.logger;
-    this.clock = deps.clock ?? systemClock;
+    this.scheduler = deps.scheduler ?? realScheduler;
+    this.createSources = deps.createSources ?? createSources;
     this.sink = deps.sink;
     this.sinkTarget = deps.sinkTarget;
     this.parser = new LineParser({
       timeZone: this.config.source.timezone ?? systemTimeZone(),
-      now: () => this.clock.now(),
+      now: () => this.scheduler.now(),
     });
     this.throttle = new Throttle(
       deps.throttleSettings ? { compiled: deps.throttleSettings } : this.config,
-      this.clock,
+      this.scheduler,
       {
         fallbackHost: this.config.report.host_name.includes('{') ? undefined : this.config.report.host_name,
         limits: fieldLimitsOf(this.config.output.type),
@@ -101,7 +98,7 @@ export class Daemon {
     this.checkpoints = new CheckpointStore({
       directory: this.config.state.directory,
       logger: this.logger,
-      clock: this.clock,
+      clock: this.scheduler,
       readOnly: deps.readOnlyState ?? false,
     });
   }
@@ -109,12 +106,12 @@ export class Daemon {
   async start(): Promise<void> {
     const checkpoints = await this.checkpoints.load();
     const seqCounter = createSeqCounter();
-    this.sources = createSources(this.config, {
+    this.sources = this.createSources(this.config, {
       logger: this.logger,
       nextSeq: () => (this.lastSeq = seqCounter()),
       checkpoints,
       onLines: (lines) => this.handleBatch(lines),
-      clock: this.clock,
+      scheduler: this.scheduler,
       // Only lines that can hold a refusal become strings: catching up on a backlog of
       // ordinary chatter then costs a newline search per line.
       keep: REFUSAL_PHRASES,
@@ -168,20 +165,12 @@ export class Daemon {
     this.sink.submit(this.throttle.flush());
     const drained = await this.sink.drain(drainMs);
     await this.commit();
-    let closeTimer: NodeJS.Timeout | undefined;
+    const closeDeadline = new AbortController();
     const closed = await Promise.race([
       this.sink.close().then(() => true),
-      new Promise<boolean>(
-        (resolve) =>
-          (closeTimer = setTimeout(
-            () => {
-              resolve(false);
-            },
-            Math.max(0, closeMs),
-          )),
-      ),
+      this.scheduler.sleep(closeMs, closeDeadline.signal).then(() => false),
     ]);
-    clearTimeout(closeTimer);
+    closeDeadline.abort();
     if (!closed)
       this.logger.warn(
         { waitedMs: closeMs },
@@ -294,16 +283,16 @@ export class Daemon {
     const due = this.throttle.nextDeadline();
     if (due === null) return;
     if (this.tickTimer !== null && this.tickAt !== null && this.tickAt <= due) return;
-    if (this.tickTimer !== null) clearTimeout(this.tickTimer);
+    this.tickTimer?.cancel();
     this.tickAt = due;
-    this.tickTimer = setTimeout(
+    this.tickTimer = this.scheduler.timeout(
       () => {
         this.tickTimer = null;
         this.tickAt = null;
         this.sink.submit(this.throttle.tick());
         this.scheduleTick();
       },
-      Math.max(0, due - this.clock.now()),
+      Math.max(0, due - this.scheduler.now()),
     );
   }
 
@@ -314,7 +303,7 @@ export class Daemon {
       if (positions.size === 0 && this.checkpointFailuresInARow === 0) return;
       try {
         await this.checkpoints.commit(positions);
-        this.lastCommitAt = this.clock.now();
+        this.lastCommitAt = this.scheduler.now();
         this.lastCommitError = null;
         if (this.checkpointFailuresInARow > 0) {
           this.logger.info(
@@ -352,7 +341,7 @@ export class Daemon {
   private armCommit(): void {
     if (this.commitTimer !== null || this.stopping || (this.tracker.size === 0 && this.checkpointFailuresInARow === 0))
       return;
-    this.commitTimer = setTimeout(
+    this.commitTimer = this.scheduler.timeout(
       () => {
         this.commitTimer = null;
         void this.commit().then(() => {
@@ -369,17 +358,17 @@ export class Daemon {
   }
 
   private restartStatsTimer(): void {
-    if (this.statsTimer !== null) clearInterval(this.statsTimer);
+    this.statsTimer?.cancel();
     this.statsTimer = null;
     const seconds = this.config.log.stats_interval_seconds;
     if (seconds > 0 && !this.stopping)
-      this.statsTimer = setInterval(() => {
+      this.statsTimer = this.scheduler.interval(() => {
         this.logger.info(this.stats(), 'stats');
       }, seconds * 1000);
   }
 
   private clearTimers(): void {
-    for (const timer of [this.tickTimer, this.commitTimer, this.statsTimer]) if (timer !== null) clearTimeout(timer);
+    for (const timer of [this.tickTimer, this.commitTimer, this.statsTimer]) timer?.cancel();
     this.tickTimer = this.commitTimer = this.statsTimer = null;
   }
 }

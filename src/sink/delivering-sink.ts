@@ -9,6 +9,7 @@ import type {
   SinkStats,
   SinkTarget,
 } from '../types.js';
+import { realScheduler, type Scheduler, type Timer } from '../time/scheduler.js';
 import { Backoff } from './backoff.js';
 import { InvalidResultError } from './errors.js';
 import { failureHeadline, failureLevel, transportLabel } from './failure-log.js';
@@ -21,8 +22,8 @@ export interface DeliveringSinkOptions {
   /** Results handed to one delivery at first: bounds how much one failed attempt has to resend. */
   readonly batchSize?: number;
   readonly random?: () => number;
-  readonly setTimer?: (fn: () => void, ms: number) => NodeJS.Timeout;
-  readonly now?: () => number;
+  /** Clock and the retry timer; the real ones when absent. */
+  readonly scheduler?: Scheduler;
   /** Called when the receiver goes up or down, so the status file shows it at once. */
   readonly onReceiverChange?: (receiver: 'up' | 'down') => void;
 }
@@ -74,7 +75,7 @@ export class DeliveringSink implements ResultSink {
   private transport: Transport<unknown>;
   private settings: SinkSettings;
   private backoff: Backoff;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private retryTimer: Timer | null = null;
   private closed = false;
   private receiver: SinkStats['receiver'] = 'unknown';
   private downSince = 0;
@@ -143,11 +144,11 @@ export class DeliveringSink implements ResultSink {
       // At shutdown, try at once rather than waiting out the backoff.
       this.clearRetry();
       this.schedule();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.queue.onIdle(), new Promise((r) => (timer = setTimeout(r, left)))]);
-      clearTimeout(timer);
+      const idle = new AbortController();
+      await Promise.race([this.queue.onIdle(), this.scheduler.sleep(left, idle.signal)]);
+      idle.abort();
       if (!this.isEmpty() && this.receiver === 'down')
-        await new Promise((r) => setTimeout(r, Math.min(200, Math.max(0, deadline - this.now()))));
+        await this.scheduler.sleep(Math.min(200, Math.max(0, deadline - this.now())));
     }
     return this.isEmpty();
   }
@@ -184,8 +185,12 @@ export class DeliveringSink implements ResultSink {
     );
   }
 
+  private get scheduler(): Scheduler {
+    return this.options.scheduler ?? realScheduler;
+  }
+
   private now(): number {
-    return (this.options.now ?? Date.now)();
+    return this.scheduler.now();
   }
 
   private get label(): string {
@@ -239,7 +244,7 @@ export class DeliveringSink implements ResultSink {
   }
 
   private clearRetry(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     this.retryTimer = null;
   }
 
@@ -417,11 +422,12 @@ export class DeliveringSink implements ResultSink {
     this.lastError = { at: this.now(), reason: failure.reason, message: failure.message };
     if (changed) this.options.onReceiverChange?.('down');
     this.clearRetry();
-    this.retryTimer = (this.options.setTimer ?? setTimeout)(() => {
-      this.retryTimer = null;
-      this.schedule();
-    }, delay);
-    this.retryTimer.unref();
+    this.retryTimer = this.scheduler
+      .timeout(() => {
+        this.retryTimer = null;
+        this.schedule();
+      }, delay)
+      .unref();
   }
 
   private retire(transport: Transport<unknown>): void {

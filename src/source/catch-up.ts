@@ -1,6 +1,6 @@
-import type { FileIdentity, Logger } from '../types.js';
+import type { FileIdentity } from '../types.js';
 import type { FollowedFile, PlainFile } from './followed-file.js';
-import { openSibling } from './resume-plan.js';
+import { openRotated, openSibling, type RotatedReadContext } from './open-rotated.js';
 import { listSiblings, locateContent, notAfter, rotatedAfter, rotatedSince, type Sibling } from './rotated-siblings.js';
 
 /**
@@ -8,13 +8,7 @@ import { listSiblings, locateContent, notAfter, rotatedAfter, rotatedSince, type
  * runs: the copy holding the unread rest of a truncated file, and files rotated away between
  * two looks. (At start, resume-plan.ts does the same from the checkpoint.)
  */
-export interface CatchUpContext {
-  readonly path: string;
-  readonly maxLineBytes: number;
-  /** The splitters' prefilter phrases; none: every line is delivered. */
-  readonly keep?: readonly string[];
-  readonly now: number;
-  readonly logger: Logger;
+export interface CatchUpContext extends RotatedReadContext {
   /** Files already being read (not to be opened twice). */
   readonly open: readonly { readonly identity: FileIdentity }[];
 }
@@ -27,22 +21,6 @@ function isOpen(
 ): (s: Sibling) => boolean {
   const open = new Set([...context.open.map((f) => key(f.identity)), ...extra.map(key)]);
   return (s) => open.has(key(s));
-}
-
-/** Opens rotated files to be read whole, in order; one that cannot be opened is reported and skipped. */
-export async function openRotated(siblings: readonly Sibling[], context: CatchUpContext): Promise<FollowedFile[]> {
-  const files: FollowedFile[] = [];
-  for (const sibling of siblings) {
-    try {
-      files.push(await openSibling(sibling, 0, context.maxLineBytes, context.now, context.keep));
-    } catch (err) {
-      context.logger.warn(
-        { source: context.path, file: sibling.path, err },
-        `cannot read the rotated file ${sibling.path}; its lines are skipped`,
-      );
-    }
-  }
-  return files;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Config } from '../config/load.js';
-import type { Clock, Logger, SourcePosition } from '../types.js';
+import type { Logger, SourcePosition } from '../types.js';
+import type { Scheduler } from '../time/scheduler.js';
 import { FileSource } from './file-source.js';
 import { JOURNAL_SOURCE_ID, JournalSource } from './journal-source.js';
 import type { LineHandler, LineSource, NextSeq } from './line-source.js';
@@ -11,7 +12,7 @@ export interface SourceDeps {
   /** What the checkpoint store loaded, by source id (path, or "journal"). */
   readonly checkpoints: ReadonlyMap<string, SourcePosition>;
   readonly onLines: LineHandler;
-  readonly clock?: Clock;
+  readonly scheduler?: Scheduler;
   /** File sources deliver only lines holding one of these phrases (see FileSourceOptions.keep). */
   readonly keep?: readonly string[];
   /**
@@ -37,7 +38,7 @@ export function createSources(config: Config, deps: SourceDeps): LineSource[] {
         onLines: deps.onLines,
         nextSeq: deps.nextSeq,
         logger: deps.logger,
-        clock: deps.clock,
+        scheduler: deps.scheduler,
       }),
     ];
   }
@@ -54,7 +55,7 @@ export function createSources(config: Config, deps: SourceDeps): LineSource[] {
         onLines: deps.onLines,
         nextSeq: deps.nextSeq,
         logger: deps.logger,
-        clock: deps.clock,
+        scheduler: deps.scheduler,
       }),
   );
 }

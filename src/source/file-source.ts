@@ -1,13 +1,8 @@
 import { stat } from 'node:fs/promises';
-import {
-  systemClock,
-  type Clock,
-  type FileIdentity,
-  type Logger,
-  type SourceLine,
-  type SourcePosition,
-} from '../types.js';
+import { type FileIdentity, type Logger, type SourceLine, type SourcePosition } from '../types.js';
+import { realScheduler, type Scheduler, type Timer } from '../time/scheduler.js';
 import type { SplitLine } from './line-splitter.js';
+import { offerUntilTaken } from './deliver-batch.js';
 import { PlainFile, type FollowedFile } from './followed-file.js';
 import {
   SourceAlreadyStartedError,
@@ -40,7 +35,8 @@ export interface FileSourceOptions {
   readonly onLines: LineHandler;
   readonly nextSeq: NextSeq;
   readonly logger: Logger;
-  readonly clock?: Clock;
+  /** Clock and timers (grace periods, polls, retry pauses); the real ones when absent. */
+  readonly scheduler?: Scheduler;
   /** Bytes per read; the complete lines of one read form one batch. */
   readonly chunkBytes?: number;
   /** false: no directory watcher, polling only (tests of the fallback). */
@@ -58,7 +54,7 @@ export interface FileSourceOptions {
 export class FileSource implements LineSource {
   readonly id: string;
   private readonly options: FileSourceOptions;
-  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
   private readonly logger: Logger;
   private readonly counters = new StatsCounter();
   private readonly scratch: Buffer;
@@ -80,7 +76,7 @@ export class FileSource implements LineSource {
   private pathCheckAgain = false;
   private started = false;
   private stopping = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<Timer>();
   /** Grace-period ends a timer is already set for (each drain at a file's end asks again). */
   private readonly wakeTimes = new Set<number>();
   private readonly defectsWarned = new Set<string>();
@@ -92,7 +88,7 @@ export class FileSource implements LineSource {
   constructor(options: FileSourceOptions) {
     this.options = options;
     this.id = options.path;
-    this.clock = options.clock ?? systemClock;
+    this.scheduler = options.scheduler ?? realScheduler;
     this.logger = options.logger;
     this.problems = new PathProblemReporter(options.path, options.logger);
     this.scratch = Buffer.allocUnsafe(options.chunkBytes ?? 256 * 1024);
@@ -115,7 +111,7 @@ export class FileSource implements LineSource {
       maxLineBytes: this.options.maxLineBytes,
       keep: this.options.keep,
       graceMs: this.options.rotationGraceMs,
-      now: this.clock.now(),
+      now: this.scheduler.now(),
       logger: this.logger,
     });
     if (this.stopping) {
@@ -124,7 +120,7 @@ export class FileSource implements LineSource {
     }
     this.queue = plan.files;
     this.live = plan.live;
-    if (plan.live !== null) this.liveSeenAt = Date.now();
+    if (plan.live !== null) this.liveSeenAt = this.scheduler.now();
     this.everHadFile = plan.files.length > 0 || resume?.kind === 'file';
     // start_at = "end" for a log that exists but cannot be read yet (RHEL's 0600 /var/log/secure
     // before the ACL is fixed): its old lines are as old as if it had been readable, so reading
@@ -147,6 +143,7 @@ export class FileSource implements LineSource {
       },
       this.logger,
       this.options.watch ?? true,
+      this.scheduler,
     );
     this.wake.start();
     this.kick();
@@ -160,7 +157,7 @@ export class FileSource implements LineSource {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.stop();
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers) timer.cancel();
     this.timers.clear();
     this.wakeTimes.clear();
     this.cancelPause?.();
@@ -258,7 +255,7 @@ export class FileSource implements LineSource {
         continue;
       }
       if (file.graceUntil === null) return;
-      if (this.clock.now() < file.graceUntil) {
+      if (this.scheduler.now() < file.graceUntil) {
         this.wakeAt(file.graceUntil);
         return;
       }
@@ -284,25 +281,18 @@ export class FileSource implements LineSource {
     const batch = split.map((line) => this.toSourceLine(file, line));
     this.delivering = true;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets it while we await
-      while (!this.stopping) {
-        try {
-          await this.options.onLines(batch);
-          const last = batch[batch.length - 1];
-          if (last && last.position.kind === 'file') {
-            this.lastPosition = last.position;
-            file.deliveredOffset = last.position.offset;
-          }
-          return;
-        } catch (err) {
-          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() sets it while we await
-          if (this.stopping) return;
-          this.logger.error(
-            { source: this.id, err },
-            `the line handler failed; offering the same ${batch.length} line(s) again`,
-          );
-          await this.pause(this.options.pollIntervalMs);
-        }
+      const taken = await offerUntilTaken(batch, {
+        source: this.id,
+        onLines: this.options.onLines,
+        logger: this.logger,
+        stopping: () => this.stopping,
+        pause: () => this.pause(this.options.pollIntervalMs),
+        noun: 'line(s)',
+      });
+      const last = batch[batch.length - 1];
+      if (taken && last?.position.kind === 'file') {
+        this.lastPosition = last.position;
+        file.deliveredOffset = last.position.offset;
       }
     } finally {
       this.delivering = false;
@@ -335,7 +325,7 @@ export class FileSource implements LineSource {
   /** The live file shrank or its first bytes changed (copytruncate, `> file`). */
   private async onTruncated(file: PlainFile): Promise<void> {
     this.counters.truncations++;
-    this.counters.lastRotationAt = Date.now();
+    this.counters.lastRotationAt = this.scheduler.now();
     const resumeAt = file.splitter.offset + file.splitter.pendingBytes;
     try {
       const { files, copy } = await restAfterTruncation(file, this.catchUpContext());
@@ -365,7 +355,7 @@ export class FileSource implements LineSource {
       path: this.id,
       maxLineBytes: this.options.maxLineBytes,
       keep: this.options.keep,
-      now: this.clock.now(),
+      now: this.scheduler.now(),
       logger: this.logger,
       open: this.queue,
     };
@@ -408,7 +398,7 @@ export class FileSource implements LineSource {
     }
     const live = this.live;
     if (live !== null && live.dev === st.dev && live.ino === st.ino) {
-      this.liveSeenAt = Date.now();
+      this.liveSeenAt = this.scheduler.now();
       // Queued behind rotated files it is not read yet; still learn its first bytes as they
       // come, so a copytruncate before it is read is noticed (and its copy found) then.
       if (live !== this.queue[0]) await live.probe();
@@ -447,7 +437,7 @@ export class FileSource implements LineSource {
       previous !== null ? await rotatedBetween(previous, file, this.liveSeenAt, this.catchUpContext()) : [];
     this.queue.push(...between, file);
     this.live = file;
-    this.liveSeenAt = Date.now();
+    this.liveSeenAt = this.scheduler.now();
     if (this.everHadFile) {
       this.counters.rotations++;
       this.counters.lastRotationAt = this.liveSeenAt;
@@ -486,7 +476,7 @@ export class FileSource implements LineSource {
   }
 
   private retire(file: PlainFile): void {
-    file.graceUntil = this.clock.now() + this.options.rotationGraceMs;
+    file.graceUntil = this.scheduler.now() + this.options.rotationGraceMs;
     if (this.live === file) this.live = null;
     this.wakeAt(file.graceUntil);
   }
@@ -494,27 +484,27 @@ export class FileSource implements LineSource {
   private wakeAt(time: number): void {
     if (this.stopping || this.wakeTimes.has(time)) return;
     this.wakeTimes.add(time);
-    const timer = setTimeout(
+    const timer = this.scheduler.timeout(
       () => {
         this.timers.delete(timer);
         this.wakeTimes.delete(time);
         this.kick();
       },
-      Math.max(0, time - this.clock.now()) + 5,
+      Math.max(0, time - this.scheduler.now()) + 5,
     );
     this.timers.add(timer);
   }
 
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.scheduler.timeout(() => {
         this.timers.delete(timer);
         this.cancelPause = null;
         resolve();
       }, ms);
       this.timers.add(timer);
       this.cancelPause = () => {
-        clearTimeout(timer);
+        timer.cancel();
         this.timers.delete(timer);
         resolve();
       };

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { systemClock, type Clock, type Logger, type SourceLine, type SourcePosition } from '../types.js';
+import type { Logger, SourceLine, SourcePosition } from '../types.js';
+import { realScheduler, type Scheduler, type Timer } from '../time/scheduler.js';
+import { offerUntilTaken } from './deliver-batch.js';
 import { describeSender, mapEntry } from './journal-entry.js';
 import {
   SourceAlreadyStartedError,
@@ -24,7 +26,8 @@ export interface JournalSourceOptions {
   readonly onLines: LineHandler;
   readonly nextSeq: NextSeq;
   readonly logger: Logger;
-  readonly clock?: Clock;
+  /** Clock and timers (restart backoff, kill deadline); the real ones when absent. */
+  readonly scheduler?: Scheduler;
   /** Restart backoff: doubles from min to max; a run longer than max resets it. */
   readonly restartMinMs?: number;
   readonly restartMaxMs?: number;
@@ -56,7 +59,7 @@ export class JournalSource implements LineSource {
   readonly id = JOURNAL_SOURCE_ID;
   private readonly options: JournalSourceOptions;
   private readonly logger: Logger;
-  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
   private readonly counters = new StatsCounter();
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
@@ -69,14 +72,14 @@ export class JournalSource implements LineSource {
   private started = false;
   private stopping = false;
   private failures = 0;
-  private restartTimer: NodeJS.Timeout | null = null;
+  private restartTimer: Timer | null = null;
   private forgeriesLogged = 0;
   private readonly defectsWarned = new Set<string>();
 
   constructor(options: JournalSourceOptions) {
     this.options = options;
     this.logger = options.logger;
-    this.clock = options.clock ?? systemClock;
+    this.scheduler = options.scheduler ?? realScheduler;
     const resume = options.resumeFrom;
     if (resume && resume.kind !== 'journal') {
       this.logger.warn(
@@ -96,16 +99,16 @@ export class JournalSource implements LineSource {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer?.cancel();
     this.restartTimer = null;
     const child = this.child;
     if (child !== null) {
       // Output still in the pipe is not wanted; a paused stdout would keep 'close' from firing.
       child.stdout?.destroy();
       child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      const killer = this.scheduler.timeout(() => child.kill('SIGKILL'), 2000);
       await this.exited;
-      clearTimeout(killer);
+      killer.cancel();
     }
   }
 
@@ -142,7 +145,7 @@ export class JournalSource implements LineSource {
   private launch(): void {
     if (this.stopping) return;
     const args = this.args();
-    const startedAt = this.clock.now();
+    const startedAt = this.scheduler.now();
     this.since ??= startedAt;
     this.buffered = [];
     this.bufferedBytes = 0;
@@ -182,7 +185,7 @@ export class JournalSource implements LineSource {
         }
         // Entries already read are delivered before the restart resumes after their cursor.
         void this.delivering.then(() => {
-          this.onExit(description, stderr, this.clock.now() - startedAt);
+          this.onExit(description, stderr, this.scheduler.now() - startedAt);
           resolve();
         });
       };
@@ -216,7 +219,7 @@ export class JournalSource implements LineSource {
       { source: this.id, stderr, restartInMs: delay },
       `journalctl ${description}${stderr.length > 0 ? `: ${stderr[stderr.length - 1]}` : ''}; starting it again in ${delay / 1000} s`,
     );
-    this.restartTimer = setTimeout(() => {
+    this.restartTimer = this.scheduler.timeout(() => {
       this.restartTimer = null;
       this.launch();
     }, delay);
@@ -282,7 +285,7 @@ export class JournalSource implements LineSource {
     const mapped = mapEntry(record, {
       maxLineBytes: this.options.maxLineBytes,
       rejectForged: this.options.rejectForged,
-      now: this.clock.now(),
+      now: this.scheduler.now(),
     });
     if (mapped === null) return null;
     this.counters.lines++;
@@ -321,19 +324,15 @@ export class JournalSource implements LineSource {
   }
 
   private async deliver(batch: readonly SourceLine[]): Promise<void> {
-    while (!this.stopping) {
-      try {
-        await this.options.onLines(batch);
-        const last = batch[batch.length - 1];
-        if (last?.position.kind === 'journal') this.cursor = last.position.cursor;
-        return;
-      } catch (err) {
-        this.logger.error(
-          { source: this.id, err },
-          `the line handler failed; offering the same ${batch.length} entries again`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, this.options.restartMinMs ?? 1000));
-      }
-    }
+    const taken = await offerUntilTaken(batch, {
+      source: this.id,
+      onLines: this.options.onLines,
+      logger: this.logger,
+      stopping: () => this.stopping,
+      pause: () => this.scheduler.sleep(this.options.restartMinMs ?? 1000),
+      noun: 'entries',
+    });
+    const last = batch[batch.length - 1];
+    if (taken && last?.position.kind === 'journal') this.cursor = last.position.cursor;
   }
 }

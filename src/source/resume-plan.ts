@@ -1,16 +1,9 @@
 import type { FileIdentity, Logger } from '../types.js';
-import { identityOf, sameFile } from './file-identity.js';
-import { GzipFile, PlainFile, RotatedFileMovedError, type FollowedFile } from './followed-file.js';
+import { sameFile } from './file-identity.js';
+import { PlainFile, type FollowedFile } from './followed-file.js';
+import { openRotated, openSibling } from './open-rotated.js';
 import { pathProblemOf, type PathProblem } from './path-problem.js';
-import {
-  contentHead,
-  contentSize,
-  listSiblings,
-  locateContent,
-  notAfter,
-  rotatedAfter,
-  type Sibling,
-} from './rotated-siblings.js';
+import { listSiblings, locateContent, notAfter, rotatedAfter } from './rotated-siblings.js';
 
 /** Opens the file at the path, or says why there is none to follow. */
 export async function openAtPath(
@@ -23,29 +16,6 @@ export async function openAtPath(
   } catch (err) {
     return { problem: pathProblemOf(err) };
   }
-}
-
-/** Opens a rotated sibling positioned at `offset`; it is read to its end and closed after `graceUntil`. */
-export async function openSibling(
-  sibling: Sibling,
-  offset: number,
-  maxLineBytes: number,
-  graceUntil: number,
-  keep?: readonly string[],
-): Promise<FollowedFile> {
-  if (sibling.gzip) {
-    const identity = identityOf(sibling, await contentHead(sibling));
-    return new GzipFile(sibling.path, identity, await contentSize(sibling), offset, maxLineBytes, graceUntil, keep);
-  }
-  const file = await PlainFile.open(sibling.path, maxLineBytes, keep);
-  if (file.dev !== sibling.dev || file.ino !== sibling.ino) {
-    // Renamed on by logrotate between listing and opening: not the file that was chosen.
-    await file.close();
-    throw new RotatedFileMovedError(sibling.path);
-  }
-  file.seek(offset);
-  file.graceUntil = graceUntil;
-  return file;
 }
 
 export interface ResumeOptions {
@@ -118,16 +88,7 @@ export async function planResume(options: ResumeOptions): Promise<ResumePlan> {
     siblings,
     live,
   );
-  for (const sibling of newer) {
-    try {
-      files.push(await openSibling(sibling, 0, maxLineBytes, options.now, keep));
-    } catch (err) {
-      logger.warn(
-        { source: path, file: sibling.path, err },
-        `cannot read the rotated file ${sibling.path}; its lines are skipped`,
-      );
-    }
-  }
+  files.push(...(await openRotated(newer, { path, maxLineBytes, keep, now: options.now, logger })));
   logger.info(
     { source: path, resume: found.path, offset: checkpoint.offset, then: newer.map((s) => s.path) },
     `${path} was rotated while it was not being read: reading the rest of ${found.path} first, then ${newer.length > 0 ? `${newer.length} newer rotated file(s), then ` : ''}${path} from its start`,

@@ -2,6 +2,7 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../types.js';
+import { realScheduler, type Scheduler, type Timer } from '../time/scheduler.js';
 
 /** What woke the source: names in the directory changed (rename, create, delete), or data was written. */
 export type WakeReason = 'names' | 'data' | 'poll';
@@ -21,7 +22,7 @@ export class WakeSignal {
   private watcher: FSWatcher | null = null;
   /** The directory the watcher was set on: a directory deleted and made again is another inode. */
   private watchedIno: number | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private readonly dir: string;
   private readonly base: string;
   private watchFailureLogged = false;
@@ -33,6 +34,7 @@ export class WakeSignal {
     private readonly onWake: (reason: WakeReason) => void,
     private readonly logger: Logger,
     private readonly useWatcher = true,
+    private readonly scheduler: Scheduler = realScheduler,
   ) {
     this.dir = dirname(path);
     this.base = basename(path);
@@ -45,7 +47,7 @@ export class WakeSignal {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     this.closeWatcher();
   }
@@ -53,7 +55,7 @@ export class WakeSignal {
   private schedulePoll(): void {
     if (this.stopped) return;
     const delay = this.watcher !== null ? this.intervalMs * WATCHED_POLL_FACTOR : this.intervalMs;
-    this.timer = setTimeout(() => {
+    this.timer = this.scheduler.timeout(() => {
       void this.checkWatcher().finally(() => {
         this.schedulePoll();
       });

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { systemClock, type Clock, type Logger, type SourcePosition } from '../types.js';
+import type { Clock, Logger, SourcePosition } from '../types.js';
+import { realScheduler } from '../time/scheduler.js';
 import { decodeCheckpoints, encodeCheckpoints } from './checkpoint-format.js';
 
 /** The state directory cannot be used: nothing can be committed, so the daemon should not run. */
@@ -67,7 +68,7 @@ export class CheckpointStore {
     this.file = join(options.directory, options.fileName ?? 'checkpoints.json');
     this.temp = `${this.file}.tmp`;
     this.logger = options.logger;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? realScheduler;
     this.readOnly = options.readOnly ?? false;
   }
 
@@ -118,11 +119,6 @@ export class CheckpointStore {
   /** Whether load() found the checkpoint file unusable (then no source may start at "end"). */
   foundCorrupt(): boolean {
     return this.corrupt;
-  }
-
-  /** The positions as last loaded or committed. */
-  current(): ReadonlyMap<string, SourcePosition> {
-    return this.state;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { Logger } from '../types.js';
+import { realScheduler, type Scheduler, type Timer } from '../time/scheduler.js';
 import { oneLine } from './format.js';
 
 /**
@@ -68,7 +69,7 @@ export class SystemdNotifier {
   private sending: Promise<void> | null = null;
   /** The STATUS most recently queued: systemd shows it once the queue is through. */
   private lastStatus: string | null = null;
-  private watchdogTimer: NodeJS.Timeout | null = null;
+  private watchdogTimer: Timer | null = null;
   private failing = false;
   private sent = 0;
   private failures = 0;
@@ -77,6 +78,7 @@ export class SystemdNotifier {
     private readonly environment: NotifyEnvironment,
     private readonly logger: Logger,
     private readonly send: NotifySender = systemdNotifySender(environment.socket),
+    private readonly scheduler: Scheduler = realScheduler,
   ) {}
 
   ready(status: string): void {
@@ -105,26 +107,23 @@ export class SystemdNotifier {
   startWatchdog(): void {
     const interval = this.environment.watchdogIntervalMs;
     if (interval === null || this.watchdogTimer !== null) return;
-    this.watchdogTimer = setInterval(() => {
+    this.watchdogTimer = this.scheduler.interval(() => {
       this.enqueue({ WATCHDOG: '1' });
     }, interval);
   }
 
   stopWatchdog(): void {
-    if (this.watchdogTimer !== null) clearInterval(this.watchdogTimer);
+    this.watchdogTimer?.cancel();
     this.watchdogTimer = null;
   }
 
   /** Waits (bounded) until every queued message was handed to systemd, e.g. STOPPING=1 before exit. */
   async flush(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.sending !== null && Date.now() < deadline) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.sending,
-        new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
-      ]);
-      clearTimeout(timer);
+    const deadline = this.scheduler.now() + timeoutMs;
+    while (this.sending !== null && this.scheduler.now() < deadline) {
+      const sent = new AbortController();
+      await Promise.race([this.sending, this.scheduler.sleep(deadline - this.scheduler.now(), sent.signal)]);
+      sent.abort();
     }
   }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
-import type { Clock, Logger } from '../types.js';
+import type { Logger } from '../types.js';
+import type { Scheduler } from '../time/scheduler.js';
 import { notifyEnvironment, SystemdNotifier } from './notify.js';
 import { StatusReporter } from './status-reporter.js';
 import type { DaemonState } from './status-document.js';
@@ -24,7 +25,7 @@ export interface ServiceStatusDeps {
   readonly configFile: string;
   readonly env: NodeJS.ProcessEnv;
   readonly logger: Logger;
-  readonly clock: Clock;
+  readonly scheduler: Scheduler;
   readonly snapshot: () => PipelineSnapshot;
 }
 
@@ -36,12 +37,13 @@ export interface ServiceStatusDeps {
 export class ServiceStatus {
   private readonly reporter: StatusReporter | null;
   private readonly notifier: SystemdNotifier | null;
-  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
 
   constructor(deps: ServiceStatusDeps) {
-    this.clock = deps.clock;
+    this.scheduler = deps.scheduler;
     const environment = notifyEnvironment(deps.env, process.pid);
-    this.notifier = environment === null ? null : new SystemdNotifier(environment, deps.logger);
+    this.notifier =
+      environment === null ? null : new SystemdNotifier(environment, deps.logger, undefined, deps.scheduler);
     const file = resolveStatusFile(deps.config.state.status_file, deps.env);
     this.reporter =
       file === null && this.notifier === null
@@ -54,7 +56,7 @@ export class ServiceStatus {
             version: wrapwatchVersion(),
             configFile: deps.configFile,
             logger: deps.logger,
-            clock: deps.clock,
+            scheduler: deps.scheduler,
           });
   }
 
@@ -108,6 +110,6 @@ export class ServiceStatus {
   }
 
   private summary(): string {
-    return this.reporter === null ? '' : summaryLine(this.reporter.current(), this.clock.now());
+    return this.reporter === null ? '' : summaryLine(this.reporter.current(), this.scheduler.now());
   }
 }

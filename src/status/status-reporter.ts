@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import type { Clock, Logger } from '../types.js';
+import type { Logger } from '../types.js';
+import type { Scheduler, Timer } from '../time/scheduler.js';
 import { RecentTotals } from './recent-totals.js';
 import { ReceiverWatch } from './receiver-watch.js';
 import type { DaemonState, StatusDocument } from './status-document.js';
@@ -17,7 +18,8 @@ export interface StatusReporterOptions {
   readonly version: string;
   readonly configFile: string;
   readonly logger: Logger;
-  readonly clock: Clock;
+  /** Clock and the rewrite timer. */
+  readonly scheduler: Scheduler;
   readonly pid?: number;
   /** A followed path's size (null: cannot be seen); statSync in production. */
   readonly sizeOf?: (path: string) => number | null;
@@ -44,16 +46,16 @@ export class StatusReporter {
   private readonly receiverWatch: ReceiverWatch;
   private readonly refusals = new RecentTotals();
   private readonly results = new RecentTotals();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private writeFailing = false;
 
   constructor(private readonly options: StatusReporterOptions) {
-    this.startedAt = this.configLoadedAt = options.clock.now();
+    this.startedAt = this.configLoadedAt = options.scheduler.now();
     this.receiverWatch = new ReceiverWatch(this.startedAt);
   }
 
   configLoaded(): void {
-    this.configLoadedAt = this.options.clock.now();
+    this.configLoadedAt = this.options.scheduler.now();
   }
 
   /** The daemon's state from now on; `update()` writes it. */
@@ -63,21 +65,22 @@ export class StatusReporter {
 
   start(): void {
     if (this.timer !== null) return;
-    this.timer = setInterval(() => {
-      this.update();
-    }, this.options.intervalMs);
     // The daemon's own handles keep it alive; this timer must not keep a stopping one.
-    this.timer.unref();
+    this.timer = this.options.scheduler
+      .interval(() => {
+        this.update();
+      }, this.options.intervalMs)
+      .unref();
   }
 
   stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
   }
 
   /** The document as it is now (also what `update()` writes). */
   current(): StatusDocument {
-    const now = this.options.clock.now();
+    const now = this.options.scheduler.now();
     const pipeline = this.options.snapshot();
     const notify = this.options.notifier?.stats();
     // The notifier's counts join the daemon's: what was sent to systemd, and what failed.
@@ -114,7 +117,7 @@ export class StatusReporter {
   /** Writes the file and (unless `notify` is false) sends STATUS= if its text changed. */
   update(notify = true): void {
     const doc = this.current();
-    if (notify) this.options.notifier?.status(summaryLine(doc, this.options.clock.now()));
+    if (notify) this.options.notifier?.status(summaryLine(doc, this.options.scheduler.now()));
     const file = this.options.file;
     if (file === null) return;
     try {

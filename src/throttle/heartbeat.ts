@@ -21,7 +21,7 @@ export class HeartbeatSchedule {
 
   constructor(private intervalMs: number) {}
 
-  setInterval(intervalMs: number): void {
+  changeInterval(intervalMs: number): void {
     this.intervalMs = intervalMs;
   }
 

@@ -1,6 +1,7 @@
 import { formatWithOffset, type TimeZoneResolver } from '../parse/time.js';
 import type { FieldLimits } from '../sink/transport.js';
-import { sanitizeField, truncateUtf8 } from './sanitize.js';
+import { sanitizeField } from './sanitize.js';
+import { truncateUtf8 } from '../text/utf8.js';
 import type { SourceEntry } from './source-table.js';
 import type { Span } from './span.js';
 import type { StormSweep } from './storm.js';

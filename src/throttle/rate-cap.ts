@@ -6,7 +6,7 @@ export const CAP_PERIOD_MS = 60_000;
  * over the times results were emitted, not per calendar minute, so a burst straddling a minute
  * boundary cannot send twice the limit). It keeps the last `limit` emission times in a ring.
  *
- * Why not p-queue or bottleneck: both delay jobs on real timers (setTimeout) and run them later,
+ * Why not p-queue or bottleneck: both delay jobs on real timers and run them later,
  * asynchronously. The throttle must decide synchronously, on an injected clock, whether a result
  * goes out now or is folded into a storm summary; it never queues a result for later sending.
  * p-queue's interval/intervalCap would hold results back instead of folding them, and

@@ -61,18 +61,3 @@ export function serviceProblem(value: string, limits: Pick<FieldLimits, 'maxServ
     return `must be at most ${limits.maxServiceBytes} bytes (the receiver's limit)`;
   return null;
 }
-
-/** Cuts text to at most `maxBytes` of UTF-8 without splitting a character. */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  let bytes = 0;
-  let end = 0;
-  for (const ch of text) {
-    const c = ch.codePointAt(0) ?? 0;
-    const size = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-    if (bytes + size > maxBytes) break;
-    bytes += size;
-    end += ch.length;
-  }
-  return text.slice(0, end);
-}

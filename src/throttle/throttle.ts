@@ -20,12 +20,12 @@ import { StormState, sweepPending } from './storm.js';
  *
  * How the daemon drives it (pure and synchronous: time comes only from the injected clock and
  * nothing is scheduled here):
- *   const throttle = new Throttle(config, clock);      // throws ThrottleSettingsError
- *   sink.send(throttle.offer({ seq, event }));         // per parsed refusal: results due now
- *   at throttle.nextDeadline(): sink.send(throttle.tick()), then re-arm the one timer
+ *   const throttle = new Throttle(config, clock, { fallbackHost, limits }); // throws ThrottleSettingsError
+ *   sink.submit(throttle.offer({ seq, event }));       // per parsed refusal: results due now
+ *   at throttle.nextDeadline(): sink.submit(throttle.tick()), then re-arm the one timer
  *   commit checkpoints below min(throttle.oldestPendingSeq(), the sink's oldest held seq)
  *   SIGHUP: throttle.reconfigure(next)                 // throws ThrottleSettingsError, keeps the old
- *   shutdown: sink.send(throttle.flush())              // everything still folded
+ *   shutdown: sink.submit(throttle.flush())            // everything still folded
  * Every Alert is ready to send: host, service and output are checked and sanitised.
  *
  * Per event: xinetd pair dedup -> first matching `[[rule]]` (ignore, or where to report) ->
@@ -234,7 +234,7 @@ export class Throttle {
     this.destinations.clear(next.limits);
     this.cap.resize(next.maxResultsPerMinute);
     this.pairs.resize(dedupCapacity(next));
-    this.heartbeats.setInterval(next.heartbeatMs);
+    this.heartbeats.changeInterval(next.heartbeatMs);
     // A renamed host or service must not go on receiving OKs from us; "{host}" routes keep theirs.
     const routes = [next.defaultRoute, ...next.rules.map((rule) => rule.route)];
     this.heartbeats.retain((target) =>

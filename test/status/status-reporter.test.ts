@@ -6,6 +6,7 @@ import { SystemdNotifier } from '../../src/status/notify.js';
 import { resolveStatusFile } from '../../src/status/service-status.js';
 import type { StatusDocument } from '../../src/status/status-document.js';
 import { StatusReporter } from '../../src/status/status-reporter.js';
+import { realScheduler } from '../../src/time/scheduler.js';
 import type { Logger, SinkStats } from '../../src/types.js';
 import { snapshot, T0 } from './fixtures.js';
 
@@ -54,7 +55,7 @@ describe('StatusReporter with an injected clock', () => {
       version: '1.2.3',
       configFile: '/etc/wrapwatch/wrapwatch.toml',
       logger: quiet,
-      clock: { now: () => now },
+      scheduler: { ...realScheduler, now: () => now },
       pid: 99,
       sizeOf: () => 4096,
     });
@@ -106,7 +107,7 @@ describe('StatusReporter with an injected clock', () => {
       version: '1',
       configFile: 'c',
       logger: { ...quiet, warn: (_o, m) => warnings.push(m ?? '') },
-      clock: { now: () => T0 },
+      scheduler: { ...realScheduler, now: () => T0 },
     });
     reporter.update();
     reporter.update();

@@ -1,6 +1,7 @@
 import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 import { describe, expect, it } from 'vitest';
-import { nagiosHostName, sanitizeField, serviceProblem, truncateUtf8 } from '../../src/throttle/sanitize.js';
+import { nagiosHostName, sanitizeField, serviceProblem } from '../../src/throttle/sanitize.js';
+import { truncateUtf8 } from '../../src/text/utf8.js';
 import { Harness } from './throttle-harness.js';
 
 const PRINTABLE_NO_PIPE_NO_BACKSLASH = /^[\x20-\x5b\x5d-\x7b\x7d\x7e]*$/;

@@ -65,6 +65,7 @@ export class Icinga2ApiClient {
           method: 'POST',
           path: PROCESS_CHECK_RESULT,
           agent: this.agent,
+          timeout: timeoutMs,
           ca: this.options.ca,
           // SNI carries names only; an IP is checked against the certificate's IP entries.
           ...(isIP(serverName) === 0 ? { servername: serverName } : {}),
@@ -87,7 +88,8 @@ export class Icinga2ApiClient {
           });
         },
       );
-      req.setTimeout(timeoutMs, () => {
+      // The socket's own inactivity timeout (`timeout` above), not a timer of ours.
+      req.on('timeout', () => {
         settle({ kind: 'failed', failure: outcomeOfError('timeout', sent, context, serverName) });
         req.destroy();
       });

@@ -4,6 +4,7 @@ import type { DeliveryFailure, DeliveryHooks, DeliveryReport, RefusedResult, Tra
 import { commandBytes, commandLine, NSCA_NG_LIMITS, prepareNscaNgCommand, type NscaNgCommand } from './command.js';
 import { NscaNgSessionError } from './errors.js';
 import { NscaNgSession, type Reply } from './session.js';
+import { realScheduler, type Scheduler, type Timer } from '../../time/scheduler.js';
 
 /** `[nsca_ng]` as the transport needs it (the password already read from its file/credential). */
 export interface NscaNgSettings {
@@ -16,7 +17,8 @@ export interface NscaNgSettings {
 
 export interface NscaNgTransportOptions {
   readonly settings: NscaNgSettings;
-  readonly now?: () => number;
+  /** Clock (command timestamps) and timers (idle QUIT, per-step timeouts); the real ones when absent. */
+  readonly scheduler?: Scheduler;
   /** A session idle this long is ended with QUIT before the server's own timeout (60 s) hits. */
   readonly idleQuitMs?: number;
 }
@@ -39,7 +41,7 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
   private session: NscaNgSession | null = null;
   /** Deliveries and the idle QUIT take turns: one session carries one request at a time. */
   private turn: Promise<unknown> = Promise.resolve();
-  private idleTimer: NodeJS.Timeout | null = null;
+  private idleTimer: Timer | null = null;
 
   constructor(private readonly options: NscaNgTransportOptions) {
     this.endpoint = formatEndpoint(options.settings.host, options.settings.port);
@@ -175,6 +177,7 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
       ...this.target(),
       password: this.options.settings.password,
       timeoutMs: this.timeoutMs(),
+      scheduler: this.scheduler,
     });
   }
 
@@ -183,12 +186,16 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
     return { host, port, identity, endpoint: this.endpoint };
   }
 
+  private get scheduler(): Scheduler {
+    return this.options.scheduler ?? realScheduler;
+  }
+
   private timeoutMs(): number {
     return this.options.settings.timeout_seconds * 1000;
   }
 
   private epochSeconds(): number {
-    return Math.floor((this.options.now ?? Date.now)() / 1000);
+    return Math.floor(this.scheduler.now() / 1000);
   }
 
   private dropSession(): void {
@@ -204,15 +211,16 @@ export class NscaNgTransport implements Transport<NscaNgCommand> {
 
   private armIdleTimer(): void {
     this.clearIdleTimer();
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      this.turn = this.turn.then(() => this.endSession());
-    }, this.options.idleQuitMs ?? DEFAULT_IDLE_QUIT_MS);
-    this.idleTimer.unref();
+    this.idleTimer = this.scheduler
+      .timeout(() => {
+        this.idleTimer = null;
+        this.turn = this.turn.then(() => this.endSession());
+      }, this.options.idleQuitMs ?? DEFAULT_IDLE_QUIT_MS)
+      .unref();
   }
 
   private clearIdleTimer(): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer?.cancel();
     this.idleTimer = null;
   }
 }

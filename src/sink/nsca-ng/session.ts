@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { realScheduler, type Scheduler, type Timer } from '../../time/scheduler.js';
 import { classifySessionError, NscaNgSessionError, type NscaNgTarget } from './errors.js';
 
 /**
@@ -29,6 +30,8 @@ export type Reply =
 export interface SessionOptions extends NscaNgTarget {
   readonly password: string;
   readonly timeoutMs: number;
+  /** The per-step timer; the real one when absent. */
+  readonly scheduler?: Scheduler;
 }
 
 export class NscaNgSession {
@@ -40,11 +43,10 @@ export class NscaNgSession {
   /** A PUSH already sent ahead for the next command, with the server's answer to it. */
   private announced: { readonly length: number; readonly reply: Reply } | null = null;
   private unusable = false;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private timedOut = false;
   /** The server sent BAIL (and will close): the session cannot carry more. */
   bail: string | null = null;
-  lastActivity = Date.now();
 
   private constructor(
     private readonly socket: TLSSocket,
@@ -157,7 +159,7 @@ export class NscaNgSession {
   }
 
   destroy(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.socket.destroy();
   }
 
@@ -168,7 +170,6 @@ export class NscaNgSession {
 
   private async next(step: string): Promise<string> {
     await this.until(() => this.lines.length > 0, step);
-    this.lastActivity = Date.now();
     return this.lines.shift() ?? '';
   }
 
@@ -191,11 +192,12 @@ export class NscaNgSession {
     if (ready()) return;
     this.timedOut = false;
     if (this.timer === null) {
-      this.timer = setTimeout(() => {
-        this.timedOut = true;
-        this.wake();
-      }, this.options.timeoutMs);
-      this.timer.unref();
+      this.timer = (this.options.scheduler ?? realScheduler)
+        .timeout(() => {
+          this.timedOut = true;
+          this.wake();
+        }, this.options.timeoutMs)
+        .unref();
     } else {
       this.timer.refresh();
     }

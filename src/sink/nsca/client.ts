@@ -1,6 +1,6 @@
 import { connect as netConnect, isIPv6, type Socket, type TcpNetConnectOpts } from 'node:net';
 import type { DuplexOptions } from 'node:stream';
-import type { PassiveCheckResult } from '../../types.js';
+import { realScheduler, type Scheduler } from '../../time/scheduler.js';
 import { assertEncryptionMethod, createPacketCipher } from './ciphers.js';
 import {
   errnoCode,
@@ -13,7 +13,7 @@ import {
   NscaUnconfirmedError,
   type NscaProgress,
 } from './errors.js';
-import { prepareResult, type PreparedResult } from './fields.js';
+import type { PreparedResult } from './fields.js';
 import { decodeInitPacket, INIT_PACKET_BYTES, PacketArena, type PaddingFill } from './packet.js';
 import { SocketSession, type Hangup } from './socket-session.js';
 
@@ -94,6 +94,8 @@ export interface NscaClientOptions {
    */
   readonly lingerMs: number;
   readonly connect?: ConnectFunction;
+  /** Per-step timers and the linger clock; the real ones when absent. */
+  readonly scheduler?: Scheduler;
   /** What fills each packet around the fields; send_nsca-style random by default. */
   readonly padding?: PaddingFill;
   /**
@@ -143,18 +145,6 @@ function describeHangup(hangup: Hangup | null): string {
   return 'the server closed it';
 }
 
-/**
- * Checks every result first (InvalidResultError names the first bad one; nothing is sent),
- * then sends them all over one connection.
- */
-export async function sendResults(
-  results: readonly PassiveCheckResult[],
-  options: NscaClientOptions,
-): Promise<SendReport> {
-  const prepared = results.map((result, index) => prepareResult(result, index));
-  return sendPrepared(prepared, options);
-}
-
 /** Sends results that already passed the field rules (see fields.ts) over one connection. */
 export async function sendPrepared(
   results: readonly PreparedResult[],
@@ -173,7 +163,8 @@ export async function sendPrepared(
   if (signal?.aborted) throw new NscaAbortedError(progress());
 
   const startedAt = performance.now();
-  const session = new SocketSession((options.connect ?? connectTcp)(options.host, options.port));
+  const scheduler = options.scheduler ?? realScheduler;
+  const session = new SocketSession((options.connect ?? connectTcp)(options.host, options.port), scheduler);
   const socket = session.socket;
   const abort = (): void => {
     session.destroy();
@@ -254,8 +245,8 @@ export async function sendPrepared(
         more = true;
         session.notify();
       });
-      const openedAt = Date.now();
-      while (total < stream.maxResults && Date.now() - openedAt < stream.maxOpenMs) {
+      const openedAt = scheduler.now();
+      while (total < stream.maxResults && scheduler.now() - openedAt < stream.maxOpenMs) {
         more = false;
         const next = stream.take();
         if (next.length > 0) {

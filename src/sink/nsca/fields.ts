@@ -1,5 +1,6 @@
 import type { PassiveCheckResult } from '../../types.js';
 import { InvalidResultError } from './errors.js';
+import { utf8CutIndex } from '../../text/utf8.js';
 
 /**
  * The field rules of an NSCA result, checked before anything is sent. The server copies host
@@ -77,9 +78,7 @@ export function truncateOutput(
   if (bytes.length <= max)
     return { bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), truncated: false };
   const marker = Buffer.from(TRUNCATION_MARKER, 'latin1');
-  let cut = Math.max(0, max - marker.length);
-  // bytes[cut] is the first byte dropped; if it continues a sequence, drop that sequence's start too.
-  while (cut > 0 && ((bytes[cut] ?? 0) & 0xc0) === 0x80) cut--;
+  const cut = utf8CutIndex(bytes, max - marker.length);
   return { bytes: Buffer.concat([bytes.subarray(0, cut), marker]), truncated: true };
 }
 

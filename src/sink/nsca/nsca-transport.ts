@@ -1,5 +1,6 @@
 import type { PassiveCheckResult } from '../../types.js';
 import { commandFileLine } from '../command-line.js';
+import { realScheduler } from '../../time/scheduler.js';
 import type { DeliveryFailure, DeliveryHooks, DeliveryReport, Transport } from '../transport.js';
 import { formatEndpoint, sendPrepared, type NscaClientOptions, type ResultStream, type SendReport } from './client.js';
 import { NscaClosedEarlyError, NscaDeliveryError, NscaTimeoutError, unconfirmedMessage } from './errors.js';
@@ -65,7 +66,7 @@ export class NscaTransport implements Transport<PreparedResult> {
   }
 
   describe(result: PassiveCheckResult): string {
-    return commandFileLine(result, Math.floor(Date.now() / 1000));
+    return commandFileLine(result, Math.floor(realScheduler.now() / 1000));
   }
 
   async deliver(batch: readonly PreparedResult[], hooks: DeliveryHooks<PreparedResult> = {}): Promise<DeliveryReport> {

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { realScheduler, type Scheduler } from '../../time/scheduler.js';
 
 /**
  * A socket's events turned into state that can be awaited with a deadline: "connected, or
@@ -20,7 +21,10 @@ export class SocketSession {
   private bufferedBytes = 0;
   private readonly wakers = new Set<() => void>();
 
-  constructor(readonly socket: Socket) {
+  constructor(
+    readonly socket: Socket,
+    private readonly scheduler: Scheduler = realScheduler,
+  ) {
     socket.on('connect', () => {
       this.connected = true;
       this.wake();
@@ -78,14 +82,14 @@ export class SocketSession {
     if (condition()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const finish = (met: boolean): void => {
-        clearTimeout(timer);
+        timer.cancel();
         this.wakers.delete(check);
         resolve(met);
       };
       const check = (): void => {
         if (condition()) finish(true);
       };
-      const timer = setTimeout(() => {
+      const timer = this.scheduler.timeout(() => {
         finish(condition());
       }, timeoutMs);
       this.wakers.add(check);

@@ -6,9 +6,10 @@ import {
   rejectionWatchMs,
   REJECTION_WATCH_FLOOR_MS,
   REJECTION_WATCH_ROUND_TRIPS,
-  sendResults,
+  sendPrepared,
   type ConnectFunction,
   type NscaClientOptions,
+  type SendReport,
 } from '../../../src/sink/nsca/client.js';
 import {
   InvalidResultError,
@@ -20,11 +21,17 @@ import {
   NscaUnconfirmedError,
   UnsupportedEncryptionError,
 } from '../../../src/sink/nsca/errors.js';
-import { TRUNCATION_MARKER } from '../../../src/sink/nsca/fields.js';
+import { prepareResult, TRUNCATION_MARKER } from '../../../src/sink/nsca/fields.js';
 import { DATA_PACKET_BYTES } from '../../../src/sink/nsca/packet.js';
 import type { PassiveCheckResult } from '../../../src/types.js';
 import { freePort } from '../../helpers/child-process.js';
 import { startNscaServer, withoutTimestamp, type NscaServer } from '../../helpers/nsca-server.js';
+
+/** As the transport does: every result checked first (InvalidResultError names the first bad one; nothing sent), then all sent. */
+async function sendResults(results: readonly PassiveCheckResult[], options: NscaClientOptions): Promise<SendReport> {
+  const prepared = results.map((result, index) => prepareResult(result, index));
+  return sendPrepared(prepared, options);
+}
 
 const PASSWORD = 'Tr0ub4dor&3 with a longer tail than some keys';
 
