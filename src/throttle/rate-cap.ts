@@ -10,8 +10,8 @@ export const CAP_PERIOD_MS = 60_000;
  * asynchronously. The throttle must decide synchronously, on an injected clock, whether a result
  * goes out now or is folded into a storm summary; it never queues a result for later sending.
  * p-queue's interval/intervalCap would hold results back instead of folding them, and
- * bottleneck's reservoir and drop strategies carry the known bugs noted in
- * /work/shared/notes/dependencies.md (unmaintained since 2019). Neither aggregates per source.
+ * bottleneck's reservoir and drop strategies carry known bugs (README's design notes; it is
+ * unmaintained since 2019). Neither aggregates per source.
  * What is needed is a counter over a sliding window, which is a few lines.
  */
 export class RateCap {
