@@ -16,7 +16,10 @@ type Command = { summary: string; load: () => Promise<{ main(argv: string[]): Pr
 
 const commands: Record<string, Command> = {
   parse: { summary: 'print the libwrap refusals found in log files (or stdin)', load: () => import('./parse.js') },
-  run: { summary: 'run the daemon: follow the log and report refusals to the receiver of [output]', load: () => import('./run.js') },
+  run: {
+    summary: 'run the daemon: follow the log and report refusals to the receiver of [output]',
+    load: () => import('./run.js'),
+  },
   'check-config': {
     summary: 'validate a config file and print the effective settings',
     load: () => import('./check-config.js'),
