@@ -1,10 +1,11 @@
-import { type FileIdentity, type Logger, type SourceLine, type SourcePosition } from '../types.js';
+import type { Logger, SourcePosition } from '../types.js';
 import { realScheduler, type Scheduler } from '../time/scheduler.js';
 import type { SplitLine } from './line-splitter.js';
 import { CoalescingTask } from './coalescing-task.js';
 import { offerUntilTaken } from './deliver-batch.js';
 import { PlainFile, type FollowedFile } from './followed-file.js';
 import { FollowedFiles } from './followed-files.js';
+import { LineStamper } from './line-stamper.js';
 import {
   SourceAlreadyStartedError,
   StatsCounter,
@@ -59,6 +60,7 @@ export class FileSource implements LineSource {
   private readonly logger: Logger;
   private readonly counters = new StatsCounter();
   private readonly scratch: Buffer;
+  private readonly stamper: LineStamper;
   private readonly files: FollowedFiles;
   private readonly rotation: Rotation;
   /** The read loop: a look at the path, then reading until every file is at its end. */
@@ -69,7 +71,6 @@ export class FileSource implements LineSource {
   private readonly stopSignal = new AbortController();
   private wake: WakeSignal | null = null;
   private lastPosition: SourcePosition | null = null;
-  private readonly defectsWarned = new Set<string>();
   private readFailureWarned = false;
   private started = false;
   private stopping = false;
@@ -82,6 +83,7 @@ export class FileSource implements LineSource {
     this.scheduler = options.scheduler ?? realScheduler;
     this.logger = options.logger;
     this.scratch = Buffer.allocUnsafe(options.chunkBytes ?? 256 * 1024);
+    this.stamper = new LineStamper(options.path, options.nextSeq, this.counters, this.logger);
     const stopping = () => this.stopping;
     this.files = new FollowedFiles(this.scheduler, options.rotationGraceMs, () => {
       this.kick();
@@ -100,7 +102,7 @@ export class FileSource implements LineSource {
         this.kick();
       },
       startsAt: (file, offset) => {
-        this.lastPosition = this.positionIn(file, offset);
+        this.lastPosition = this.stamper.positionIn(file, offset);
       },
     });
     this.pathChecks = new CoalescingTask(
@@ -154,7 +156,7 @@ export class FileSource implements LineSource {
     }
     const everHadFile = !this.files.isEmpty || resume?.kind === 'file';
     const first = this.files.head;
-    if (first) this.lastPosition = this.positionIn(first, first.lineEnd);
+    if (first) this.lastPosition = this.stamper.positionIn(first, first.lineEnd);
     else if (checkpoint !== null) this.lastPosition = checkpoint;
     this.rotation.begin({
       everHadFile,
@@ -276,7 +278,7 @@ export class FileSource implements LineSource {
 
   private async deliver(file: FollowedFile, split: readonly SplitLine[]): Promise<void> {
     if (this.stopping) return;
-    const batch = split.map((line) => this.toSourceLine(file, line));
+    const batch = split.map((line) => this.stamper.stamp(file, line));
     this.delivering = true;
     try {
       const taken = await offerUntilTaken(batch, {
@@ -295,28 +297,5 @@ export class FileSource implements LineSource {
     } finally {
       this.delivering = false;
     }
-  }
-
-  private toSourceLine(file: FollowedFile, line: SplitLine): SourceLine {
-    this.counters.lines++;
-    const position = this.positionIn(file, line.end);
-    const seq = this.options.nextSeq();
-    if (line.defect === undefined) return { sourceId: this.id, seq, text: line.text, position };
-    this.counters.skip(line.defect);
-    const fields = { source: this.id, file: file.label, offset: line.end, reason: line.defect };
-    if (!this.defectsWarned.has(line.defect)) {
-      this.defectsWarned.add(line.defect);
-      this.logger.warn(
-        fields,
-        `skipped a ${line.defect} line in ${file.label} (further ones are counted in the stats and logged at debug level)`,
-      );
-    } else {
-      this.logger.debug(fields, `skipped a ${line.defect} line`);
-    }
-    return { sourceId: this.id, seq, text: '', position, defect: line.defect };
-  }
-
-  private positionIn(file: { readonly identity: FileIdentity }, offset: number): SourcePosition {
-    return { kind: 'file', path: this.id, identity: file.identity, offset };
   }
 }

@@ -10,8 +10,9 @@
  *
  * What is not guaranteed, and so kept out of the operations: lines written between logrotate's
  * copy and its truncate (logrotate's own race; here copy and truncate happen in one step);
- * copytruncate of a file this run of the source has not yet read a line from (if it last saw
- * the file empty, nothing tells the copy of content it never saw from any other file);
+ * copytruncate of content (a stream) this run of the source has not yet read a line from (if
+ * it last saw the file empty, say just after an earlier truncation, nothing tells the copy of
+ * content it never saw from any other file);
  * deleting a file the source has not opened, or stopping before a deleted file was read to
  * its end (its lines exist nowhere else); a checkpoint inside a deleted file.
  */
@@ -190,7 +191,7 @@ async function runModel(seed: number, operations: number): Promise<void> {
   };
   /**
    * This run of the source has read a line from the very file now at the path (not from a copy
-   * of an earlier stream of it), so it knows its first bytes and will notice a truncation.
+   * of an earlier stream of it), so it holds that file open and can read it after a delete.
    */
   const sourceHasSeenPathFile = () => {
     const current = pathStream();
@@ -200,6 +201,16 @@ async function runModel(seed: number, operations: number): Promise<void> {
     return delivered.some(
       (l, i) => from[i]?.file === current.file && l.position.kind === 'file' && l.position.identity.ino === ino,
     );
+  };
+
+  /**
+   * This run of the source has read a line of the content now at the path (its stream, not an
+   * earlier stream of the same file: after a copytruncate the file is the same, the content is
+   * not), so it knows that content's first bytes and finds its copy after a truncation.
+   */
+  const sourceHasReadPathContent = () => {
+    const current = pathStream();
+    return current !== null && existsSync(path) && deliveredStreams().some((s) => s.id === current.id);
   };
 
   await startSource();
@@ -244,7 +255,7 @@ async function runModel(seed: number, operations: number): Promise<void> {
       reopenPending = r.chance(0.5);
       if (!reopenPending) reopen();
       history.push('rename');
-    } else if (roll < 0.77 && atPath && (!running || sourceHasSeenPathFile())) {
+    } else if (roll < 0.77 && atPath && (!running || sourceHasReadPathContent())) {
       const old = pathStream();
       copyFileSync(path, rotatedName());
       truncateSync(path, 0);
