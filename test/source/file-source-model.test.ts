@@ -21,6 +21,8 @@ import {
   copyFileSync,
   existsSync,
   openSync,
+  readdirSync,
+  readFileSync,
   renameSync,
   statSync,
   truncateSync,
@@ -89,6 +91,8 @@ afterEach(async () => {
   await cleanup();
 });
 
+const slowSinkMs = Number(process.env.MODEL_SLOW_SINK_MS ?? 0);
+
 async function runModel(seed: number, operations: number): Promise<void> {
   const r = rng(seed);
   const path = join(dir, 'auth.log');
@@ -150,11 +154,13 @@ async function runModel(seed: number, operations: number): Promise<void> {
     return { refs, texts };
   };
   const startSource = async () => {
-    const sink = (batch: readonly SourceLine[]) => {
-      delivered.push(...batch);
-      return Promise.resolve();
+    let self: FileSource | null = null;
+    const sink = async (batch: readonly SourceLine[]) => {
+      if (slowSinkMs > 0) await sleep(Math.floor(Math.random() * slowSinkMs));
+      // A batch still in the handler when its run was stopped was not delivered by that run.
+      if (source === self) delivered.push(...batch);
     };
-    source = new FileSource({
+    self = source = new FileSource({
       path,
       startAt: 'beginning',
       maxLineBytes: 4096,
@@ -170,7 +176,13 @@ async function runModel(seed: number, operations: number): Promise<void> {
   const describeRun = () =>
     `seed ${seed}, epoch ${epoch}; operations:\n${history.join('\n')}${
       process.env.MODEL_DEBUG
-        ? `\nsource log:\n${logger.entries.map((e) => `${e.level} ${e.msg} ${JSON.stringify(e.obj)}`).join('\n')}`
+        ? `\nsource log:\n${logger.entries.map((e) => `${e.level} ${e.msg} ${JSON.stringify(e.obj)}`).join('\n')}` +
+          `\ndelivered (inode:offset):\n${delivered.map((l) => `${l.text} ${l.position.kind === 'file' ? `${l.position.identity.ino}:${l.position.offset}` : ''}`).join('\n')}` +
+          `\nfiles:\n${readdirSync(dir)
+            .map(
+              (n) => `${n} inode ${statSync(join(dir, n)).ino}: ${JSON.stringify(readFileSync(join(dir, n), 'utf8'))}`,
+            )
+            .join('\n')}`
         : ''
     }`;
   /** What this run delivered must be exactly the start of what was written after its start point. */
@@ -329,7 +341,12 @@ async function runModel(seed: number, operations: number): Promise<void> {
   }
 }
 
-/** `MODEL_SEEDS=100-400 npx vitest run test/source/file-source-model.test.ts` for a longer soak. */
+/**
+ * `MODEL_SEEDS=100-400 npx vitest run test/source/file-source-model.test.ts` for a longer soak;
+ * `MODEL_SLOW_SINK_MS=25` makes the handler take up to that long per batch, so the source lags
+ * behind the operations as on a loaded machine; `MODEL_DEBUG=1` adds the source's log, what was
+ * delivered from where, and the files to a failure's message.
+ */
 function seeds(): number[] {
   const range = /^(\d+)-(\d+)$/.exec(process.env.MODEL_SEEDS ?? '');
   if (!range) return [1, 2, 3, 4, 5, 6, 7, 8];
