@@ -42,8 +42,6 @@ export interface FollowedFile {
   readonly knownSize: number;
   /** Offset just past the last complete line: where a reader resumes. */
   readonly lineEnd: number;
-  /** Bytes of an incomplete last line held since `lineEnd`. */
-  readonly pendingBytes: number;
   /** Complete lines seen so far, handed out or passed over by the prefilter. */
   readonly linesSeen: number;
   /** Next bytes from `readOffset`, valid until the next call; empty at the end of the file for now. */
@@ -130,10 +128,6 @@ export class PlainFile implements FollowedFile {
 
   get lineEnd(): number {
     return this.splitter.offset;
-  }
-
-  get pendingBytes(): number {
-    return this.splitter.pendingBytes;
   }
 
   get linesSeen(): number {
@@ -275,10 +269,6 @@ export class GzipFile implements FollowedFile {
 
   get lineEnd(): number {
     return this.splitter.offset;
-  }
-
-  get pendingBytes(): number {
-    return this.splitter.pendingBytes;
   }
 
   get linesSeen(): number {
