@@ -1,5 +1,6 @@
 import type { SyslogRecord } from '../types.js';
-import { monthIndex, resolveYearless, type TimeZoneResolver } from './time.js';
+import { HeaderScan, scanRfc3339, scanTraditional } from './header-scan.js';
+import { resolveYearless, type TimeZoneResolver, type YearlessResolver, type ZonedInstant } from './time.js';
 
 /**
  * The three header formats rsyslog writes (see the notes): traditional RFC 3164
@@ -7,38 +8,41 @@ import { monthIndex, resolveYearless, type TimeZoneResolver } from './time.js';
  * (`2026-11-21T15:39:32.040831+00:00 vm xinetd[11138]: msg`, Debian's default) and RFC 5424
  * (`<30>1 2026-11-21T15:39:32.040831+00:00 vm xinetd 11138 - -  msg`).
  *
- * Every pattern is anchored and built from runs that cannot overlap (`\S+` then a blank),
- * so matching is linear in the line length whatever an attacker puts in it.
+ * RFC 5424 is read with an anchored pattern built from runs that cannot overlap (`\S+` then a
+ * blank), so matching is linear in the line length whatever an attacker puts in it; the other
+ * two, nearly every line of a log, are scanned by header-scan.ts without a pattern (also linear).
  */
 
 export interface HeaderContext {
   readonly nowMs: number;
   readonly zone: TimeZoneResolver;
+  /** Resolves traditional headers' yearless times, remembering recent minutes (one per parser). */
+  readonly yearless?: YearlessResolver;
 }
 
-const TRADITIONAL = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d) (\S+) (.*)$/s;
-const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d{1,9})?(Z|[+-]\d\d:\d\d) (\S+) (.*)$/s;
 const RFC5424 = /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/s;
-/**
- * `tag[pid]: msg` or `tag: msg`; a tag holds no blank, bracket or colon. The tag may be empty
- * when a pid follows (`[6811]: msg`): syslog(3) writes that for a program whose argv[0] is empty
- * (tcpd run by xinetd with NAMEINARGS after server_args), and RFC 5424 writes it as APP-NAME `-`.
- */
-const TAG = /^([^\s[\]:]{0,64})(?:\[(\d{1,10})\])?: (.*)$/s;
-
-function parseTag(rest: string): { tag: string; pid: number | null; message: string } | null {
-  const m = TAG.exec(rest);
-  if (!m) return null;
-  const tag = m[1] ?? '';
-  if (tag === '' && m[2] === undefined) return null;
-  return { tag, pid: m[2] === undefined ? null : Number(m[2]), message: m[3] ?? '' };
-}
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/;
 
 /** Parses an RFC 3339 timestamp into epoch ms and its offset; null if malformed. */
-export function parseRfc3339(text: string): { epochMs: number; utcOffsetMinutes: number } | null {
-  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/.exec(text);
+export function parseRfc3339(text: string): ZonedInstant | null {
+  const m = RFC3339.exec(text);
   if (!m) return null;
-  return fromRfc3339Parts(m, 1);
+  const [, year, month, day, hour, minute, second, fraction, zone] = m;
+  const offset =
+    zone === undefined || zone === 'Z'
+      ? 0
+      : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  return rfc3339Instant(
+    Number(year),
+    Number(month),
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+    fraction === undefined ? 0 : Number(fraction),
+    fraction === undefined ? 0 : fraction.length,
+    offset,
+  );
 }
 
 /**
@@ -58,59 +62,71 @@ function utcHourStart(year: number, month: number, day: number, hour: number): n
   return start;
 }
 
-function fromRfc3339Parts(m: RegExpExecArray, at: number): { epochMs: number; utcOffsetMinutes: number } | null {
-  // One field at a time: an array of them (map, then destructuring) was a tenth of the time
-  // `parse` spent on a log of RFC 3339 headers.
-  const year = Number(m[at]);
-  const month = Number(m[at + 1]);
-  const day = Number(m[at + 2]);
-  const hour = Number(m[at + 3]);
-  const minute = Number(m[at + 4]);
-  const second = Number(m[at + 5]);
-  const fraction = m[at + 6];
-  const zone = m[at + 7] ?? 'Z';
+const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+/**
+ * The instant of RFC 3339 fields (month 1-12; the fraction as `digits` decimal digits of
+ * value `fraction`); null when a field is out of range. A leap second stays in its minute.
+ */
+export function rfc3339Instant(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  fraction: number,
+  digits: number,
+  offsetMinutes: number,
+): ZonedInstant | null {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
-  const offset =
-    zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  const ms = fraction ? Math.floor(Number(`0${fraction}`) * 1000) : 0;
+  // fraction / 10^digits is the double nearest to the decimal 0.DIGITS, as Number('0.DIGITS') is.
+  const ms = digits > 0 ? Math.floor((fraction / (POWERS_OF_TEN[digits] ?? 1)) * 1000) : 0;
   const epochMs =
-    utcHourStart(year, month, day, hour) + minute * 60_000 + Math.min(second, 59) * 1000 + ms - offset * 60_000;
-  return Number.isFinite(epochMs) ? { epochMs, utcOffsetMinutes: offset } : null;
+    utcHourStart(year, month, day, hour) + minute * 60_000 + Math.min(second, 59) * 1000 + ms - offsetMinutes * 60_000;
+  return Number.isFinite(epochMs) ? { epochMs, utcOffsetMinutes: offsetMinutes } : null;
 }
 
-function traditional(line: string, ctx: HeaderContext): SyslogRecord | null {
-  const m = TRADITIONAL.exec(line);
-  if (!m) return null;
-  const month = monthIndex(m[1] ?? '');
-  if (month === undefined) return null;
-  const when = resolveYearless(
-    { month, day: Number(m[2]), hour: Number(m[3]), minute: Number(m[4]), second: Number(m[5]) },
-    ctx.nowMs,
-    ctx.zone,
+/** The instant a scanned traditional or RSYSLOG_FileFormat header stands for; null if none. */
+export function scannedInstant(scan: HeaderScan, ctx: HeaderContext): ZonedInstant | null {
+  if (scan.format === 'rfc3164') {
+    const { month, day, hour, minute, second } = scan;
+    return ctx.yearless
+      ? ctx.yearless.resolve(month - 1, day, hour, minute, second, ctx.nowMs)
+      : resolveYearless({ month: month - 1, day, hour, minute, second }, ctx.nowMs, ctx.zone);
+  }
+  return rfc3339Instant(
+    scan.year,
+    scan.month,
+    scan.day,
+    scan.hour,
+    scan.minute,
+    scan.second,
+    scan.fraction,
+    scan.fractionDigits,
+    scan.offsetMinutes,
   );
-  const tagged = parseTag(m[7] ?? '');
-  if (!when || !tagged) return null;
-  return {
-    format: 'rfc3164',
-    time: new Date(when.epochMs),
-    utcOffsetMinutes: when.utcOffsetMinutes,
-    host: m[6] ?? '',
-    ...tagged,
-  };
 }
 
-function fileFormat(line: string): SyslogRecord | null {
-  const m = RFC3339.exec(line);
-  if (!m) return null;
-  const when = fromRfc3339Parts(m, 1);
-  const tagged = parseTag(m[10] ?? '');
-  if (!when || !tagged) return null;
+/** Scans a traditional or RSYSLOG_FileFormat header (by its first character); false if it has neither shape. */
+export function scanHeader(line: string, scan: HeaderScan): boolean {
+  const first = line.charCodeAt(0);
+  return first >= 0x30 && first <= 0x39 ? scanRfc3339(line, scan) : scanTraditional(line, scan);
+}
+
+function scanned(line: string, ctx: HeaderContext): SyslogRecord | null {
+  const scan = new HeaderScan();
+  if (!scanHeader(line, scan)) return null;
+  const when = scannedInstant(scan, ctx);
+  if (!when) return null;
   return {
-    format: 'rfc3339',
+    format: scan.format,
     time: new Date(when.epochMs),
     utcOffsetMinutes: when.utcOffsetMinutes,
-    host: m[9] ?? '',
-    ...tagged,
+    host: line.slice(scan.hostStart, scan.hostEnd),
+    tag: line.slice(scan.tagStart, scan.tagEnd),
+    pid: scan.pid,
+    message: line.slice(scan.messageStart),
   };
 }
 
@@ -165,6 +181,5 @@ function rfc5424(line: string, ctx: HeaderContext): SyslogRecord | null {
 export function parseSyslogHeader(line: string, ctx: HeaderContext): SyslogRecord | null {
   const first = line.charCodeAt(0);
   if (first === 0x3c /* < */) return rfc5424(line, ctx);
-  if (first >= 0x30 && first <= 0x39) return fileFormat(line);
-  return traditional(line, ctx);
+  return scanned(line, ctx);
 }
