@@ -1,6 +1,7 @@
 /**
- * Reads a traditional (`Nov 21 15:39:32 host tag[pid]: msg`) or RSYSLOG_FileFormat
- * (`2026-11-21T15:39:32.040831+00:00 host tag[pid]: msg`) header character by character.
+ * Reads a traditional (`Nov 21 15:39:32 host tag[pid]: msg`), RSYSLOG_FileFormat
+ * (`2026-11-21T15:39:32.040831+00:00 host tag[pid]: msg`) or RFC 5424 header (scan5424)
+ * character by character.
  *
  * It accepts exactly what these anchored patterns accept (header.ts documents the formats):
  *
@@ -17,7 +18,9 @@
 
 /** What one scanned header holds; overwritten by the next scan. */
 export class HeaderScan {
-  format: 'rfc3164' | 'rfc3339' = 'rfc3164';
+  format: 'rfc3164' | 'rfc3339' | 'rfc5424' = 'rfc3164';
+  /** rfc5424: the TIMESTAMP is `-` (the time the line is read stands in). */
+  nilTimestamp = false;
   year = 0; // rfc3339 only: traditional headers carry no year
   month = 0; // 1-12
   day = 0;
@@ -141,48 +144,126 @@ export function scanTraditional(line: string, scan: HeaderScan): boolean {
   return hostAndTag(line, i, scan);
 }
 
-/** `2026-11-21T15:39:32.040831+00:00 ...`, field ranges included. */
-export function scanRfc3339(line: string, scan: HeaderScan): boolean {
+/**
+ * An RFC 3339 timestamp at `at` into the scan's time fields: the index after it, or -1.
+ * Field ranges are left to the instant's computation (header.ts), which rejects them alike.
+ */
+function timestampAt(line: string, at: number, scan: HeaderScan): number {
   let year = 0;
-  for (let i = 0; i < 4; i++) {
+  for (let i = at; i < at + 4; i++) {
     const d = digitAt(line, i);
-    if (d < 0) return false;
+    if (d < 0) return -1;
     year = year * 10 + d;
   }
-  if (line.charCodeAt(4) !== 0x2d || line.charCodeAt(7) !== 0x2d || line.charCodeAt(10) !== 0x54) return false;
-  const month = twoDigitsAt(line, 5);
-  const day = twoDigitsAt(line, 8);
-  if (month < 0 || day < 0) return false;
-  let i = clockAt(line, 11, scan);
-  if (i < 0) return false;
-  let fraction = 0;
-  let fractionDigits = 0;
+  if (line.charCodeAt(at + 4) !== 0x2d || line.charCodeAt(at + 7) !== 0x2d || line.charCodeAt(at + 10) !== 0x54)
+    return -1;
+  scan.year = year;
+  scan.month = twoDigitsAt(line, at + 5);
+  scan.day = twoDigitsAt(line, at + 8);
+  if (scan.month < 0 || scan.day < 0) return -1;
+  let i = clockAt(line, at + 11, scan);
+  if (i < 0) return -1;
+  scan.fraction = 0;
+  scan.fractionDigits = 0;
   if (line.charCodeAt(i) === 0x2e /* . */) {
-    for (i++; digitAt(line, i) >= 0; i++, fractionDigits++) {
-      if (fractionDigits < 9) fraction = fraction * 10 + digitAt(line, i);
+    let digits = 0;
+    for (i++; digitAt(line, i) >= 0; i++, digits++) {
+      if (digits < 9) scan.fraction = scan.fraction * 10 + digitAt(line, i);
     }
-    if (fractionDigits < 1 || fractionDigits > 9) return false;
+    if (digits < 1 || digits > 9) return -1;
+    scan.fractionDigits = digits;
   }
   const zone = line.charCodeAt(i);
   if (zone === 0x5a /* Z */) {
     scan.offsetMinutes = 0;
-    i++;
-  } else if (zone === 0x2b /* + */ || zone === 0x2d /* - */) {
-    const hours = twoDigitsAt(line, i + 1);
-    const minutes = twoDigitsAt(line, i + 4);
-    if (hours < 0 || minutes < 0 || line.charCodeAt(i + 3) !== 0x3a) return false;
-    scan.offsetMinutes = (zone === 0x2d ? -1 : 1) * (hours * 60 + minutes);
-    i += 6;
-  } else {
-    return false;
+    return i + 1;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || scan.hour > 23 || scan.minute > 59 || scan.second > 60)
-    return false;
+  if (zone !== 0x2b /* + */ && zone !== 0x2d /* - */) return -1;
+  const hours = twoDigitsAt(line, i + 1);
+  const minutes = twoDigitsAt(line, i + 4);
+  if (hours < 0 || minutes < 0 || line.charCodeAt(i + 3) !== 0x3a) return -1;
+  scan.offsetMinutes = (zone === 0x2d ? -1 : 1) * (hours * 60 + minutes);
+  return i + 6;
+}
+
+/** `2026-11-21T15:39:32.040831+00:00 ...` */
+export function scanRfc3339(line: string, scan: HeaderScan): boolean {
+  const end = timestampAt(line, 0, scan);
+  if (end < 0) return false;
   scan.format = 'rfc3339';
-  scan.year = year;
-  scan.month = month;
-  scan.day = day;
-  scan.fraction = fraction;
-  scan.fractionDigits = fractionDigits;
-  return hostAndTag(line, i, scan);
+  return hostAndTag(line, end, scan);
+}
+
+/** The end of the run of non-blanks (`\S+`) at `at`, which must be followed by a space; -1 if none. */
+function fieldEnd(line: string, at: number): number {
+  let i = at;
+  while (i < line.length && !isRegExpSpace(line.charCodeAt(i))) i++;
+  return i > at && line.charCodeAt(i) === 0x20 ? i : -1;
+}
+
+/**
+ * Skips RFC 5424 STRUCTURED-DATA at `at` (`-` or `[id k="v"]...`, `\]` and `\"` escaped):
+ * the index after it, or -1.
+ */
+function structuredDataEnd(line: string, at: number): number {
+  if (line.charCodeAt(at) === 0x2d /* - */) return at + 1;
+  let i = at;
+  while (line.charCodeAt(i) === 0x5b /* [ */) {
+    let inQuotes = false;
+    i++;
+    for (; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inQuotes = !inQuotes;
+      else if (c === 0x5d /* ] */ && !inQuotes) break;
+    }
+    if (i >= line.length) return -1;
+    i++;
+  }
+  return i === at ? -1 : i;
+}
+
+/**
+ * `<30>1 2026-11-21T15:39:32.040831+00:00 vm xinetd 11138 - -  msg`, as
+ * ^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$ and then: TIMESTAMP `-` (the reader's
+ * now) or RFC 3339, APP-NAME `-` an empty tag, PROCID a pid when 1-10 digits, STRUCTURED-DATA
+ * skipped, the message after one blank (two when rsyslog kept the one after "tag:") and a BOM.
+ */
+export function scan5424(line: string, scan: HeaderScan): boolean {
+  let i = 1;
+  while (digitAt(line, i) >= 0) i++;
+  if (i < 2 || i > 4 || line.charCodeAt(i) !== 0x3e /* > */ || line.charCodeAt(i + 1) !== 0x31) return false;
+  if (line.charCodeAt(i + 2) !== 0x20) return false;
+  const stampStart = i + 3;
+  const stampEnd = fieldEnd(line, stampStart);
+  if (stampEnd < 0) return false;
+  scan.hostStart = stampEnd + 1;
+  scan.hostEnd = fieldEnd(line, scan.hostStart);
+  if (scan.hostEnd < 0) return false;
+  scan.tagStart = scan.hostEnd + 1;
+  const appEnd = fieldEnd(line, scan.tagStart);
+  if (appEnd < 0) return false;
+  scan.tagEnd = appEnd - scan.tagStart === 1 && line.charCodeAt(scan.tagStart) === 0x2d ? scan.tagStart : appEnd;
+  const procStart = appEnd + 1;
+  const procEnd = fieldEnd(line, procStart);
+  if (procEnd < 0) return false;
+  const msgIdEnd = fieldEnd(line, procEnd + 1);
+  if (msgIdEnd < 0) return false;
+  scan.nilTimestamp = stampEnd - stampStart === 1 && line.charCodeAt(stampStart) === 0x2d;
+  if (!scan.nilTimestamp && timestampAt(line, stampStart, scan) !== stampEnd) return false;
+  scan.pid = null;
+  if (procEnd - procStart <= 10) {
+    let pid = 0;
+    let j = procStart;
+    for (; j < procEnd && digitAt(line, j) >= 0; j++) pid = pid * 10 + digitAt(line, j);
+    if (j === procEnd) scan.pid = pid;
+  }
+  let m = structuredDataEnd(line, msgIdEnd + 1);
+  if (m < 0) return false;
+  if (m < line.length && line.charCodeAt(m) !== 0x20) return false;
+  m += line.charCodeAt(m + 1) === 0x20 && line.charCodeAt(m) === 0x20 ? 2 : 1;
+  if (line.charCodeAt(m) === 0xfeff) m++;
+  scan.format = 'rfc5424';
+  scan.messageStart = m;
+  return true;
 }

@@ -1,5 +1,5 @@
 import type { JournalRecord, NotReportedReason, RefusalEvent, SyslogRecord } from '../types.js';
-import { parseSyslogHeader, scanHeader, scannedInstant, type HeaderContext } from './header.js';
+import { scanHeader, scannedInstant, type HeaderContext } from './header.js';
 import { HeaderScan } from './header-scan.js';
 import { isInvalidAddress, matchRefusalMessage, pidOptional, unwrapRepeated, type MessageMatch } from './messages.js';
 import { mightBeRefusal } from './prefilter.js';
@@ -73,12 +73,8 @@ export class LineParser {
   parseLine(line: string): ParseResult {
     if (!mightBeRefusal(line)) return NONE;
     const ctx: HeaderContext = { nowMs: this.now(), zone: this.zone, yearless: this.yearless };
-    if (line.charCodeAt(0) === 0x3c /* < */) {
-      const record = parseSyslogHeader(line, ctx);
-      return record ? this.fromRecord(record) : UNKNOWN_HEADER;
-    }
-    // The two file formats: the header is scanned in place, and strings are made of its fields
-    // only for a line that is reported (most candidates on a busy host are turned away).
+    // The header is scanned in place, and strings are made of its fields only for a line that
+    // is reported (most candidates on a busy host are turned away by their message).
     const scan = this.scan;
     if (!scanHeader(line, scan)) return UNKNOWN_HEADER;
     const when = scannedInstant(scan, ctx);
