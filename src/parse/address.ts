@@ -204,6 +204,23 @@ export function parseAddress(text: string): ParsedAddress | null {
 export function canonicalAddress(text: string): string | null {
   if (text.length === 0 || text.length > 64) return null;
   if (text.indexOf(':') < 0) return parseIPv4Bytes(text, scratchQuad, 0) ? text : null;
+  let canonical = recentIPv6.get(text);
+  if (canonical === undefined) {
+    canonical = canonicalIPv6(text);
+    if (recentIPv6.size >= 4096) recentIPv6.clear();
+    recentIPv6.set(text, canonical);
+  }
+  return canonical;
+}
+
+/**
+ * canonicalAddress of recent IPv6 texts (a pure function, so remembering is exact): refusals
+ * come again and again from the same sources, and formatting an IPv6 address cost more than
+ * looking it up.
+ */
+const recentIPv6 = new Map<string, string | null>();
+
+function canonicalIPv6(text: string): string | null {
   const end = zoneStart(text);
   if (end < 0 || !scanIPv6(end === text.length ? text : text.slice(0, end))) return null;
   if (end < text.length) return `${formatGroups(scratchGroups)}${text.slice(end)}`;

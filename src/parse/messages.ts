@@ -148,6 +148,7 @@ export function matchRefusalMessage(message: string): MessageResult {
 const REPEATED = /^message repeated (\d{1,9}) times: \[ ?(.*)\][ \t]*$/s;
 
 export function unwrapRepeated(message: string): { message: string; count: number } | null {
+  if (message.charCodeAt(0) !== 0x6d /* m */) return null; // the pattern's first character, checked cheaply
   const m = REPEATED.exec(message);
   if (!m) return null;
   const count = Number(m[1]);

@@ -1,5 +1,5 @@
 import type { JournalRecord, NotReportedReason, RefusalEvent, SyslogRecord } from '../types.js';
-import { scanHeader, scannedInstant, type HeaderContext } from './header.js';
+import { scanHeader, scannedInstant } from './header.js';
 import { HeaderScan } from './header-scan.js';
 import { isInvalidAddress, matchRefusalMessage, pidOptional, unwrapRepeated, type MessageMatch } from './messages.js';
 import { mightBeRefusal } from './prefilter.js';
@@ -61,18 +61,21 @@ export class LineParser {
   private readonly zone: TimeZoneResolver;
   private readonly yearless: YearlessResolver;
   private readonly now: () => number;
-  /** Reused for every line: scanning a header allocates nothing. */
+  /** Reused for every line, as is the context: scanning a header allocates nothing. */
   private readonly scan = new HeaderScan();
+  private readonly ctx: { nowMs: number; readonly zone: TimeZoneResolver; readonly yearless: YearlessResolver };
 
   constructor(options: ParserOptions) {
     this.zone = new TimeZoneResolver(options.timeZone);
     this.yearless = new YearlessResolver(this.zone);
     this.now = options.now;
+    this.ctx = { nowMs: 0, zone: this.zone, yearless: this.yearless };
   }
 
   parseLine(line: string): ParseResult {
     if (!mightBeRefusal(line)) return NONE;
-    const ctx: HeaderContext = { nowMs: this.now(), zone: this.zone, yearless: this.yearless };
+    const ctx = this.ctx;
+    ctx.nowMs = this.now();
     // The header is scanned in place, and strings are made of its fields only for a line that
     // is reported (most candidates on a busy host are turned away by their message).
     const scan = this.scan;
