@@ -178,8 +178,9 @@ describe('the parser gives the same result as before issue 15, line by line', ()
     const seeds = [
       ...RFC5424_SEEDS,
       ...loadCorpus().map((c) => c.line),
-      ...(generated.get('auth') ?? []).filter((_, i) => i % 997 === 0),
-      ...(generated.get('central') ?? []).filter((_, i) => i % 997 === 0),
+      // The same seeds whatever FAST_PATH_LINES says.
+      ...(generated.get('auth') ?? []).slice(0, 200_000).filter((_, i) => i % 997 === 0),
+      ...(generated.get('central') ?? []).slice(0, 200_000).filter((_, i) => i % 997 === 0),
     ];
     const mutants: string[] = [];
     for (let i = 0; i < 200_000; i++) mutants.push(mutate(seeds[i % seeds.length] ?? '', next));
