@@ -8,12 +8,14 @@
  *   ^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d) (\S+) (.*)$
  *   ^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d{1,9})?(Z|[+-]\d\d:\d\d) (\S+) (.*)$
  *   then on the rest: ^([^\s[\]:]{0,64})(?:\[(\d{1,10})\])?: (.*)$
+ *   ^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$   (RFC 5424; see scan5424)
  *
  * Why not the patterns: every candidate line paid for their captures (ten substrings, an
  * array, a Number() each) and most candidates on a busy host are chatter that is turned away
  * by its message. Here a header costs no allocation: the fields are positions and numbers in
  * one reused HeaderScan, and the caller makes strings only of the lines it reports.
- * test/parse/header-scan.test.ts holds it to the patterns over generated logs and mutations.
+ * test/parse/fast-path.test.ts holds it to the patterns (a frozen copy of the pattern-based
+ * parser) over generated logs, the corpus and mutations.
  */
 
 /** What one scanned header holds; overwritten by the next scan. */
@@ -21,16 +23,16 @@ export class HeaderScan {
   format: 'rfc3164' | 'rfc3339' | 'rfc5424' = 'rfc3164';
   /** rfc5424: the TIMESTAMP is `-` (the time the line is read stands in). */
   nilTimestamp = false;
-  year = 0; // rfc3339 only: traditional headers carry no year
+  year = 0; // not in traditional headers: they carry no year
   month = 0; // 1-12
   day = 0;
   hour = 0;
   minute = 0;
   second = 0;
-  /** rfc3339: the fraction's digits as an integer and their count (0: no fraction). */
+  /** The fraction's digits as an integer and their count (0: no fraction). */
   fraction = 0;
   fractionDigits = 0;
-  /** rfc3339: the offset the header states, minutes east (may be -0, as `-00:00` reads). */
+  /** The offset the timestamp states, minutes east (may be -0, as `-00:00` reads). */
   offsetMinutes = 0;
   hostStart = 0;
   hostEnd = 0;
