@@ -90,8 +90,9 @@ function mutate(line: string, next: () => number): string {
   let text = line;
   const edits = 1 + Math.floor(next() * 3);
   for (let k = 0; k < edits; k++) {
-    // Most edits land in the header, where the scanners replaced the patterns.
-    const span = next() < 0.8 ? Math.min(text.length, 72) : text.length;
+    // Most edits land in the header, where the scanners replaced the patterns; the rest
+    // anywhere, the message (addresses are read by new code too) included.
+    const span = next() < 0.6 ? Math.min(text.length, 72) : text.length;
     const at = Math.floor(next() * (span + 1));
     const char = ALPHABET[Math.floor(next() * ALPHABET.length)] ?? ' ';
     const op = next();
