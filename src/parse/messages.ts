@@ -1,5 +1,5 @@
 import type { RefusalKind, RefusalPeer } from '../types.js';
-import { parseAddress } from './address.js';
+import { canonicalAddress } from './address.js';
 
 /**
  * The refusal messages, one anchored pattern each (see shared notes, libwrap-formats.md).
@@ -54,20 +54,26 @@ const INETD = /^refused connection from (\S+), service ([^\s,()]+) \((tcp6?|udp6
 // tftpd-hpa 5.2 prints inet_ntop(myaddr): its OWN address (see RefusalPeer), "???" when that fails.
 const TFTPD = /^connection refused from (\S+)[ \t]*$/;
 
+/** The canonical address text and its family (canonical IPv6 text always holds a colon). */
+function peerAddress(text: string): { address: string; family: 4 | 6 } | null {
+  const address = canonicalAddress(text);
+  return address === null ? null : { address, family: address.includes(':') ? 6 : 4 };
+}
+
 function withAddress(
   kind: RefusalKind,
   service: string | null,
   addressText: string,
   client: string | null,
 ): MessageResult {
-  const address = parseAddress(addressText);
+  const address = peerAddress(addressText);
   if (!address) return INVALID_ADDRESS;
   return { kind, service, peer: { kind: 'client-address', address: address.address, family: address.family }, client };
 }
 
 /** The logged text is an address when it is one; otherwise the address is not in the line. */
 function inetd(text: string, service: string | null): MessageResult {
-  const address = parseAddress(text);
+  const address = peerAddress(text);
   if (address)
     return {
       kind: 'inetd',
@@ -79,7 +85,7 @@ function inetd(text: string, service: string | null): MessageResult {
 }
 
 function tftpd(text: string): MessageResult {
-  const address = parseAddress(text);
+  const address = peerAddress(text);
   if (!address) return INVALID_ADDRESS;
   return {
     kind: 'tftpd',
@@ -142,6 +148,7 @@ export function matchRefusalMessage(message: string): MessageResult {
 const REPEATED = /^message repeated (\d{1,9}) times: \[ ?(.*)\][ \t]*$/s;
 
 export function unwrapRepeated(message: string): { message: string; count: number } | null {
+  if (message.charCodeAt(0) !== 0x6d /* m */) return null; // the pattern's first character, checked cheaply
   const m = REPEATED.exec(message);
   if (!m) return null;
   const count = Number(m[1]);

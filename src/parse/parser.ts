@@ -1,8 +1,9 @@
 import type { JournalRecord, NotReportedReason, RefusalEvent, SyslogRecord } from '../types.js';
-import { parseSyslogHeader, type HeaderContext } from './header.js';
-import { isInvalidAddress, matchRefusalMessage, pidOptional, unwrapRepeated } from './messages.js';
+import { scanHeader, scannedInstant } from './header.js';
+import { HeaderScan } from './header-scan.js';
+import { isInvalidAddress, matchRefusalMessage, pidOptional, unwrapRepeated, type MessageMatch } from './messages.js';
 import { mightBeRefusal } from './prefilter.js';
-import { TimeZoneResolver } from './time.js';
+import { TimeZoneResolver, YearlessResolver } from './time.js';
 
 /**
  * The outcome for one line. Ordinary chatter (no refusal phrase) costs one prefilter check and
@@ -58,19 +59,39 @@ const IDENTIFIER = /^[^\s[\]:\x00-\x1f\x7f]{0,64}$/;
  */
 export class LineParser {
   private readonly zone: TimeZoneResolver;
+  private readonly yearless: YearlessResolver;
   private readonly now: () => number;
+  /** Reused for every line, as is the context: scanning a header allocates nothing. */
+  private readonly scan = new HeaderScan();
+  private readonly ctx: { nowMs: number; readonly zone: TimeZoneResolver; readonly yearless: YearlessResolver };
 
   constructor(options: ParserOptions) {
     this.zone = new TimeZoneResolver(options.timeZone);
+    this.yearless = new YearlessResolver(this.zone);
     this.now = options.now;
+    this.ctx = { nowMs: 0, zone: this.zone, yearless: this.yearless };
   }
 
   parseLine(line: string): ParseResult {
     if (!mightBeRefusal(line)) return NONE;
-    const ctx: HeaderContext = { nowMs: this.now(), zone: this.zone };
-    const record = parseSyslogHeader(line, ctx);
-    if (!record) return UNKNOWN_HEADER;
-    return this.fromRecord(record);
+    const ctx = this.ctx;
+    ctx.nowMs = this.now();
+    // The header is scanned in place, and strings are made of its fields only for a line that
+    // is reported (most candidates on a busy host are turned away by their message).
+    const scan = this.scan;
+    if (!scanHeader(line, scan)) return UNKNOWN_HEADER;
+    const when = scannedInstant(scan, ctx);
+    if (!when) return UNKNOWN_HEADER;
+    const verdict = judgeMessage(line.slice(scan.messageStart), scan.pid);
+    if (!('match' in verdict)) return verdict;
+    return refusal(
+      verdict,
+      new Date(when.epochMs),
+      when.utcOffsetMinutes,
+      line.slice(scan.hostStart, scan.hostEnd),
+      line.slice(scan.tagStart, scan.tagEnd),
+      scan.pid,
+    );
   }
 
   /** A journal entry: the header fields come from journald, the message is the sender's. */
@@ -89,35 +110,58 @@ export class LineParser {
   }
 
   private fromRecord(record: SyslogRecord): ParseResult {
-    let message = record.message;
-    let count = 1;
-    const repeated = unwrapRepeated(message);
-    if (repeated) {
-      message = repeated.message;
-      count = repeated.count;
-    }
-    const match = matchRefusalMessage(message);
-    if (match === null) return NOT_A_REFUSAL;
-    if (isInvalidAddress(match)) return INVALID_ADDRESS;
-    // `logger -t sshd` gives no [pid]; every daemon here logs one except stunnel.
-    if (record.pid === null && !pidOptional(match.kind)) return MISSING_PID;
-    // An empty tag (tcpd run by xinetd with NAMEINARGS after server_args has an empty argv[0])
-    // names no daemon: the service is then unknown too, in every header format alike.
-    const daemon = record.tag;
-    return {
-      kind: 'refusal',
-      event: {
-        kind: match.kind,
-        time: record.time,
-        utcOffsetMinutes: record.utcOffsetMinutes,
-        host: record.host,
-        daemon,
-        pid: record.pid,
-        service: match.kind === 'socat' ? null : (match.service ?? (daemon === '' ? null : daemon)),
-        peer: match.peer,
-        client: match.client === null ? null : sanitizeClient(match.client),
-        count,
-      },
-    };
+    const verdict = judgeMessage(record.message, record.pid);
+    if (!('match' in verdict)) return verdict;
+    return refusal(verdict, record.time, record.utcOffsetMinutes, record.host, record.tag, record.pid);
   }
+}
+
+/** A message in a refusal format, with the refusals it stands for. */
+interface Found {
+  readonly match: MessageMatch;
+  readonly count: number;
+}
+
+/** What a message says, whatever header carried it: a refusal, or why it is not reported. */
+function judgeMessage(text: string, pid: number | null): Found | ParseResult {
+  let message = text;
+  let count = 1;
+  const repeated = unwrapRepeated(message);
+  if (repeated) {
+    message = repeated.message;
+    count = repeated.count;
+  }
+  const match = matchRefusalMessage(message);
+  if (match === null) return NOT_A_REFUSAL;
+  if (isInvalidAddress(match)) return INVALID_ADDRESS;
+  // `logger -t sshd` gives no [pid]; every daemon here logs one except stunnel.
+  if (pid === null && !pidOptional(match.kind)) return MISSING_PID;
+  return { match, count };
+}
+
+function refusal(
+  { match, count }: Found,
+  time: Date,
+  utcOffsetMinutes: number,
+  host: string,
+  daemon: string,
+  pid: number | null,
+): ParseResult {
+  // An empty tag (tcpd run by xinetd with NAMEINARGS after server_args has an empty argv[0])
+  // names no daemon: the service is then unknown too, in every header format alike.
+  return {
+    kind: 'refusal',
+    event: {
+      kind: match.kind,
+      time,
+      utcOffsetMinutes,
+      host,
+      daemon,
+      pid,
+      service: match.kind === 'socat' ? null : (match.service ?? (daemon === '' ? null : daemon)),
+      peer: match.peer,
+      client: match.client === null ? null : sanitizeClient(match.client),
+      count,
+    },
+  };
 }

@@ -124,6 +124,75 @@ export function resolveYearless(wall: WallTime, nowMs: number, zone: TimeZoneRes
   return best;
 }
 
+/**
+ * resolveYearless for a stream of lines, remembered per wall-clock minute: a log's lines share
+ * a few minutes, and the three candidate years with their zone offsets were most of the cost of
+ * a traditional header. Exact: the zone's offset is constant within a minute (offsets are whole
+ * minutes, cached per UTC hour), so a line's candidates are its minute's plus its seconds.
+ */
+export class YearlessResolver {
+  private readonly zone: TimeZoneResolver;
+  private nowMs = Number.NaN;
+  private nowYear = 0;
+  /** Per minute key: for last, this and next year the instant at second 0 and its offset; NaN when the date does not exist. */
+  private readonly minutes = new Map<number, Float64Array>();
+
+  constructor(zone: TimeZoneResolver) {
+    this.zone = zone;
+  }
+
+  /** Same result as resolveYearless(wall, nowMs, zone), with `month` 0-11. */
+  resolve(
+    month: number,
+    day: number,
+    hour: number,
+    minute: number,
+    second: number,
+    nowMs: number,
+  ): ZonedInstant | null {
+    if (hour > 23 || minute > 59 || second > 60) return null;
+    if (nowMs !== this.nowMs) {
+      const nowYear = new Date(nowMs + this.zone.offsetAt(nowMs) * 60_000).getUTCFullYear();
+      if (nowYear !== this.nowYear) this.minutes.clear();
+      this.nowMs = nowMs;
+      this.nowYear = nowYear;
+    }
+    const key = ((month * 32 + day) * 24 + hour) * 60 + minute;
+    let years = this.minutes.get(key);
+    if (years === undefined) {
+      years = this.candidates({ month, day, hour, minute, second: 0 });
+      if (this.minutes.size >= 4096) this.minutes.clear();
+      this.minutes.set(key, years);
+    }
+    const seconds = Math.min(second, 59) * 1000;
+    let best = -1;
+    let bestDistance = 0;
+    for (let k = 0; k < 3; k++) {
+      const start = years[k * 2] ?? Number.NaN;
+      if (Number.isNaN(start)) continue;
+      const distance = Math.abs(start + seconds - nowMs);
+      if (best < 0 || distance < bestDistance) {
+        best = k;
+        bestDistance = distance;
+      }
+    }
+    if (best < 0) return null;
+    return { epochMs: (years[best * 2] ?? 0) + seconds, utcOffsetMinutes: years[best * 2 + 1] ?? 0 };
+  }
+
+  private candidates(wall: WallTime): Float64Array {
+    const years = new Float64Array(6).fill(Number.NaN);
+    for (let k = 0; k < 3; k++) {
+      const year = this.nowYear - 1 + k;
+      if (!validDate(year, wall)) continue;
+      const instant = this.zone.toInstant(year, wall);
+      years[k * 2] = instant.epochMs;
+      years[k * 2 + 1] = instant.utcOffsetMinutes;
+    }
+    return years;
+  }
+}
+
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }

@@ -1,0 +1,243 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalAddress, parseAddress } from '../../src/parse/address.js';
+import { LineParser, type ParseResult } from '../../src/parse/parser.js';
+import { loadCorpus } from '../helpers/corpus.js';
+import { parseAddress as referenceParseAddress } from '../helpers/reference-parse/address.js';
+import { LineParser as ReferenceParser } from '../helpers/reference-parse/parser.js';
+
+/**
+ * Issue 15 replaced the header patterns with hand-written scanners, cached yearless times per
+ * minute and parsed addresses without allocating. The parser's output includes why each line
+ * with a refusal phrase is not reported, so every result must stay exactly what it was: these
+ * tests run the current parser and the frozen pre-issue-15 one (test/helpers/reference-parse)
+ * over the same lines and compare everything a result holds.
+ */
+
+const GENERATOR = fileURLToPath(new URL('../bench/generate-log.mjs', import.meta.url));
+const SAMPLE_LOG = fileURLToPath(new URL('../../fixtures/sample-auth.log', import.meta.url));
+/** Lines per generated log; FAST_PATH_LINES=1000000 checks the benchmarks' full logs. */
+const GENERATED_LINES = Number(process.env.FAST_PATH_LINES ?? 200_000);
+const run = promisify(execFile);
+
+/** Everything a result says, -0 and the event's own keys included. */
+function describeResult(result: ParseResult): string {
+  if (result.kind === 'none') return 'none';
+  if (result.kind === 'not-reported') return `not-reported ${result.reason}`;
+  const e = result.event;
+  const offset = Object.is(e.utcOffsetMinutes, -0) ? '-0' : e.utcOffsetMinutes;
+  return JSON.stringify([
+    Object.keys(e),
+    e.kind,
+    e.time.getTime(),
+    offset,
+    e.host,
+    e.daemon,
+    e.pid,
+    e.service,
+    e.peer,
+    e.client,
+    e.count,
+  ]);
+}
+
+interface Comparison {
+  readonly lines: number;
+  readonly differences: string[];
+  /** Result counts by kind or not-reported reason, from the current parser. */
+  readonly tally: Record<string, number>;
+}
+
+function compare(lines: readonly string[], timeZone: string, nowMs: number): Comparison {
+  const current = new LineParser({ timeZone, now: () => nowMs });
+  const reference = new ReferenceParser({ timeZone, now: () => nowMs });
+  const differences: string[] = [];
+  const tally: Record<string, number> = {};
+  for (const line of lines) {
+    const got = current.parseLine(line);
+    const want = reference.parseLine(line);
+    const key = got.kind === 'not-reported' ? got.reason : got.kind;
+    tally[key] = (tally[key] ?? 0) + 1;
+    const a = describeResult(got);
+    const b = describeResult(want);
+    if (a !== b && differences.length < 10) differences.push(`${JSON.stringify(line)}\n  now: ${a}\n  was: ${b}`);
+  }
+  return { lines: lines.length, differences, tally };
+}
+
+/** mulberry32: the same mutations on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Characters the header grammars turn on (RFC 5424 structured data too), non-ASCII blanks (\s) included. */
+const ALPHABET = '0123456789 :[]-+.TZ<>"=\\JFMASONDabceglnoprtuvy\t\u00a0\u2028\u3000\ufeff\u1680x@%()';
+
+function mutate(line: string, next: () => number): string {
+  let text = line;
+  const edits = 1 + Math.floor(next() * 3);
+  for (let k = 0; k < edits; k++) {
+    // Most edits land in the header, where the scanners replaced the patterns; the rest
+    // anywhere, the message (addresses are read by new code too) included.
+    const span = next() < 0.6 ? Math.min(text.length, 72) : text.length;
+    const at = Math.floor(next() * (span + 1));
+    const char = ALPHABET[Math.floor(next() * ALPHABET.length)] ?? ' ';
+    const op = next();
+    if (op < 0.4) text = text.slice(0, at) + char + text.slice(at + 1);
+    else if (op < 0.7) text = text.slice(0, at) + char + text.slice(at);
+    else if (op < 0.9) text = text.slice(0, at) + text.slice(at + 1);
+    else text = text.slice(0, at) + text.slice(at, at + 8) + text.slice(at);
+  }
+  return text;
+}
+
+/** RFC 5424 shapes the logs hold few of: structured data with escapes, nil fields, a BOM. */
+const RFC5424_SEEDS = [
+  '<38>1 2026-11-21T15:39:32.040831+00:00 vm sshd 11138 ID47 [ex@32473 iut="3" src="A\\"p]p"][x@1 a="b"]  refused connect from 1.2.3.4 (1.2.3.4)',
+  '<38>1 - vm sshd 11138 - - \uFEFFrefused connect from ::ffff:1.2.3.4 (::ffff:1.2.3.4)',
+  '<30>1 2026-11-21T15:39:32Z vm - 6811 - - refused connect from 10.0.0.1 (10.0.0.1)',
+  '<30>1 2026-11-21T15:39:32-05:00 vm xinetd - - [a@1 b="\\]"] FAIL: ssh libwrap from=2001:db8::1',
+];
+
+const NOW = Date.parse('2026-11-30T04:00:00Z');
+/** Instants where the year a traditional header belongs to turns. */
+const AWKWARD_NOWS = ['2027-01-01T00:00:05Z', '2026-12-31T23:59:50Z', '2028-03-01T00:00:00Z', '2026-06-01T12:00:00Z'];
+const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe'];
+
+describe('the parser gives the same result as before issue 15, line by line', () => {
+  let dir: string;
+  const generated = new Map<string, string[]>();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wrapwatch-fast-path-'));
+    for (const [shape, seed] of [
+      ['auth', '42'],
+      ['central', '43'],
+    ] as const) {
+      const out = join(dir, `${shape}.log`);
+      await run(process.execPath, [
+        GENERATOR,
+        '--out',
+        out,
+        '--lines',
+        String(GENERATED_LINES),
+        '--seed',
+        seed,
+        '--shape',
+        shape,
+      ]);
+      generated.set(shape, (await readFile(out, 'utf8')).split('\n').slice(0, -1));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(['auth', 'central'])('over every line of the generated %s log, reason counts included', (shape) => {
+    const lines = generated.get(shape) ?? [];
+    expect(lines.length).toBe(GENERATED_LINES);
+    const { differences, tally } = compare(lines, 'UTC', NOW);
+    expect(differences).toEqual([]);
+    // The comparison covered what it is about: refusals and every kind of line turned away.
+    expect(tally.refusal).toBeGreaterThan(GENERATED_LINES / 20);
+    expect(tally['not-a-refusal']).toBeGreaterThan(0);
+    expect(tally['invalid-address']).toBeGreaterThan(0);
+    expect(tally['missing-pid']).toBeGreaterThan(0);
+  });
+
+  it('over the generated logs in other zones and at the turn of a year', () => {
+    const lines = [
+      ...(generated.get('auth') ?? []).slice(0, 20_000),
+      ...(generated.get('central') ?? []).slice(0, 20_000),
+    ];
+    for (const zone of ZONES)
+      for (const now of AWKWARD_NOWS) expect(compare(lines, zone, Date.parse(now)).differences).toEqual([]);
+  });
+
+  it('over the labelled corpus and the sample log', async () => {
+    const sample = (await readFile(SAMPLE_LOG, 'utf8')).split('\n');
+    const lines = [...RFC5424_SEEDS, ...loadCorpus().map((c) => c.line), ...sample];
+    for (const zone of ZONES) expect(compare(lines, zone, NOW).differences).toEqual([]);
+  });
+
+  it('over 200,000 mutations of real and generated lines (headers bent, blanks of every kind)', () => {
+    const next = random(15);
+    const seeds = [
+      ...RFC5424_SEEDS,
+      ...loadCorpus().map((c) => c.line),
+      // The same seeds whatever FAST_PATH_LINES says.
+      ...(generated.get('auth') ?? []).slice(0, 200_000).filter((_, i) => i % 997 === 0),
+      ...(generated.get('central') ?? []).slice(0, 200_000).filter((_, i) => i % 997 === 0),
+    ];
+    const mutants: string[] = [];
+    for (let i = 0; i < 200_000; i++) mutants.push(mutate(seeds[i % seeds.length] ?? '', next));
+    const { differences, tally } = compare(mutants, 'Europe/Berlin', NOW);
+    expect(differences).toEqual([]);
+    // Bent headers must have been met, and so must intact ones.
+    expect(tally['unknown-header']).toBeGreaterThan(10_000);
+    expect(tally.refusal).toBeGreaterThan(5_000);
+    for (const now of AWKWARD_NOWS)
+      expect(compare(mutants.slice(0, 20_000), 'America/New_York', Date.parse(now)).differences).toEqual([]);
+  });
+});
+
+describe('addresses are read as before issue 15', () => {
+  const same = (text: string): void => {
+    const was = referenceParseAddress(text);
+    expect(parseAddress(text), text).toEqual(was);
+    expect(canonicalAddress(text), text).toBe(was?.address ?? null);
+  };
+
+  it('for random text over the characters of addresses', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...'0123456789abcdefABCDEF:::..%xg '.split('')), { maxLength: 48 }),
+        (chars) => {
+          same(chars.join(''));
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('for addresses built from groups, compressed anywhere, with dotted quads and zones', () => {
+    const group = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+    fc.assert(
+      fc.property(
+        fc.array(group, { minLength: 8, maxLength: 8 }),
+        fc.integer({ min: -1, max: 8 }),
+        fc.integer({ min: 0, max: 8 }),
+        fc.boolean(),
+        fc.constantFrom('', '%eth0', '%', '%a b', '%en.p0_s-1'),
+        fc.boolean(),
+        (groups, gapAt, gapLength, quad, zone, padded) => {
+          const texts = groups.map((g) => (padded ? g.toString(16).padStart(4, '0') : g.toString(16)));
+          if (quad) texts.splice(6, 2, `${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`);
+          let text = texts.join(':');
+          if (gapAt >= 0) {
+            const head = texts.slice(0, gapAt).join(':');
+            const tail = texts.slice(Math.min(texts.length, gapAt + gapLength)).join(':');
+            text = `${head}::${tail}`;
+          }
+          same(text + zone);
+          same(`::ffff:${text}`);
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+  });
+});
