@@ -13,7 +13,7 @@ const journalPosition: SourcePosition = { kind: 'journal', cursor: 's=43aa;i=2;b
 /** A valid document as encodeCheckpoints writes it, as plain JSON to spoil. */
 function validDoc(): Record<string, unknown> {
   const text = encodeCheckpoints(
-    new Map([
+    new Map<string, SourcePosition>([
       ['/var/log/secure', filePosition],
       ['journal', journalPosition],
     ]),
@@ -22,7 +22,13 @@ function validDoc(): Record<string, unknown> {
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-function spoiled(change: (doc: Record<string, any>) => void): string {
+type Json = Record<string, unknown>;
+const sources = (doc: Json) => doc.sources as Record<string, Json>;
+const file = (doc: Json) => sources(doc)['/var/log/secure'] as Json;
+const identity = (doc: Json) => file(doc).identity as Json;
+const journal = (doc: Json) => sources(doc).journal as Json;
+
+function spoiled(change: (doc: Json) => void): string {
   const doc = validDoc();
   change(doc);
   return JSON.stringify(doc);
@@ -33,7 +39,7 @@ describe('decodeCheckpoints', () => {
     const decoded = decodeCheckpoints(JSON.stringify(validDoc()));
     expect(decoded).toEqual({
       ok: true,
-      sources: new Map([
+      sources: new Map<string, SourcePosition>([
         ['/var/log/secure', filePosition],
         ['journal', journalPosition],
       ]),
@@ -43,38 +49,34 @@ describe('decodeCheckpoints', () => {
   it('accepts a file without the informational "written" time, and an empty fingerprint (empty file)', () => {
     const text = spoiled((doc) => {
       delete doc.written;
-      doc.sources['/var/log/secure'].identity.fingerprint = '';
+      identity(doc).fingerprint = '';
     });
     expect(decodeCheckpoints(text).ok).toBe(true);
   });
 
   it('says which field is wrong, by its dotted path', () => {
-    const cases: [string, (doc: Record<string, any>) => void, string][] = [
-      ['offset negative', (d) => (d.sources['/var/log/secure'].offset = -1), 'sources./var/log/secure.offset'],
-      ['offset fractional', (d) => (d.sources['/var/log/secure'].offset = 1.5), 'sources./var/log/secure.offset'],
-      ['offset a string', (d) => (d.sources['/var/log/secure'].offset = '12'), 'sources./var/log/secure.offset'],
-      ['offset past 2^53', (d) => (d.sources['/var/log/secure'].offset = 2 ** 53), 'sources./var/log/secure.offset'],
-      ['path missing', (d) => delete d.sources['/var/log/secure'].path, 'sources./var/log/secure.path'],
-      ['path empty', (d) => (d.sources['/var/log/secure'].path = ''), 'sources./var/log/secure.path'],
+    const cases: [string, (doc: Json) => void, string][] = [
+      ['offset negative', (d) => (file(d).offset = -1), 'sources./var/log/secure.offset'],
+      ['offset fractional', (d) => (file(d).offset = 1.5), 'sources./var/log/secure.offset'],
+      ['offset a string', (d) => (file(d).offset = '12'), 'sources./var/log/secure.offset'],
+      ['offset past 2^53', (d) => (file(d).offset = 2 ** 53), 'sources./var/log/secure.offset'],
+      ['path missing', (d) => delete file(d).path, 'sources./var/log/secure.path'],
+      ['path empty', (d) => (file(d).path = ''), 'sources./var/log/secure.path'],
       [
         'fingerprint not hex',
-        (d) => (d.sources['/var/log/secure'].identity.fingerprint = 'zz'.repeat(32)),
+        (d) => (identity(d).fingerprint = 'zz'.repeat(32)),
         'sources./var/log/secure.identity.fingerprint',
       ],
-      [
-        'fingerprint short',
-        (d) => (d.sources['/var/log/secure'].identity.fingerprint = 'ab'),
-        'sources./var/log/secure.identity.fingerprint',
-      ],
-      ['inode missing', (d) => delete d.sources['/var/log/secure'].identity.ino, 'sources./var/log/secure.identity.ino'],
-      ['identity not an object', (d) => (d.sources['/var/log/secure'].identity = [1]), 'sources./var/log/secure.identity'],
-      ['unknown kind', (d) => (d.sources.journal.kind = 'socket'), 'sources.journal.kind'],
-      ['cursor empty', (d) => (d.sources.journal.cursor = ''), 'sources.journal.cursor'],
-      ['a file key on a journal position', (d) => (d.sources.journal.offset = 3), 'sources.journal'],
+      ['fingerprint short', (d) => (identity(d).fingerprint = 'ab'), 'sources./var/log/secure.identity.fingerprint'],
+      ['inode missing', (d) => delete identity(d).ino, 'sources./var/log/secure.identity.ino'],
+      ['identity not an object', (d) => (file(d).identity = [1]), 'sources./var/log/secure.identity'],
+      ['unknown kind', (d) => (journal(d).kind = 'socket'), 'sources.journal.kind'],
+      ['cursor empty', (d) => (journal(d).cursor = ''), 'sources.journal.cursor'],
+      ['a file key on a journal position', (d) => (journal(d).offset = 3), 'sources.journal'],
       ['unknown top-level key', (d) => (d.extra = true), '(top)'],
-      ['unknown identity key', (d) => (d.sources['/var/log/secure'].identity.size = 1), 'sources./var/log/secure.identity'],
+      ['unknown identity key', (d) => (identity(d).size = 1), 'sources./var/log/secure.identity'],
       ['sources not an object', (d) => (d.sources = []), 'sources'],
-      ['an empty source id', (d) => (d.sources[''] = d.sources.journal), 'sources'],
+      ['an empty source id', (d) => (sources(d)[''] = journal(d)), 'sources'],
       ['version missing', (d) => delete d.version, 'version'],
       ['version older', (d) => (d.version = 0), 'version'],
       ['written not a string', (d) => (d.written = 5), 'written'],
@@ -83,7 +85,9 @@ describe('decodeCheckpoints', () => {
       const decoded = decodeCheckpoints(spoiled(change));
       expect(decoded.ok, what).toBe(false);
       if (!decoded.ok) {
-        expect(decoded.reason, what).toMatch(new RegExp(`^unexpected content at ${where.replace(/[.()/]/g, '\\$&')}: \\S`));
+        expect(decoded.reason, what).toMatch(
+          new RegExp(`^unexpected content at ${where.replace(/[.()/]/g, '\\$&')}: \\S`),
+        );
         expect(decoded.newerVersion, what).toBeUndefined();
       }
     }
