@@ -1,5 +1,6 @@
 import { ConfigError, EX_CONFIG } from '../config/errors.js';
-import { loadCompiledConfig, type Config } from '../config/load.js';
+import type { Config } from '../config/load.js';
+import { loadCompiledConfigIsolated } from '../config/load-isolated.js';
 import type { ThrottleSettings } from '../throttle/settings.js';
 import { Daemon } from '../daemon/daemon.js';
 import { chooseLogFormat, createLogger } from '../log/logger.js';
@@ -7,7 +8,7 @@ import { DryRunSink } from '../sink/dry-run-sink.js';
 import { createSinkTarget } from '../sink/create-transport.js';
 import { DeliveringSink } from '../sink/delivering-sink.js';
 import { CheckpointError, CheckpointVersionError } from '../state/checkpoint-store.js';
-import { DEFAULT_CONFIG_FILE } from './check-config.js';
+import { DEFAULT_CONFIG_FILE } from '../config/default-file.js';
 import { missingLogHint } from './platform-logs.js';
 import { parseCommandLine } from './usage.js';
 import { ServiceStatus } from '../status/service-status.js';
@@ -77,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   let warnings: readonly string[];
   let throttleSettings: ThrottleSettings;
   try {
-    ({ config, warnings, throttle: throttleSettings } = await loadCompiledConfig(file));
+    ({ config, warnings, throttle: throttleSettings } = await loadCompiledConfigIsolated(file));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`wrapwatch: ${err.message}\n`);
@@ -210,7 +211,7 @@ export async function main(argv: string[]): Promise<number> {
       return;
     }
     service.reloading();
-    loadCompiledConfig(file).then(
+    loadCompiledConfigIsolated(file).then(
       ({ config: next, warnings: nextWarnings, throttle: nextThrottle }) => {
         for (const warning of nextWarnings) logger.warn({ file }, warning);
         let needRestart: string[];

@@ -31,7 +31,8 @@ type Fields = Readonly<Record<string, unknown>>;
 
 /** A JSON object with only the `allowed` keys (null: any key). */
 function objectAt(value: unknown, path: readonly string[], allowed: readonly string[] | null): Fields {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormatProblem(path, 'expected an object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new FormatProblem(path, 'expected an object');
   const fields = value as Fields;
   if (allowed === null) return fields;
   for (const key of Object.keys(fields)) {
