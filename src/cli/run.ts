@@ -1,13 +1,14 @@
 import { ConfigError, EX_CONFIG } from '../config/errors.js';
-import { loadCompiledConfig, type Config } from '../config/load.js';
+import type { Config } from '../config/load.js';
+import { loadCompiledConfigIsolated } from '../config/load-isolated.js';
 import type { ThrottleSettings } from '../throttle/settings.js';
 import { Daemon } from '../daemon/daemon.js';
 import { chooseLogFormat, createLogger } from '../log/logger.js';
 import { DryRunSink } from '../sink/dry-run-sink.js';
-import { createSinkTarget } from '../sink/create-transport.js';
+import { loadSinkTargetFactory } from '../sink/create-transport.js';
 import { DeliveringSink } from '../sink/delivering-sink.js';
 import { CheckpointError, CheckpointVersionError } from '../state/checkpoint-store.js';
-import { DEFAULT_CONFIG_FILE } from './check-config.js';
+import { DEFAULT_CONFIG_FILE } from '../config/default-file.js';
 import { missingLogHint } from './platform-logs.js';
 import { parseCommandLine } from './usage.js';
 import { ServiceStatus } from '../status/service-status.js';
@@ -77,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   let warnings: readonly string[];
   let throttleSettings: ThrottleSettings;
   try {
-    ({ config, warnings, throttle: throttleSettings } = await loadCompiledConfig(file));
+    ({ config, warnings, throttle: throttleSettings } = await loadCompiledConfigIsolated(file));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`wrapwatch: ${err.message}\n`);
@@ -90,7 +91,9 @@ export async function main(argv: string[]): Promise<number> {
     format: chooseLogFormat(process.env, dryRun ? process.stderr.isTTY : process.stdout.isTTY),
     destination: pino.destination({ dest: dryRun ? 2 : 1, sync: true }),
   });
-  const target = createSinkTarget(config);
+  // Replaced by a reload that selects another [output] type, before the daemon is reconfigured.
+  let sinkTarget = await loadSinkTargetFactory(config.output.type);
+  const target = sinkTarget(config);
   const sink = dryRun
     ? new DryRunSink(
         (text) => process.stdout.write(text),
@@ -123,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     throttleSettings,
     logger,
     sink,
-    sinkTarget: createSinkTarget,
+    sinkTarget: (next) => sinkTarget(next),
     readOnlyState: dryRun,
     scheduler: realScheduler,
   });
@@ -210,46 +213,57 @@ export async function main(argv: string[]): Promise<number> {
       return;
     }
     service.reloading();
-    loadCompiledConfig(file).then(
-      ({ config: next, warnings: nextWarnings, throttle: nextThrottle }) => {
-        for (const warning of nextWarnings) logger.warn({ file }, warning);
-        let needRestart: string[];
-        try {
-          needRestart = daemon.reconfigure(next, nextThrottle);
-        } catch (err) {
-          logger.error(
-            { file, error: err instanceof Error ? err.message : String(err) },
-            'cannot apply the new configuration; keeping the running one',
-          );
-          service.reloaded(false);
-          return;
-        }
-        service.reloaded(true);
-        logger.level = next.log.level;
-        config = next;
-        logger.info(
-          { file, needRestart },
-          needRestart.length > 0
-            ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart`
-            : 'configuration reloaded',
-        );
-      },
-      (err: unknown) => {
-        service.reloaded(false);
-        if (err instanceof ConfigError) {
-          for (const problem of err.problems)
+    loadCompiledConfigIsolated(file)
+      .then(async (compiled) => ({
+        ...compiled,
+        nextSinkTarget:
+          compiled.config.output.type === config.output.type
+            ? sinkTarget
+            : await loadSinkTargetFactory(compiled.config.output.type),
+      }))
+      .then(
+        ({ config: next, warnings: nextWarnings, throttle: nextThrottle, nextSinkTarget }) => {
+          for (const warning of nextWarnings) logger.warn({ file }, warning);
+          let needRestart: string[];
+          const previousSinkTarget = sinkTarget;
+          sinkTarget = nextSinkTarget;
+          try {
+            needRestart = daemon.reconfigure(next, nextThrottle);
+          } catch (err) {
+            sinkTarget = previousSinkTarget;
             logger.error(
-              { file, field: problem.path, problem: problem.message },
-              'bad configuration field; keeping the running configuration',
+              { file, error: err instanceof Error ? err.message : String(err) },
+              'cannot apply the new configuration; keeping the running one',
             );
-        } else {
-          logger.error(
-            { file, error: err instanceof Error ? err.message : String(err) },
-            'cannot reload the configuration; keeping the running one',
+            service.reloaded(false);
+            return;
+          }
+          service.reloaded(true);
+          logger.level = next.log.level;
+          config = next;
+          logger.info(
+            { file, needRestart },
+            needRestart.length > 0
+              ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart`
+              : 'configuration reloaded',
           );
-        }
-      },
-    );
+        },
+        (err: unknown) => {
+          service.reloaded(false);
+          if (err instanceof ConfigError) {
+            for (const problem of err.problems)
+              logger.error(
+                { file, field: problem.path, problem: problem.message },
+                'bad configuration field; keeping the running configuration',
+              );
+          } else {
+            logger.error(
+              { file, error: err instanceof Error ? err.message : String(err) },
+              'cannot reload the configuration; keeping the running one',
+            );
+          }
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
