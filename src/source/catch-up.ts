@@ -1,5 +1,5 @@
 import type { FileIdentity } from '../types.js';
-import type { FollowedFile, PlainFile } from './followed-file.js';
+import type { FollowedFile, PlainFile, ReplacedContent } from './followed-file.js';
 import { openRotated, openSibling, type RotatedReadContext } from './open-rotated.js';
 import { listSiblings, locateContent, notAfter, rotatedAfter, rotatedSince, type Sibling } from './rotated-siblings.js';
 
@@ -24,20 +24,21 @@ function isOpen(
 }
 
 /**
- * After copytruncate, the bytes of `file` not yet read are in the copy (`auth.log.1`, maybe
- * already `.gz`): the copy positioned there, continuing the held partial line, then copies
- * made by later truncations. Empty when there is no copy (`> file`): those bytes are gone.
+ * After copytruncate, the bytes of the `replaced` content not yet read are in the copy
+ * (`auth.log.1`, maybe already `.gz`): the copy positioned there, going on with the held
+ * partial line (the same splitter), then copies made by later truncations. Empty when there
+ * is no copy (`> file`): those bytes are gone.
  */
 export async function restAfterTruncation(
-  file: PlainFile,
+  replaced: ReplacedContent,
   context: CatchUpContext,
 ): Promise<{ files: FollowedFile[]; copy: Sibling | null }> {
-  const resumeAt = file.splitter.offset + file.splitter.pendingBytes;
-  const siblings = (await listSiblings(context.path)).filter((s) => s.dev !== file.dev || s.ino !== file.ino);
-  const copy = await locateContent(file.identity, siblings, resumeAt, file.consumedTail);
+  const { identity, splitter } = replaced;
+  const resumeAt = splitter.offset + splitter.pendingBytes;
+  const siblings = (await listSiblings(context.path)).filter((s) => s.dev !== identity.dev || s.ino !== identity.ino);
+  const copy = await locateContent(identity, siblings, resumeAt, replaced.tail);
   if (copy === null) return { files: [], copy: null };
-  const rest = await openSibling(copy, resumeAt, context.maxLineBytes, context.now, context.keep);
-  rest.splitter = file.splitter;
+  const rest = await openSibling(copy, resumeAt, context.maxLineBytes, context.keep, splitter);
   const between = await openRotated(await rotatedAfter(copy, siblings, isOpen(context)), context);
   return { files: [rest, ...between], copy };
 }

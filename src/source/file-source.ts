@@ -1,9 +1,11 @@
-import { stat } from 'node:fs/promises';
-import { type FileIdentity, type Logger, type SourceLine, type SourcePosition } from '../types.js';
-import { realScheduler, type Scheduler, type Timer } from '../time/scheduler.js';
+import type { Logger, SourcePosition } from '../types.js';
+import { realScheduler, type Scheduler } from '../time/scheduler.js';
 import type { SplitLine } from './line-splitter.js';
+import { CoalescingTask } from './coalescing-task.js';
 import { offerUntilTaken } from './deliver-batch.js';
 import { PlainFile, type FollowedFile } from './followed-file.js';
+import { FollowedFiles } from './followed-files.js';
+import { LineStamper } from './line-stamper.js';
 import {
   SourceAlreadyStartedError,
   StatsCounter,
@@ -13,8 +15,7 @@ import {
   type SourceStats,
 } from './line-source.js';
 import { planResume } from './resume-plan.js';
-import { pathProblemOf, PathProblemReporter, type PathProblem } from './path-problem.js';
-import { restAfterTruncation, rotatedBetween, type CatchUpContext } from './catch-up.js';
+import { Rotation } from './rotation.js';
 import { WakeSignal, type WakeReason } from './wake-signal.js';
 
 export interface FileSourceOptions {
@@ -46,10 +47,11 @@ export interface FileSourceOptions {
 /**
  * Follows one log file by byte offset, across rename, copytruncate, delete and restarts.
  *
- * Files are read strictly one after the other: a rotated-away file is drained to its end and
- * kept for the grace period (late writers) before the next file is read, so a checkpoint is
- * always one (file, offset) pair and everything before it was read. Rotation is decided from
- * stat, not from watcher events, which only wake the source; a poll timer covers lost events.
+ * This class reads and delivers: it wakes on the directory watcher or the poll, reads the
+ * head of the read queue (FollowedFiles) a chunk at a time, hands complete lines to the
+ * handler, and looks at the path before each round. What the path's changes mean (rotation,
+ * truncation, grace periods, catch-up) is decided in one place, the state machine in
+ * rotation.ts; README's "Log rotation" describes it.
  */
 export class FileSource implements LineSource {
   readonly id: string;
@@ -58,40 +60,71 @@ export class FileSource implements LineSource {
   private readonly logger: Logger;
   private readonly counters = new StatsCounter();
   private readonly scratch: Buffer;
-  private queue: FollowedFile[] = [];
-  private live: PlainFile | null = null;
-  private everHadFile = false;
-  private readonly problems: PathProblemReporter;
-  private lastPosition: SourcePosition | null = null;
-  /**
-   * Wall-clock time (as file timestamps are) when the path was last seen holding the live
-   * file; rotated files created later than this came after it.
-   */
-  private liveSeenAt = 0;
+  private readonly stamper: LineStamper;
+  private readonly files: FollowedFiles;
+  private readonly rotation: Rotation;
+  /** The read loop: a look at the path, then reading until every file is at its end. */
+  private readonly reading: CoalescingTask;
+  /** Looks at the path; also run on their own while the handler holds the read loop back. */
+  private readonly pathChecks: CoalescingTask;
+  /** Aborted at stop: ends a pause between offers of a batch the handler refused. */
+  private readonly stopSignal = new AbortController();
   private wake: WakeSignal | null = null;
-  private loop: Promise<void> | null = null;
-  private again = false;
-  private delivering = false;
-  private pathCheck: Promise<void> | null = null;
-  private pathCheckAgain = false;
+  private lastPosition: SourcePosition | null = null;
+  private readFailureWarned = false;
   private started = false;
   private stopping = false;
-  private readonly timers = new Set<Timer>();
-  /** Grace-period ends a timer is already set for (each drain at a file's end asks again). */
-  private readonly wakeTimes = new Set<number>();
-  private readonly defectsWarned = new Set<string>();
-  private readFailureWarned = false;
-  /** Set while a start_at = "end" log exists but cannot be read: see start(). */
-  private endWhenReadable = false;
-  private cancelPause: (() => void) | null = null;
+  /** The handler has a batch: stop() does not wait for it, wake-ups still look at the path. */
+  private delivering = false;
 
   constructor(options: FileSourceOptions) {
     this.options = options;
     this.id = options.path;
     this.scheduler = options.scheduler ?? realScheduler;
     this.logger = options.logger;
-    this.problems = new PathProblemReporter(options.path, options.logger);
     this.scratch = Buffer.allocUnsafe(options.chunkBytes ?? 256 * 1024);
+    this.stamper = new LineStamper(options.path, options.nextSeq, this.counters, this.logger);
+    const stopping = () => this.stopping;
+    this.files = new FollowedFiles(this.scheduler, options.rotationGraceMs, () => {
+      this.kick();
+    });
+    this.rotation = new Rotation({
+      path: options.path,
+      maxLineBytes: options.maxLineBytes,
+      keep: options.keep,
+      graceMs: options.rotationGraceMs,
+      files: this.files,
+      counters: this.counters,
+      scheduler: this.scheduler,
+      logger: this.logger,
+      stopping,
+      wake: () => {
+        this.kick();
+      },
+      startsAt: (file, offset) => {
+        this.lastPosition = this.stamper.positionIn(file, offset);
+      },
+    });
+    this.pathChecks = new CoalescingTask(
+      () => this.rotation.checkPath(),
+      (err) => {
+        this.logger.error({ source: this.id, err }, `unexpected error while checking ${this.id}`);
+      },
+      stopping,
+    );
+    this.reading = new CoalescingTask(
+      async () => {
+        await this.pathChecks.request();
+        await this.drain();
+      },
+      (err) => {
+        this.logger.error(
+          { source: this.id, err },
+          `unexpected error while following ${this.id}; trying again at the next poll`,
+        );
+      },
+      stopping,
+    );
   }
 
   async start(): Promise<void> {
@@ -104,9 +137,10 @@ export class FileSource implements LineSource {
         `the checkpoint for ${this.id} is not a position in that file; ignoring it`,
       );
     }
+    const checkpoint = resume?.kind === 'file' && resume.path === this.id ? resume : null;
     const plan = await planResume({
       path: this.id,
-      checkpoint: resume?.kind === 'file' && resume.path === this.id ? resume : null,
+      checkpoint,
       startAt: this.options.startAt,
       maxLineBytes: this.options.maxLineBytes,
       keep: this.options.keep,
@@ -114,25 +148,26 @@ export class FileSource implements LineSource {
       now: this.scheduler.now(),
       logger: this.logger,
     });
+    for (const { file, graceUntil } of plan.rotated) this.files.queueFound(file, graceUntil);
+    if (plan.live !== null) this.files.follow(plan.live);
     if (this.stopping) {
-      await Promise.all(plan.files.map((file) => file.close().catch(() => undefined)));
+      await this.files.close();
       return;
     }
-    this.queue = plan.files;
-    this.live = plan.live;
-    if (plan.live !== null) this.liveSeenAt = this.scheduler.now();
-    this.everHadFile = plan.files.length > 0 || resume?.kind === 'file';
-    // start_at = "end" for a log that exists but cannot be read yet (RHEL's 0600 /var/log/secure
-    // before the ACL is fixed): its old lines are as old as if it had been readable, so reading
-    // begins at its end as of when it first becomes readable, not at byte 0.
-    this.endWhenReadable = !this.everHadFile && this.options.startAt === 'end' && plan.problem?.kind === 'unreadable';
-    const first = plan.files[0];
-    if (first) this.lastPosition = this.positionIn(first, first.splitter.offset);
-    else if (resume?.kind === 'file' && resume.path === this.id) this.lastPosition = resume;
-    for (const file of plan.files) if (file.graceUntil !== null) this.wakeAt(file.graceUntil);
-    if (plan.problem) this.noteProblem(plan.problem);
+    const everHadFile = !this.files.isEmpty || resume?.kind === 'file';
+    const first = this.files.head;
+    if (first) this.lastPosition = this.stamper.positionIn(first, first.lineEnd);
+    else if (checkpoint !== null) this.lastPosition = checkpoint;
+    this.rotation.begin({
+      everHadFile,
+      // start_at = "end" for a log that exists but cannot be read yet (RHEL's 0600 /var/log/secure
+      // before the ACL is fixed): its old lines are as old as if it had been readable, so reading
+      // begins at its end as of when it first becomes readable, not at byte 0.
+      endWhenReadable: !everHadFile && this.options.startAt === 'end' && plan.problem?.kind === 'unreadable',
+      problem: plan.problem,
+    });
     this.logger.info(
-      { source: this.id, files: plan.files.map((f) => ({ file: f.label, offset: f.readOffset })) },
+      { source: this.id, files: this.files.files.map((f) => ({ file: f.label, offset: f.readOffset })) },
       `following ${this.id}`,
     );
     this.wake = new WakeSignal(
@@ -157,15 +192,10 @@ export class FileSource implements LineSource {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.stop();
-    for (const timer of this.timers) timer.cancel();
-    this.timers.clear();
-    this.wakeTimes.clear();
-    this.cancelPause?.();
-    if (!this.delivering) await this.loop;
-    await this.pathCheck;
-    await Promise.all(this.queue.map((file) => file.close().catch(() => undefined)));
-    this.queue = [];
-    this.live = null;
+    this.stopSignal.abort();
+    if (!this.delivering) await this.reading.idle();
+    await this.pathChecks.idle();
+    await this.files.close();
   }
 
   stats(): SourceStats {
@@ -173,9 +203,7 @@ export class FileSource implements LineSource {
   }
 
   bytesBehind(): number {
-    let behind = 0;
-    for (const file of this.queue) behind += Math.max(0, file.knownSize - file.deliveredOffset);
-    return behind;
+    return this.files.bytesBehind();
   }
 
   /**
@@ -191,54 +219,36 @@ export class FileSource implements LineSource {
     if (this.stopping) return;
     // While the handler holds us back, still notice a rotation, so the new file is opened
     // (and its inode held) at once rather than after the backlog.
-    if (reason !== 'data' && this.delivering) void this.checkPathSoon();
+    if (reason !== 'data' && this.delivering) void this.pathChecks.request();
     this.kick();
   }
 
   private kick(): void {
-    this.again = true;
-    if (this.loop !== null || this.stopping) return;
-    this.loop = this.run().finally(() => {
-      this.loop = null;
-      if (this.again && !this.stopping) this.kick();
-    });
-  }
-
-  private async run(): Promise<void> {
-    while (this.again && !this.stopping) {
-      this.again = false;
-      try {
-        await this.checkPathSoon();
-        await this.drain();
-      } catch (err) {
-        this.logger.error(
-          { source: this.id, err },
-          `unexpected error while following ${this.id}; trying again at the next poll`,
-        );
-      }
-    }
+    void this.reading.request();
   }
 
   /** Reads the head of the queue until every file is at its end (or the source stops). */
   private async drain(): Promise<void> {
     for (;;) {
-      const file = this.queue[0];
+      const file = this.files.head;
       if (file === undefined || this.stopping) return;
       let chunk: Buffer;
       try {
         chunk = await file.read(this.scratch);
-        if (file === this.live && (await this.live.probe()) === 'truncated') {
-          await this.onTruncated(this.live);
+        // After each read, so that bytes read from content already replaced are never
+        // delivered; a rotated file too, which may have been truncated before it was rotated.
+        if (file instanceof PlainFile && (await file.probe()) === 'truncated') {
+          await this.rotation.apply({ kind: 'truncated', file });
           continue;
         }
         this.readFailureWarned = false;
       } catch (err) {
-        if (file.graceUntil !== null) {
+        if (!this.files.isLive(file)) {
           this.logger.warn(
             { source: this.id, file: file.label, err },
             `cannot read the rotated file ${file.label}; skipping the rest of it`,
           );
-          await this.finish(file);
+          await this.finishRotated(file);
           continue;
         }
         if (!this.readFailureWarned) this.logger.warn({ source: this.id, err }, `cannot read ${this.id}; retrying`);
@@ -247,38 +257,28 @@ export class FileSource implements LineSource {
       }
       if (chunk.length > 0) {
         this.counters.bytes += chunk.length;
-        const before = file.splitter.lineCount;
+        const before = file.linesSeen;
         const lines = file.consume(chunk);
         // Lines the prefilter passed over are counted here; delivered ones as they are delivered.
-        this.counters.lines += file.splitter.lineCount - before - lines.length;
+        this.counters.lines += file.linesSeen - before - lines.length;
         if (lines.length > 0) await this.deliver(file, lines);
         continue;
       }
-      if (file.graceUntil === null) return;
-      if (this.scheduler.now() < file.graceUntil) {
-        this.wakeAt(file.graceUntil);
-        return;
-      }
-      await this.finish(file);
+      if (!this.files.graceOver(file)) return;
+      await this.finishRotated(file);
     }
   }
 
-  /** The grace period is over and the file is at its end: flush a partial last line and close it. */
-  private async finish(file: FollowedFile): Promise<void> {
-    const last = file.splitter.flushPartial();
+  /** A rotated file is done with: its partial last line is a line now, then it is closed. */
+  private async finishRotated(file: FollowedFile): Promise<void> {
+    const last = file.flushPartial();
     if (last !== null) await this.deliver(file, [last]);
-    if (this.queue[0] === file) this.queue.shift();
-    await file.close().catch(() => undefined);
-    this.logger.debug(
-      { source: this.id, file: file.label, offset: file.splitter.offset },
-      'finished reading a rotated file',
-    );
-    if (this.queue.length === 0) this.problems.warn();
+    await this.rotation.apply({ kind: 'grace-over', file });
   }
 
   private async deliver(file: FollowedFile, split: readonly SplitLine[]): Promise<void> {
     if (this.stopping) return;
-    const batch = split.map((line) => this.toSourceLine(file, line));
+    const batch = split.map((line) => this.stamper.stamp(file, line));
     this.delivering = true;
     try {
       const taken = await offerUntilTaken(batch, {
@@ -286,228 +286,16 @@ export class FileSource implements LineSource {
         onLines: this.options.onLines,
         logger: this.logger,
         stopping: () => this.stopping,
-        pause: () => this.pause(this.options.pollIntervalMs),
+        pause: () => this.scheduler.sleep(this.options.pollIntervalMs, this.stopSignal.signal),
         noun: 'line(s)',
       });
       const last = batch[batch.length - 1];
       if (taken && last?.position.kind === 'file') {
         this.lastPosition = last.position;
-        file.deliveredOffset = last.position.offset;
+        this.files.delivered(file, last.position.offset);
       }
     } finally {
       this.delivering = false;
     }
-  }
-
-  private toSourceLine(file: FollowedFile, line: SplitLine): SourceLine {
-    this.counters.lines++;
-    const position = this.positionIn(file, line.end);
-    const seq = this.options.nextSeq();
-    if (line.defect === undefined) return { sourceId: this.id, seq, text: line.text, position };
-    this.counters.skip(line.defect);
-    const fields = { source: this.id, file: file.label, offset: line.end, reason: line.defect };
-    if (!this.defectsWarned.has(line.defect)) {
-      this.defectsWarned.add(line.defect);
-      this.logger.warn(
-        fields,
-        `skipped a ${line.defect} line in ${file.label} (further ones are counted in the stats and logged at debug level)`,
-      );
-    } else {
-      this.logger.debug(fields, `skipped a ${line.defect} line`);
-    }
-    return { sourceId: this.id, seq, text: '', position, defect: line.defect };
-  }
-
-  private positionIn(file: { readonly identity: FileIdentity }, offset: number): SourcePosition {
-    return { kind: 'file', path: this.id, identity: file.identity, offset };
-  }
-
-  /** The live file shrank or its first bytes changed (copytruncate, `> file`). */
-  private async onTruncated(file: PlainFile): Promise<void> {
-    this.counters.truncations++;
-    this.counters.lastRotationAt = this.scheduler.now();
-    const resumeAt = file.splitter.offset + file.splitter.pendingBytes;
-    try {
-      const { files, copy } = await restAfterTruncation(file, this.catchUpContext());
-      this.queue.unshift(...files);
-      if (copy !== null) {
-        this.logger.info(
-          { source: this.id, copy: copy.path, offset: resumeAt, between: files.slice(1).map((f) => f.label) },
-          `${this.id} was truncated (copytruncate): reading the rest of the old content from ${copy.path}, then ${this.id} from its start`,
-        );
-      } else {
-        this.logger.info(
-          { source: this.id, offset: resumeAt, droppedPartialBytes: file.splitter.pendingBytes },
-          `${this.id} was truncated and no copy of it is beside it; reading it again from its start`,
-        );
-      }
-    } catch (err) {
-      this.logger.warn(
-        { source: this.id, err },
-        `${this.id} was truncated and its copy cannot be read; reading ${this.id} from its start`,
-      );
-    }
-    await file.restartContent();
-  }
-
-  private catchUpContext(): CatchUpContext {
-    return {
-      path: this.id,
-      maxLineBytes: this.options.maxLineBytes,
-      keep: this.options.keep,
-      now: this.scheduler.now(),
-      logger: this.logger,
-      open: this.queue,
-    };
-  }
-
-  private checkPathSoon(): Promise<void> {
-    if (this.pathCheck !== null) {
-      this.pathCheckAgain = true;
-      return this.pathCheck;
-    }
-    this.pathCheck = (async () => {
-      do {
-        this.pathCheckAgain = false;
-        await this.checkPath();
-        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by wake-ups while checkPath() awaits
-      } while (this.pathCheckAgain && !this.stopping);
-    })()
-      .catch((err: unknown) => {
-        this.logger.error({ source: this.id, err }, `unexpected error while checking ${this.id}`);
-      })
-      .finally(() => {
-        this.pathCheck = null;
-      });
-    return this.pathCheck;
-  }
-
-  /** Compares the file at the path with the one being followed: same, gone, or replaced (rotation). */
-  private async checkPath(): Promise<void> {
-    if (this.stopping) return;
-    let st;
-    try {
-      st = await stat(this.id);
-    } catch (err) {
-      this.onPathGone(pathProblemOf(err));
-      return;
-    }
-    if (!st.isFile()) {
-      this.onPathGone({ kind: 'not-regular' });
-      return;
-    }
-    const live = this.live;
-    if (live !== null && live.dev === st.dev && live.ino === st.ino) {
-      this.liveSeenAt = this.scheduler.now();
-      // Queued behind rotated files it is not read yet; still learn its first bytes as they
-      // come, so a copytruncate before it is read is noticed (and its copy found) then.
-      if (live !== this.queue[0]) await live.probe();
-      return;
-    }
-    const last = this.queue[this.queue.length - 1];
-    if (live === null && last instanceof PlainFile && last.dev === st.dev && last.ino === st.ino) {
-      // Moved away and back before its grace period ended: it is the live file again.
-      last.graceUntil = null;
-      this.live = last;
-      this.problems.clear();
-      return;
-    }
-    let file: PlainFile;
-    try {
-      file = await PlainFile.open(this.id, this.options.maxLineBytes, this.options.keep);
-    } catch (err) {
-      this.onPathGone(pathProblemOf(err));
-      return;
-    }
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may have come while the file opened
-    if (this.stopping) {
-      await file.close();
-      return;
-    }
-    const fromEnd = this.endWhenReadable && !this.everHadFile;
-    if (fromEnd) {
-      const { offset, midLine } = await file.endOfLastLine(this.options.maxLineBytes);
-      file.seek(offset, { midLine });
-      this.lastPosition = this.positionIn(file, offset);
-    }
-    this.endWhenReadable = false;
-    const previous = live ?? last ?? null;
-    if (live !== null) this.retire(live);
-    const between =
-      previous !== null ? await rotatedBetween(previous, file, this.liveSeenAt, this.catchUpContext()) : [];
-    this.queue.push(...between, file);
-    this.live = file;
-    this.liveSeenAt = this.scheduler.now();
-    if (this.everHadFile) {
-      this.counters.rotations++;
-      this.counters.lastRotationAt = this.liveSeenAt;
-      this.logger.info(
-        { source: this.id, between: between.map((f) => f.label), graceSeconds: this.options.rotationGraceMs / 1000 },
-        `${this.id} was rotated: the old file is read for ${this.options.rotationGraceMs / 1000} s more (late writers), then the new one from its start`,
-      );
-    } else if (fromEnd) {
-      this.logger.info(
-        { source: this.id, offset: file.readOffset },
-        `${this.id} is readable now: reading it from its end as of now (start_at = "end"; what it held while it could not be read is not reported)`,
-      );
-    } else {
-      this.logger.info({ source: this.id }, `${this.id} appeared: reading it from its start`);
-    }
-    this.everHadFile = true;
-    this.problems.clear();
-    this.kick();
-  }
-
-  private onPathGone(problem: PathProblem): void {
-    const live = this.live;
-    if (live !== null) {
-      this.retire(live);
-      this.logger.info(
-        { source: this.id, problem: problem.kind },
-        `${this.id} was renamed, deleted or replaced: reading what is left of the old file for ${this.options.rotationGraceMs / 1000} s, then waiting for a new one`,
-      );
-    }
-    this.noteProblem(problem);
-  }
-
-  private noteProblem(problem: PathProblem): void {
-    this.problems.note(problem);
-    if (this.queue.length === 0) this.problems.warn();
-  }
-
-  private retire(file: PlainFile): void {
-    file.graceUntil = this.scheduler.now() + this.options.rotationGraceMs;
-    if (this.live === file) this.live = null;
-    this.wakeAt(file.graceUntil);
-  }
-
-  private wakeAt(time: number): void {
-    if (this.stopping || this.wakeTimes.has(time)) return;
-    this.wakeTimes.add(time);
-    const timer = this.scheduler.timeout(
-      () => {
-        this.timers.delete(timer);
-        this.wakeTimes.delete(time);
-        this.kick();
-      },
-      Math.max(0, time - this.scheduler.now()) + 5,
-    );
-    this.timers.add(timer);
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.scheduler.timeout(() => {
-        this.timers.delete(timer);
-        this.cancelPause = null;
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-      this.cancelPause = () => {
-        timer.cancel();
-        this.timers.delete(timer);
-        resolve();
-      };
-    });
   }
 }

@@ -29,7 +29,8 @@ export type ProbeResult = 'unchanged' | 'truncated';
 
 /**
  * One file being read: the file at the configured path, a rotated file drained after a rename,
- * or a rotated sibling (plain or gzip) read while catching up after a restart.
+ * or a rotated sibling (plain or gzip) read while catching up after a restart. Where it stands
+ * in the read queue (live, in its grace period, how far delivered) is FollowedFiles' business.
  */
 export interface FollowedFile {
   /** Where it was found; a rotated file may have moved on since. */
@@ -39,26 +40,34 @@ export interface FollowedFile {
   readonly readOffset: number;
   /** Size at the last look, for `bytesBehind()`. */
   readonly knownSize: number;
-  /** Offset past the last line the handler has taken (set by the source). */
-  deliveredOffset: number;
-  splitter: LineSplitter;
-  /**
-   * null while this is the file at the path. Once it is not, the clock time after which it is
-   * drained one last time, its partial line flushed, and it is closed.
-   */
-  graceUntil: number | null;
+  /** Offset just past the last complete line: where a reader resumes. */
+  readonly lineEnd: number;
+  /** Complete lines seen so far, handed out or passed over by the prefilter. */
+  readonly linesSeen: number;
   /** Next bytes from `readOffset`, valid until the next call; empty at the end of the file for now. */
   read(scratch: Buffer): Promise<Buffer>;
   /** Hands bytes that were read to the splitter. */
   consume(chunk: Buffer): SplitLine[];
+  /** The file is finished: its incomplete last line, if any, as a line of its own. */
+  flushPartial(): SplitLine | null;
   close(): Promise<void>;
+}
+
+/**
+ * What had been read of a file's content when it was replaced in place (copytruncate):
+ * enough to find its copy and to go on reading there, the held partial line included.
+ */
+export interface ReplacedContent {
+  readonly identity: FileIdentity;
+  /** The last bytes handed to the splitter, ending at `splitter.offset + splitter.pendingBytes`. */
+  readonly tail: Buffer;
+  /** The splitter it was read with: it continues in the copy. */
+  readonly splitter: LineSplitter;
 }
 
 /** A regular file read through a handle: it may still grow, shrink or be truncated. */
 export class PlainFile implements FollowedFile {
-  graceUntil: number | null = null;
-  deliveredOffset = 0;
-  splitter: LineSplitter;
+  private splitter: LineSplitter;
   private head: Buffer;
   private ident: FileIdentity;
   private offset: number;
@@ -117,9 +126,16 @@ export class PlainFile implements FollowedFile {
     return this.head;
   }
 
-  /** The last bytes handed to the splitter, ending at `splitter.offset + splitter.pendingBytes`. */
-  get consumedTail(): Buffer {
-    return this.tail;
+  get lineEnd(): number {
+    return this.splitter.offset;
+  }
+
+  get linesSeen(): number {
+    return this.splitter.lineCount;
+  }
+
+  flushPartial(): SplitLine | null {
+    return this.splitter.flushPartial();
   }
 
   consume(chunk: Buffer): SplitLine[] {
@@ -148,11 +164,14 @@ export class PlainFile implements FollowedFile {
     this.ident = identityOf({ dev: this.dev, ino: this.ino }, this.head);
   }
 
-  /** Starts reading at `offset` with a fresh splitter (resuming from a checkpoint). */
-  seek(offset: number, options: { midLine?: boolean } = {}): void {
+  /**
+   * Starts reading at `offset`: with a fresh splitter (resuming from a checkpoint), or with
+   * `carry`, the splitter another file's content was read with, when this file is the copy of
+   * that content (its held partial line goes on here).
+   */
+  seek(offset: number, options: { midLine?: boolean; carry?: LineSplitter } = {}): void {
     this.offset = offset;
-    this.deliveredOffset = offset;
-    this.splitter = new LineSplitter(this.maxLineBytes, { startOffset: offset, keep: this.keep });
+    this.splitter = options.carry ?? new LineSplitter(this.maxLineBytes, { startOffset: offset, keep: this.keep });
     if (options.midLine) this.splitter.skipToNextNewline();
   }
 
@@ -170,15 +189,19 @@ export class PlainFile implements FollowedFile {
     return window === this.size ? { offset: 0, midLine: false } : { offset: this.size, midLine: true };
   }
 
-  /** The content was replaced in place: read it from the start with a new splitter and identity. */
-  async restartContent(): Promise<void> {
+  /**
+   * The content was replaced in place: read it from the start with a new splitter and identity.
+   * Returns what was read of the old content, for reading its rest from a copy.
+   */
+  async restartContent(): Promise<ReplacedContent> {
+    const replaced: ReplacedContent = { identity: this.ident, tail: this.tail, splitter: this.splitter };
     this.offset = 0;
-    this.deliveredOffset = 0;
     this.tail = Buffer.alloc(0);
     this.splitter = new LineSplitter(this.maxLineBytes, { keep: this.keep });
     this.head = await readHead(this.handle);
     this.ident = identityOf({ dev: this.dev, ino: this.ino }, this.head);
     this.size = (await this.handle.stat()).size;
+    return replaced;
   }
 
   async read(scratch: Buffer): Promise<Buffer> {
@@ -217,9 +240,7 @@ export class PlainFile implements FollowedFile {
 
 /** A compressed rotated file (`auth.log.2.gz`): finished, read once through zlib from `startOffset`. */
 export class GzipFile implements FollowedFile {
-  graceUntil: number | null;
-  deliveredOffset: number;
-  splitter: LineSplitter;
+  private readonly splitter: LineSplitter;
   private offset: number;
   private readonly skipTo: number;
   private iterator: AsyncIterator<Buffer> | null = null;
@@ -233,18 +254,29 @@ export class GzipFile implements FollowedFile {
     readonly knownSize: number,
     startOffset: number,
     maxLineBytes: number,
-    graceUntil: number,
     keep?: readonly string[],
+    /** As PlainFile.seek's `carry`: the splitter of the content this archive holds the rest of. */
+    carry?: LineSplitter,
   ) {
-    this.graceUntil = graceUntil;
     this.skipTo = startOffset;
-    this.deliveredOffset = startOffset;
     this.offset = 0;
-    this.splitter = new LineSplitter(maxLineBytes, { startOffset, keep });
+    this.splitter = carry ?? new LineSplitter(maxLineBytes, { startOffset, keep });
   }
 
   get readOffset(): number {
     return Math.max(this.offset, this.skipTo);
+  }
+
+  get lineEnd(): number {
+    return this.splitter.offset;
+  }
+
+  get linesSeen(): number {
+    return this.splitter.lineCount;
+  }
+
+  flushPartial(): SplitLine | null {
+    return this.splitter.flushPartial();
   }
 
   consume(chunk: Buffer): SplitLine[] {

@@ -1,6 +1,7 @@
 import type { Logger } from '../types.js';
 import { identityOf } from './file-identity.js';
 import { GzipFile, PlainFile, RotatedFileMovedError, type FollowedFile } from './followed-file.js';
+import type { LineSplitter } from './line-splitter.js';
 import { contentHead, contentSize, type Sibling } from './rotated-siblings.js';
 
 /**
@@ -16,22 +17,23 @@ export interface RotatedReadContext {
   readonly maxLineBytes: number;
   /** The splitters' prefilter phrases; none: every line is delivered. */
   readonly keep?: readonly string[];
-  /** Their grace period ends now: read to the end, they are closed. */
-  readonly now: number;
   readonly logger: Logger;
 }
 
-/** Opens a rotated sibling positioned at `offset`; it is read to its end and closed after `graceUntil`. */
+/**
+ * Opens a rotated sibling positioned at `offset`. `carry`: the splitter the content was being
+ * read with elsewhere (the copy of a truncated file goes on with its held partial line).
+ */
 export async function openSibling(
   sibling: Sibling,
   offset: number,
   maxLineBytes: number,
-  graceUntil: number,
   keep?: readonly string[],
+  carry?: LineSplitter,
 ): Promise<FollowedFile> {
   if (sibling.gzip) {
     const identity = identityOf(sibling, await contentHead(sibling));
-    return new GzipFile(sibling.path, identity, await contentSize(sibling), offset, maxLineBytes, graceUntil, keep);
+    return new GzipFile(sibling.path, identity, await contentSize(sibling), offset, maxLineBytes, keep, carry);
   }
   const file = await PlainFile.open(sibling.path, maxLineBytes, keep);
   if (file.dev !== sibling.dev || file.ino !== sibling.ino) {
@@ -39,8 +41,7 @@ export async function openSibling(
     await file.close();
     throw new RotatedFileMovedError(sibling.path);
   }
-  file.seek(offset);
-  file.graceUntil = graceUntil;
+  file.seek(offset, { carry });
   return file;
 }
 
@@ -49,7 +50,7 @@ export async function openRotated(siblings: readonly Sibling[], context: Rotated
   const files: FollowedFile[] = [];
   for (const sibling of siblings) {
     try {
-      files.push(await openSibling(sibling, 0, context.maxLineBytes, context.now, context.keep));
+      files.push(await openSibling(sibling, 0, context.maxLineBytes, context.keep));
     } catch (err) {
       context.logger.warn(
         { source: context.path, file: sibling.path, err },

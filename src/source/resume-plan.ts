@@ -30,9 +30,17 @@ export interface ResumeOptions {
   readonly logger: Logger;
 }
 
+/** A file found beside the path, to read before the live file. */
+export interface PlannedFile {
+  readonly file: FollowedFile;
+  /** When its grace period (reading on for late writers) ends; already over for most. */
+  readonly graceUntil: number;
+}
+
 export interface ResumePlan {
-  /** Files to read in order; the last is `live` when the path holds a file. */
-  readonly files: FollowedFile[];
+  /** Rotated files to read first, in order. */
+  readonly rotated: readonly PlannedFile[];
+  /** The file at the path, read after them. */
   readonly live: PlainFile | null;
   readonly problem: PathProblem | null;
 }
@@ -54,12 +62,12 @@ export async function planResume(options: ResumeOptions): Promise<ResumePlan> {
       const { offset, midLine } = await live.endOfLastLine(maxLineBytes);
       live.seek(offset, { midLine });
     }
-    return { files: live ? [live] : [], live, problem };
+    return { rotated: [], live, problem };
   }
 
   if (live && sameFile(checkpoint.identity, live, live.headBytes) && live.knownSize >= checkpoint.offset) {
     live.seek(checkpoint.offset);
-    return { files: [live], live, problem };
+    return { rotated: [], live, problem };
   }
 
   const siblings = await listSiblings(path);
@@ -69,30 +77,32 @@ export async function planResume(options: ResumeOptions): Promise<ResumePlan> {
       { source: path, checkpoint },
       `the file ${path} was read from is gone (not at the path, no rotated copy beside it): reading ${path} from its start; lines written to the old file after the checkpoint are lost`,
     );
-    return { files: live ? [live] : [], live, problem };
+    return { rotated: [], live, problem };
   }
 
   let first: FollowedFile;
   try {
-    first = await openSibling(found, checkpoint.offset, maxLineBytes, options.now + options.graceMs, keep);
+    first = await openSibling(found, checkpoint.offset, maxLineBytes, keep);
   } catch (err) {
     logger.warn(
       { source: path, file: found.path, err },
       `cannot open ${found.path}, the file last read from: reading ${path} from its start`,
     );
-    return { files: live ? [live] : [], live, problem };
+    return { rotated: [], live, problem };
   }
-  const files: FollowedFile[] = [first];
+  // The checkpointed file is read for a grace period from now, as a file just rotated away
+  // would be; the newer ones are read to their end and closed (their grace is over at once).
+  const rotated: PlannedFile[] = [{ file: first, graceUntil: options.now + options.graceMs }];
   const newer = notAfter(
     await rotatedAfter(found, siblings, (s) => live !== null && s.dev === live.dev && s.ino === live.ino),
     siblings,
     live,
   );
-  files.push(...(await openRotated(newer, { path, maxLineBytes, keep, now: options.now, logger })));
+  for (const file of await openRotated(newer, { path, maxLineBytes, keep, logger }))
+    rotated.push({ file, graceUntil: options.now });
   logger.info(
     { source: path, resume: found.path, offset: checkpoint.offset, then: newer.map((s) => s.path) },
     `${path} was rotated while it was not being read: reading the rest of ${found.path} first, then ${newer.length > 0 ? `${newer.length} newer rotated file(s), then ` : ''}${path} from its start`,
   );
-  if (live) files.push(live);
-  return { files, live, problem };
+  return { rotated, live, problem };
 }

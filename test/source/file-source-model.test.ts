@@ -10,8 +10,9 @@
  *
  * What is not guaranteed, and so kept out of the operations: lines written between logrotate's
  * copy and its truncate (logrotate's own race; here copy and truncate happen in one step);
- * copytruncate of a file this run of the source has not yet read a line from (if it last saw
- * the file empty, nothing tells the copy of content it never saw from any other file);
+ * copytruncate of content (a stream) this run of the source has not yet read a line from (if
+ * it last saw the file empty, say just after an earlier truncation, nothing tells the copy of
+ * content it never saw from any other file);
  * deleting a file the source has not opened, or stopping before a deleted file was read to
  * its end (its lines exist nowhere else); a checkpoint inside a deleted file.
  */
@@ -20,6 +21,8 @@ import {
   copyFileSync,
   existsSync,
   openSync,
+  readdirSync,
+  readFileSync,
   renameSync,
   statSync,
   truncateSync,
@@ -88,6 +91,8 @@ afterEach(async () => {
   await cleanup();
 });
 
+const slowSinkMs = Number(process.env.MODEL_SLOW_SINK_MS ?? 0);
+
 async function runModel(seed: number, operations: number): Promise<void> {
   const r = rng(seed);
   const path = join(dir, 'auth.log');
@@ -149,11 +154,13 @@ async function runModel(seed: number, operations: number): Promise<void> {
     return { refs, texts };
   };
   const startSource = async () => {
-    const sink = (batch: readonly SourceLine[]) => {
-      delivered.push(...batch);
-      return Promise.resolve();
+    let self: FileSource | null = null;
+    const sink = async (batch: readonly SourceLine[]) => {
+      if (slowSinkMs > 0) await sleep(Math.floor(Math.random() * slowSinkMs));
+      // A batch still in the handler when its run was stopped was not delivered by that run.
+      if (source === self) delivered.push(...batch);
     };
-    source = new FileSource({
+    self = source = new FileSource({
       path,
       startAt: 'beginning',
       maxLineBytes: 4096,
@@ -169,7 +176,13 @@ async function runModel(seed: number, operations: number): Promise<void> {
   const describeRun = () =>
     `seed ${seed}, epoch ${epoch}; operations:\n${history.join('\n')}${
       process.env.MODEL_DEBUG
-        ? `\nsource log:\n${logger.entries.map((e) => `${e.level} ${e.msg} ${JSON.stringify(e.obj)}`).join('\n')}`
+        ? `\nsource log:\n${logger.entries.map((e) => `${e.level} ${e.msg} ${JSON.stringify(e.obj)}`).join('\n')}` +
+          `\ndelivered (inode:offset):\n${delivered.map((l) => `${l.text} ${l.position.kind === 'file' ? `${l.position.identity.ino}:${l.position.offset}` : ''}`).join('\n')}` +
+          `\nfiles:\n${readdirSync(dir)
+            .map(
+              (n) => `${n} inode ${statSync(join(dir, n)).ino}: ${JSON.stringify(readFileSync(join(dir, n), 'utf8'))}`,
+            )
+            .join('\n')}`
         : ''
     }`;
   /** What this run delivered must be exactly the start of what was written after its start point. */
@@ -190,7 +203,7 @@ async function runModel(seed: number, operations: number): Promise<void> {
   };
   /**
    * This run of the source has read a line from the very file now at the path (not from a copy
-   * of an earlier stream of it), so it knows its first bytes and will notice a truncation.
+   * of an earlier stream of it), so it holds that file open and can read it after a delete.
    */
   const sourceHasSeenPathFile = () => {
     const current = pathStream();
@@ -200,6 +213,16 @@ async function runModel(seed: number, operations: number): Promise<void> {
     return delivered.some(
       (l, i) => from[i]?.file === current.file && l.position.kind === 'file' && l.position.identity.ino === ino,
     );
+  };
+
+  /**
+   * This run of the source has read a line of the content now at the path (its stream, not an
+   * earlier stream of the same file: after a copytruncate the file is the same, the content is
+   * not), so it knows that content's first bytes and finds its copy after a truncation.
+   */
+  const sourceHasReadPathContent = () => {
+    const current = pathStream();
+    return current !== null && existsSync(path) && deliveredStreams().some((s) => s.id === current.id);
   };
 
   await startSource();
@@ -244,7 +267,7 @@ async function runModel(seed: number, operations: number): Promise<void> {
       reopenPending = r.chance(0.5);
       if (!reopenPending) reopen();
       history.push('rename');
-    } else if (roll < 0.77 && atPath && (!running || sourceHasSeenPathFile())) {
+    } else if (roll < 0.77 && atPath && (!running || sourceHasReadPathContent())) {
       const old = pathStream();
       copyFileSync(path, rotatedName());
       truncateSync(path, 0);
@@ -318,7 +341,12 @@ async function runModel(seed: number, operations: number): Promise<void> {
   }
 }
 
-/** `MODEL_SEEDS=100-400 npx vitest run test/source/file-source-model.test.ts` for a longer soak. */
+/**
+ * `MODEL_SEEDS=100-400 npx vitest run test/source/file-source-model.test.ts` for a longer soak;
+ * `MODEL_SLOW_SINK_MS=25` makes the handler take up to that long per batch, so the source lags
+ * behind the operations as on a loaded machine; `MODEL_DEBUG=1` adds the source's log, what was
+ * delivered from where, and the files to a failure's message.
+ */
 function seeds(): number[] {
   const range = /^(\d+)-(\d+)$/.exec(process.env.MODEL_SEEDS ?? '');
   if (!range) return [1, 2, 3, 4, 5, 6, 7, 8];
