@@ -1,6 +1,7 @@
 import { effectiveConfigToml } from '../config/effective.js';
 import { loadCompiledConfig } from '../config/load.js';
 import { ConfigError, EX_CONFIG } from '../config/errors.js';
+import { DEFAULT_CONFIG_FILE } from '../config/default-file.js';
 import { parseCommandLine } from './usage.js';
 
 const USAGE = `usage: wrapwatch check-config [--quiet] [--config FILE]
@@ -13,8 +14,6 @@ warnings on stderr; or lists every bad field by its dotted path and exits ${EX_C
 A password_credential is read from $CREDENTIALS_DIRECTORY (set by systemd for the service's
 ExecStart= and ExecReload=); from a shell: CREDENTIALS_DIRECTORY=/etc/wrapwatch wrapwatch check-config ...
 --quiet prints nothing when the file is valid (the unit's ExecReload= runs it before SIGHUP).`;
-
-export const DEFAULT_CONFIG_FILE = '/etc/wrapwatch/wrapwatch.toml';
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(

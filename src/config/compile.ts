@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { assertEncryptionMethod } from '../sink/nsca/ciphers.js';
 import { UnsupportedEncryptionError } from '../sink/nsca/errors.js';
 import { tryCompileThrottleSettings, type ThrottleSettings } from '../throttle/settings.js';
+import { deepFreeze } from './deep-freeze.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { resolvePassword, type PasswordSource } from './password.js';
 import { configSchema, SINK_SETTINGS_DEFAULTS, type ParsedConfig } from './schema.js';
@@ -150,14 +151,6 @@ function problemsFrom(error: z.ZodError): ConfigProblem[] {
     }
   }
   return problems;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** Compiles an already-parsed TOML document; `file` only names it in errors. Throws ConfigError listing every problem. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { assertTimeZone } from '../parse/time.js';
 import { icinga2Schema, nscaNgSchema } from './transport-tables.js';
-import { OUTPUT_FIELDS } from '../throttle/output-fields.js';
+import { HOST_NAME_FIELDS, OUTPUT_FIELDS, unknownTemplateFields } from '../throttle/template.js';
 import { ENCRYPTION_METHODS } from '../sink/nsca/methods.js';
 
 /**
@@ -10,28 +10,18 @@ import { ENCRYPTION_METHODS } from '../sink/nsca/methods.js';
  * Defaults live here and nowhere else; config/wrapwatch.toml documents them for operators.
  */
 
-/** Fields `report.output` may use; anything else in braces is a config error. */
-export { OUTPUT_FIELDS };
-
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
 const nonEmpty = z.string().min(1);
 
-/** Brace fields used by a template, e.g. "Denied {daemon}" -> ["daemon"]. */
-export function templateFields(template: string): string[] {
-  return [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '');
-}
-
+/**
+ * A template field the throttle does not know is a shape error, listed with the others; the
+ * throttle's template module owns the rule (and the literal-text rules it applies at compile).
+ */
 const template = (allowed: readonly string[]) =>
   z.string().superRefine((value, ctx) => {
-    for (const field of templateFields(value)) {
-      if (!allowed.includes(field)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `unknown field {${field}}; expected one of ${allowed.map((f) => `{${f}}`).join(' ')}`,
-        });
-      }
-    }
+    for (const problem of unknownTemplateFields(value, allowed))
+      ctx.addIssue({ code: 'custom', message: problem.message });
   });
 
 const journalSchema = z.strictObject({
@@ -151,7 +141,7 @@ const outputSchema = z.strictObject({
 
 const reportSchema = z.strictObject({
   /** Nagios host the results are for; "{host}" takes it from each line's syslog host field. */
-  host_name: template(['host']).optional(),
+  host_name: template(HOST_NAME_FIELDS).optional(),
   service: nonEmpty.default('TCP Wrappers'),
   status: int(0, 3).default(2),
   output: template(OUTPUT_FIELDS).default('Denied {daemon_service} from {address}'),
@@ -175,7 +165,7 @@ const ruleSchema = z.strictObject({
   ignore: z.boolean().default(false),
   status: int(0, 3).optional(),
   service: nonEmpty.optional(),
-  host_name: template(['host']).optional(),
+  host_name: template(HOST_NAME_FIELDS).optional(),
   window_seconds: seconds(0, 86_400).optional(),
 });
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { STATUS_FORMAT } from './status-format.js';
 
 /**
  * What the daemon writes to its status file and `wrapwatch status` / `check` read: one JSON
- * object, times as ISO 8601 UTC strings. `format` changes only when a field changes meaning, so
- * an older `check` (NRPE hosts are upgraded last) says it cannot read a newer file instead of
- * misreading it.
+ * object, times as ISO 8601 UTC strings; `format` is STATUS_FORMAT. The daemon imports only
+ * the types from here (the schema is for readers).
  */
-export const STATUS_FORMAT = 1;
+export { STATUS_FORMAT };
 
 const time = z.iso.datetime({ offset: true });
 const windows = z.strictObject({ m1: z.number(), m5: z.number(), m15: z.number() });

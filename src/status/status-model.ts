@@ -4,7 +4,8 @@ import type { SinkStats } from '../types.js';
 import { formatBytes, formatDuration, iso, oneLine } from './format.js';
 import type { RecentCounts } from './recent-totals.js';
 import type { ReceiverTimes } from './receiver-watch.js';
-import { STATUS_FORMAT, type DaemonState, type StatusDocument } from './status-document.js';
+import type { DaemonState, StatusDocument } from './status-document.js';
+import { STATUS_FORMAT } from './status-format.js';
 
 /** What the daemon's stages report, taken at one moment (Daemon.snapshot()). */
 export interface PipelineSnapshot {

@@ -4,7 +4,7 @@ import type { Scheduler, Timer } from '../time/scheduler.js';
 import { RecentTotals } from './recent-totals.js';
 import { ReceiverWatch } from './receiver-watch.js';
 import type { DaemonState, StatusDocument } from './status-document.js';
-import { writeStatusFile } from './status-file.js';
+import { writeStatusFile } from './status-file-writer.js';
 import { buildStatus, summaryLine, type PipelineSnapshot } from './status-model.js';
 import type { SystemdNotifier } from './notify.js';
 

@@ -5,7 +5,7 @@ import { truncateUtf8 } from '../text/utf8.js';
 import type { SourceEntry } from './source-table.js';
 import type { Span } from './span.js';
 import type { StormSweep } from './storm.js';
-import type { CompiledTemplate } from './template.js';
+import type { CompiledTemplate, OutputField } from './template.js';
 import type { OverflowDrained } from './overflow.js';
 
 /**
@@ -65,7 +65,7 @@ export function daemonService(entry: Pick<SourceEntry, 'daemon' | 'service'>): s
 }
 
 function render(
-  output: CompiledTemplate,
+  output: CompiledTemplate<OutputField>,
   entry: SourceEntry,
   count: number,
   span: Span,
@@ -92,17 +92,19 @@ function render(
         return formatEventTime(span.firstMs, span.firstOffset, zone);
       case 'last':
         return formatEventTime(span.lastMs, span.lastOffset, zone);
-      default:
-        return '';
+      default: {
+        const unknown: never = field;
+        return String(unknown);
+      }
     }
   });
 }
 
-const usesTime = (output: CompiledTemplate) => output.fields.has('first') || output.fields.has('last');
+const usesTime = (output: CompiledTemplate<OutputField>) => output.fields.has('first') || output.fields.has('last');
 
 /** The result sent at once for a source's first refusal (`count` > 1 for "message repeated N times"). */
 export function firstText(
-  output: CompiledTemplate,
+  output: CompiledTemplate<OutputField>,
   entry: SourceEntry,
   count: number,
   span: Span,
@@ -116,7 +118,7 @@ export function firstText(
 
 /** The result at the end of a window; `reportedBefore` says whether an earlier result named this source. */
 export function followUpText(
-  output: CompiledTemplate,
+  output: CompiledTemplate<OutputField>,
   entry: SourceEntry,
   refusals: number,
   span: Span,

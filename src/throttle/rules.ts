@@ -12,7 +12,13 @@ import {
 } from './patterns.js';
 import type { FieldLimits } from '../sink/transport.js';
 import { nagiosHostName, serviceProblem } from './sanitize.js';
-import { compileTemplate, isTemplateProblems, type CompiledTemplate } from './template.js';
+import {
+  compileTemplate,
+  HOST_NAME_FIELDS,
+  isTemplateProblems,
+  type CompiledTemplate,
+  type HostNameField,
+} from './template.js';
 
 /** Where and how refusals of one kind are reported: a `[[rule]]`, or the `[report]` defaults. */
 export interface Route {
@@ -20,7 +26,7 @@ export interface Route {
   readonly ruleIndex: number;
   readonly ignore: boolean;
   /** Nagios host name template (`{host}` = the syslog host field). */
-  readonly hostName: CompiledTemplate;
+  readonly hostName: CompiledTemplate<HostNameField>;
   readonly service: string;
   readonly status: number;
   readonly windowMs: number;
@@ -44,7 +50,7 @@ export interface RuleView {
 }
 
 export interface RouteDefaults {
-  readonly hostName: CompiledTemplate;
+  readonly hostName: CompiledTemplate<HostNameField>;
   readonly service: string;
   readonly status: number;
   readonly windowMs: number;
@@ -56,8 +62,8 @@ export function compileHostNameTemplate(
   path: string,
   problems: SettingProblem[],
   limits: FieldLimits,
-): CompiledTemplate | null {
-  const compiled = compileTemplate(text, ['host']);
+): CompiledTemplate<HostNameField> | null {
+  const compiled = compileTemplate(text, HOST_NAME_FIELDS);
   if (isTemplateProblems(compiled)) {
     for (const p of compiled) problems.push({ path, message: p.message });
     return null;

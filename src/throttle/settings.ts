@@ -1,5 +1,4 @@
 import { ThrottleSettingsError, type SettingProblem } from './settings-error.js';
-import { OUTPUT_FIELDS } from './output-fields.js';
 import { systemTimeZone, TimeZoneResolver } from '../parse/time.js';
 import type { FieldLimits } from '../sink/transport.js';
 import {
@@ -10,7 +9,14 @@ import {
   type Route,
   type RuleView,
 } from './rules.js';
-import { compileTemplate, isTemplateProblems, type CompiledTemplate } from './template.js';
+import {
+  compileTemplate,
+  isTemplateProblems,
+  OUTPUT_FIELDS,
+  type CompiledTemplate,
+  type HostNameField,
+  type OutputField,
+} from './template.js';
 
 /**
  * The throttle's part of the configuration, compiled once: patterns into matchers, templates
@@ -18,7 +24,7 @@ import { compileTemplate, isTemplateProblems, type CompiledTemplate } from './te
  * a broken reload leaves the running settings untouched.
  */
 export interface ThrottleSettings {
-  readonly output: CompiledTemplate;
+  readonly output: CompiledTemplate<OutputField>;
   /** `[report]` as a route: used when no rule matches. */
   readonly defaultRoute: Route;
   readonly rules: readonly CompiledRule[];
@@ -56,7 +62,7 @@ export interface ThrottleConfigView {
 }
 
 /** Stands in while a broken `report.host_name` is reported, so rules are still checked. */
-const placeholderHost: CompiledTemplate = {
+const placeholderHost: CompiledTemplate<HostNameField> = {
   source: 'localhost',
   fields: new Set(),
   literal: 'localhost',

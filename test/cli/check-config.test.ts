@@ -101,16 +101,20 @@ describe('wrapwatch check-config (the built CLI as a process)', () => {
     const file = join(dir, 'bad.toml');
     await writeFile(
       file,
-      '[nsca]\nport = 70000\nencryption = 5\n[throttle]\nwindw_seconds = 30\n[report]\nstatus = "crit"\n',
+      // A misspelt template field is listed with the shape errors (the throttle's template module states the rule).
+      '[nsca]\nport = 70000\nencryption = 5\n[throttle]\nwindw_seconds = 30\n[report]\nstatus = "crit"\n' +
+        'output = "Denied {deamon}"\n[[rule]]\nhost_name = "{hots}"\n',
     );
     const run = await runCli(['check-config', '--config', file]);
     expect(run.code).toBe(78);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('4 problems');
+    expect(run.stderr).toContain('6 problems');
     expect(run.stderr).toMatch(/nsca\.port: .*65535/);
     expect(run.stderr).toMatch(/nsca\.encryption: unsupported encryption method; supported: 0, 1, 2, 3, 4, 8, 14/);
     expect(run.stderr).toMatch(/throttle\.windw_seconds: unknown key/);
     expect(run.stderr).toMatch(/report\.status: .*number/);
+    expect(run.stderr).toContain('report.output: unknown field {deamon}; expected one of {daemon} {daemon_service}');
+    expect(run.stderr).toContain('rule[0].host_name: unknown field {hots}; expected one of {host}');
   });
 
   it("--quiet (the unit's ExecReload=) prints nothing for a valid file and still fails a broken one", async () => {

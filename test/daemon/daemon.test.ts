@@ -7,7 +7,7 @@ import { Daemon } from '../../src/daemon/daemon.js';
 import type { SourceDeps } from '../../src/source/create-sources.js';
 import type { LineSource, SourceStats } from '../../src/source/line-source.js';
 import { CheckpointStore } from '../../src/state/checkpoint-store.js';
-import { createSinkTarget } from '../../src/sink/create-transport.js';
+import { loadSinkTargetFactory } from '../../src/sink/create-transport.js';
 import type { Alert, Logger, ResultSink, Seq, SinkStats, SourcePosition } from '../../src/types.js';
 import { FakeScheduler } from '../helpers/fake-scheduler.js';
 import { config } from '../throttle/throttle-harness.js';
@@ -162,7 +162,7 @@ async function daemonUnderTest(doc: Record<string, unknown> = {}) {
     config: cfg,
     logger,
     sink,
-    sinkTarget: createSinkTarget,
+    sinkTarget: await loadSinkTargetFactory(cfg.output.type),
     scheduler,
     createSources: (c: Config, deps: SourceDeps) => {
       const source = new MemorySource(c.source.type === 'file' ? (c.source.paths[0] ?? 'none') : 'journal', deps);

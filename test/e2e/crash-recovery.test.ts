@@ -15,7 +15,9 @@ import {
   type Workspace,
   startReceiver,
   useE2eLifecycle,
+  type DaemonProcess,
 } from '../helpers/daemon-process.js';
+import { freePort } from '../helpers/child-process.js';
 import { withoutTimestamp, type NscaServer } from '../helpers/nsca-server.js';
 
 useE2eLifecycle();
@@ -53,6 +55,20 @@ async function everyAddressDelivered(nsca: NscaServer, count: number): Promise<M
     },
     15_000,
     () => `every address in the command file; ${missing.length} missing, e.g. ${missing.slice(0, 5).join(', ')}`,
+  );
+}
+
+/**
+ * Waits until the daemon has logged `n` more stats lines. With stats every 0.1 s and commits
+ * every 0.2 s on the same event loop, its own timers (the commit timer among them) have then had
+ * `n` x 0.1 s, however loaded the machine: a fixed sleep gives a starved daemon no such promise.
+ */
+async function statsTicks(daemon: DaemonProcess, n: number): Promise<void> {
+  const from = daemon.mark();
+  await eventually(
+    () => (daemon.records(from).filter((r) => r.msg === 'stats').length >= n ? true : undefined),
+    15_000,
+    `${n} more stats lines`,
   );
 }
 
@@ -140,7 +156,7 @@ describe('wrapwatch run restarted after SIGKILL', () => {
     await nsca.waitForLines(1);
     await first.waitForLog((r) => r.msg === 'stats' && r.fields.refusalsFolded === 4);
     // Several commit intervals pass while four refusals wait for the window's end.
-    await sleep(600);
+    await statsTicks(first, 6);
     await first.crash();
 
     const second = startDaemon({ configFile: ws.configFile });
@@ -160,18 +176,23 @@ describe('wrapwatch run restarted after SIGKILL', () => {
     const commandFile = join(ws.dir, 'nagios.cmd');
     await writeFile(commandFile, '');
     await writeFile(ws.logFile, '');
-    const before = await startReceiver({ decryptionMethod: 1, password: 'crash test', commandFile });
-    await writeConfig(ws.configFile, testConfig(ws, before, { log: { stats_interval_seconds: 0.1 } }));
-    await before.stop();
+    // No receiver listens on this port: the results stay with the sink.
+    const absent = { port: await freePort(), decryptionMethod: 1, password: 'crash test' };
+    const config = (receiver: typeof absent) => testConfig(ws, receiver, { log: { stats_interval_seconds: 0.1 } });
+    await writeConfig(ws.configFile, config(absent));
 
     const first = startDaemon({ configFile: ws.configFile });
     await first.started();
     await writeRefusals(ws.logFile, 0, 20);
     await first.waitForLog((r) => r.msg === 'stats' && r.fields.refusals === 20 && r.fields.resultsPending === 20);
-    await sleep(600);
+    // Several commit intervals pass while the sink holds every result.
+    await statsTicks(first, 6);
     await first.crash();
 
-    await startReceiver({ decryptionMethod: 1, password: 'crash test', port: before.port, commandFile });
+    // The receiver comes up on a port of its own (no waiting for the old one to be free again),
+    // and the restarted daemon is pointed at it.
+    const after = await startReceiver({ decryptionMethod: 1, password: 'crash test', commandFile });
+    await writeConfig(ws.configFile, config(after));
     const second = startDaemon({ configFile: ws.configFile });
     await second.started();
     const lines = await eventually(

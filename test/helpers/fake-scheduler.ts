@@ -67,6 +67,37 @@ export class FakeScheduler implements Scheduler {
     await settle();
   }
 
+  /**
+   * Advances timer by timer until `condition` holds; throws when it still does not after `maxMs`
+   * of fake time, so a test waiting for something that never happens fails instead of hanging.
+   */
+  async advanceUntil(condition: () => boolean, maxMs = 60_000): Promise<void> {
+    const end = this.time + maxMs;
+    await settle();
+    while (!condition()) {
+      const next = this.nextDelay();
+      if (this.time >= end || next === null) {
+        throw new Error(`condition still false after ${maxMs - (end - this.time)} ms of fake time`);
+      }
+      await this.advance(Math.min(Math.max(0, next), end - this.time));
+    }
+  }
+
+  /**
+   * Advances timer by timer until `promise` settles and returns its value (e.g. a `drain` racing
+   * its own deadline); throws when it has not settled after `maxMs` of fake time.
+   */
+  async settleWithin<T>(promise: Promise<T>, maxMs = 60_000): Promise<T> {
+    let settled = false;
+    const watched = promise.finally(() => {
+      settled = true;
+    });
+    // Should the wait throw first, a later rejection is this test's failure already told.
+    watched.catch(() => undefined);
+    await this.advanceUntil(() => settled, maxMs);
+    return watched;
+  }
+
   private earliest(): Pending | null {
     let best: Pending | null = null;
     for (const p of this.pending.values())

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { notifyEnvironment, SystemdNotifier } from '../../src/status/notify.js';
 import type { Logger } from '../../src/types.js';
+import { FakeScheduler } from '../helpers/fake-scheduler.js';
 
 const quiet: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
@@ -80,6 +81,7 @@ describe('SystemdNotifier', () => {
   });
 
   it('pings WATCHDOG=1 from a timer, stops at STOPPING, and a failure is logged once per run of failures', async () => {
+    const time = new FakeScheduler();
     const warnings: string[] = [];
     let calls = 0;
     const n = new SystemdNotifier(
@@ -89,17 +91,20 @@ describe('SystemdNotifier', () => {
         calls++;
         if (a.includes('WATCHDOG=1')) throw new Error('no socket');
       },
+      time,
     );
     n.startWatchdog();
-    await new Promise((r) => setTimeout(r, 130));
+    await time.advance(130);
     n.stopping('bye');
-    await n.flush(1000);
+    await time.settleWithin(n.flush(1000));
     const pings = calls - 1;
-    expect(pings).toBeGreaterThanOrEqual(3);
+    // One ping each 20 ms of the 130: at 20, 40, ... 120.
+    expect(pings).toBe(6);
     expect(warnings).toHaveLength(1);
     const after = calls;
-    await new Promise((r) => setTimeout(r, 60));
+    await time.advance(60);
     expect(calls).toBe(after);
+    expect(time.pendingCount).toBe(0);
     expect(n.stats().failures).toBe(pings);
   });
 });

@@ -2,7 +2,8 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readStatusFile, writeStatusFile } from '../../src/status/status-file.js';
+import { readStatusFile } from '../../src/status/status-file.js';
+import { writeStatusFile } from '../../src/status/status-file-writer.js';
 import { doc } from './fixtures.js';
 
 let dir: string;

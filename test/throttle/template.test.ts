@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { OUTPUT_FIELDS } from '../../src/config/schema.js';
-import { compileTemplate, isTemplateProblems } from '../../src/throttle/template.js';
+import {
+  compileTemplate,
+  HOST_NAME_FIELDS,
+  isTemplateProblems,
+  OUTPUT_FIELDS,
+  unknownTemplateFields,
+} from '../../src/throttle/template.js';
 import { Harness } from './throttle-harness.js';
 
 const messages = (source: string) => {
@@ -14,9 +19,8 @@ describe('output templates', () => {
     expect(isTemplateProblems(compiled)).toBe(true); // "|" in the literal text
     const ok = compileTemplate('{daemon} from {address} ({client})', OUTPUT_FIELDS);
     if (isTemplateProblems(ok)) throw new Error('should compile');
-    expect(ok.render((f) => ({ daemon: 'sshd', address: '192.0.2.1', client: 'a|b\nc' })[f] ?? '')).toBe(
-      'sshd from 192.0.2.1 (a/b?c)',
-    );
+    const values: Partial<Record<string, string>> = { daemon: 'sshd', address: '192.0.2.1', client: 'a|b\nc' };
+    expect(ok.render((f) => values[f] ?? '')).toBe('sshd from 192.0.2.1 (a/b?c)');
     expect([...ok.fields]).toEqual(['daemon', 'address', 'client']);
     expect(ok.literal).toBeNull();
   });
@@ -29,6 +33,16 @@ describe('output templates', () => {
     expect(messages('a | b')).toEqual([expect.stringMatching(/perfdata/)]);
     expect(messages('a \\ b')).toEqual([expect.stringMatching(/doubles it/)]);
     expect(messages('{first}..{last}: {count} x {daemon}')).toEqual([]);
+  });
+
+  it('gives the schema only the unknown-field rule, worded as compiling words it', () => {
+    const unknown = { message: 'unknown field {hots}; expected one of {host}' };
+    expect(unknownTemplateFields('{hots} | x', HOST_NAME_FIELDS)).toEqual([unknown]);
+    expect(compileTemplate('{hots} | x', HOST_NAME_FIELDS)).toEqual([
+      unknown,
+      { message: expect.stringMatching(/perfdata/) },
+    ]);
+    expect(unknownTemplateFields('{host}.example', HOST_NAME_FIELDS)).toEqual([]);
   });
 
   it('fills {count} {first} {last} {host} {service} {client} from the events', async () => {

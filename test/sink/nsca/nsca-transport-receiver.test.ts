@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeliveringSink } from '../../../src/sink/delivering-sink.js';
 import { connectTcp, sendPrepared } from '../../../src/sink/nsca/client.js';
 import { NscaTransport, type NscaSend, type NscaSettings } from '../../../src/sink/nsca/nsca-transport.js';
@@ -86,7 +86,13 @@ describe('DeliveringSink with the NSCA transport and the real nsca server', () =
       logger: quiet,
     });
     for (let n = 1; n <= 5; n++) sink.submit([alert(n)]);
-    await new Promise((r) => setTimeout(r, 800));
+    // Two whole deliveries hung up on: the receiver has read and dropped what each carried.
+    await vi.waitFor(
+      () => {
+        expect(sink.stats().failures).toBeGreaterThanOrEqual(2);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     expect(await server.readCommandFile()).toEqual([]);
     expect(sink.oldestPendingSeq()).toBe(1);
     sink.retarget({ transport: new NscaTransport({ ...wrong, password: 'right' }), settings: sinkSettings });

@@ -1,0 +1,89 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { tryCompileThrottleSettings } from '../throttle/settings.js';
+import { fieldLimitsOf } from '../sink/field-limits.js';
+import type { CompiledConfig, CompileOptions } from './compile.js';
+import { deepFreeze } from './deep-freeze.js';
+import { ConfigError } from './errors.js';
+import { isLoadReply, type LoadReply, type LoadRequest } from './load-protocol.js';
+
+/**
+ * `loadCompiledConfig` for the long-running daemon: the file is read, parsed and validated in a
+ * short-lived child process (src/config/load-process.ts), so that the TOML parser and the
+ * schema library never load into the daemon. Both are code and metadata that no garbage
+ * collection gives back: kept for the process's life they were about 9 MiB of its idle
+ * resident memory (BENCHMARKS.md, "Idle RSS"). A worker thread was measured and does not
+ * help: the memory its isolate touched stays with the process after it exits.
+ *
+ * The child validates exactly as `check-config` and the in-process loader do (the same
+ * loadCompiledConfig) and sends back the plain validated `Config`; the daemon then builds the
+ * throttle's runtime settings from it (the same compile step, which the child has already
+ * checked). A ConfigError arrives with every problem, as in-process. The child inherits the
+ * environment (a password_credential's $CREDENTIALS_DIRECTORY) and prints nothing on stdout.
+ */
+
+const LOADER = fileURLToPath(new URL('./load-process.js', import.meta.url));
+
+export interface IsolatedLoadOptions extends CompileOptions {
+  /** The loader's script (tests); default the built src/config/load-process.ts beside this file. */
+  readonly loader?: string;
+}
+
+function askLoader(request: LoadRequest, options: IsolatedLoadOptions): Promise<LoadReply> {
+  return new Promise((resolve, reject) => {
+    const child = fork(options.loader ?? LOADER, [], {
+      // No flags of ours (--cpu-prof, the shebang's heap flags): the child only validates and exits.
+      execArgv: [],
+      env: options.env ?? process.env,
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    let answered = false;
+    child.once('message', (message: unknown) => {
+      answered = true;
+      resolve(
+        isLoadReply(message)
+          ? message
+          : { kind: 'failed', message: 'the config loader process sent an answer this wrapwatch cannot read' },
+      );
+    });
+    child.once('error', reject);
+    // 'close': the process has ended and its IPC channel is drained, so no answer is still on its way.
+    child.once('close', (code, signal) => {
+      if (!answered)
+        reject(
+          new Error(
+            `the config loader process (${LOADER}) ended without an answer (${signal ?? `exit code ${String(code)}`})`,
+          ),
+        );
+    });
+    child.send(request);
+  });
+}
+
+/** Reads, parses and compiles the config file in a child process; throws ConfigError listing every bad field. */
+export async function loadCompiledConfigIsolated(
+  file: string,
+  options: IsolatedLoadOptions = {},
+): Promise<CompiledConfig> {
+  const answer = await askLoader(
+    options.hostname === undefined ? { file } : { file, hostname: options.hostname },
+    options,
+  );
+  switch (answer.kind) {
+    case 'ok': {
+      const config = deepFreeze(answer.config);
+      const throttle = tryCompileThrottleSettings(config, fieldLimitsOf(config.output.type));
+      if ('problems' in throttle) throw new ConfigError(file, throttle.problems);
+      return { config, throttle: throttle.settings, warnings: answer.warnings };
+    }
+    case 'config-error':
+      throw new ConfigError(file, answer.problems);
+    case 'failed':
+      throw new Error(`the config loader process failed: ${answer.message}`);
+    default: {
+      const unknown: never = answer;
+      throw new Error(`unknown config loader answer ${JSON.stringify(unknown)}`);
+    }
+  }
+}
