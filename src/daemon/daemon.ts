@@ -246,6 +246,9 @@ export class Daemon {
   private handleBatch(lines: readonly SourceLine[]): Promise<void> {
     const lastBySource = new Map<string, SourceLine>();
     const alerts: Alert[] = [];
+    // Each refusal's debug line is built only when it is written: the fields object per refusal
+    // was garbage in a backlog of a hundred thousand refusals at the default level.
+    const logEach = this.config.log.level === 'debug' || this.config.log.level === 'trace';
     for (const line of lines) {
       lastBySource.set(line.sourceId, line);
       if (line.defect !== undefined) continue; // counted by the source
@@ -257,18 +260,19 @@ export class Daemon {
       }
       const event = result.event;
       this.counters.refusal(event.kind, event.count);
-      this.logger.debug(
-        {
-          daemon: event.daemon,
-          service: event.service,
-          peer: event.peer,
-          client: event.client,
-          host: event.host,
-          count: event.count,
-        },
-        'refusal',
-      );
-      for (const alert of this.throttle.offer({ seq: line.seq, event })) alerts.push(alert);
+      if (logEach)
+        this.logger.debug(
+          {
+            daemon: event.daemon,
+            service: event.service,
+            peer: event.peer,
+            client: event.client,
+            host: event.host,
+            count: event.count,
+          },
+          'refusal',
+        );
+      this.throttle.offer({ seq: line.seq, event }, alerts);
     }
     if (alerts.length > 0) this.sink.submit(alerts);
     for (const line of lastBySource.values()) this.tracker.note(line.seq, line.sourceId, line.position);

@@ -7,6 +7,7 @@ export const PAIR_WINDOW_MS = 1000;
 export const PAIR_WAIT_MS = 5000;
 
 interface Unpaired {
+  readonly key: string;
   readonly kind: 'xinetd-libwrap' | 'xinetd-fail';
   /** Lines of this kind still waiting for a partner ("message repeated N times" makes N). */
   remaining: number;
@@ -14,6 +15,8 @@ interface Unpaired {
   timeMs: number;
   /** Daemon clock when it was stored, for expiry. */
   storedAt: number;
+  /** Where its current record sits in the age queue (see XinetdPairs.queue); -1 once forgotten. */
+  queuedAt: number;
 }
 
 /**
@@ -30,13 +33,18 @@ interface Unpaired {
  */
 export class XinetdPairs {
   private readonly waiting = new Map<string, Unpaired>();
-  private capacity: number;
   /**
-   * No entry expires before this (daemon clock): the front entry's expiry at the last look, a
-   * lower bound since the front only moves to later entries. Walking the Map from its front
-   * on every event cost most of the throttle's time in a backlog: V8 keeps deleted slots at the
-   * front of the table until it is rebuilt, and each walk stepped over all of them.
+   * The waiting lines in the order they were last stored, oldest first, for expiry and
+   * eviction. A line stored again gets a new record at the back and its older one is skipped
+   * (its `queuedAt` no longer points there). Taking the oldest from the Map's own order instead
+   * stepped over every slot V8 leaves behind a deleted key at the table's front: with the
+   * table full (a backlog of lone xinetd lines), each eviction walked thousands of them.
    */
+  private queue: Unpaired[] = [];
+  /** Index in `queue` of its oldest record not yet consumed. */
+  private head = 0;
+  private capacity: number;
+  /** No entry expires before this (daemon clock): a lower bound on the oldest line's expiry. */
   private nextExpiry = Infinity;
   /** Unpaired lines forgotten because the table was full (a partner may then count twice). */
   evicted = 0;
@@ -65,7 +73,7 @@ export class XinetdPairs {
     if (other !== undefined && other.kind !== event.kind && Math.abs(timeMs - other.timeMs) <= PAIR_WINDOW_MS) {
       paired = Math.min(other.remaining, count);
       other.remaining -= paired;
-      if (other.remaining === 0) this.waiting.delete(key);
+      if (other.remaining === 0) this.forget(other);
     }
     const unpaired = count - paired;
     if (unpaired > 0) {
@@ -74,13 +82,13 @@ export class XinetdPairs {
         same.remaining += unpaired;
         same.timeMs = timeMs;
         same.storedAt = now;
-        // Re-insert so the Map's order stays the order of storedAt (expiry walks from the front).
-        this.waiting.delete(key);
-        this.waiting.set(key, same);
+        this.enqueue(same);
       } else {
         // An unpaired line of the other kind that is too far away in time is no partner any more.
-        this.waiting.delete(key);
-        this.waiting.set(key, { kind: event.kind, remaining: unpaired, timeMs, storedAt: now });
+        if (same !== undefined) this.forget(same);
+        const line: Unpaired = { key, kind: event.kind, remaining: unpaired, timeMs, storedAt: now, queuedAt: -1 };
+        this.waiting.set(key, line);
+        this.enqueue(line);
         this.nextExpiry = Math.min(this.nextExpiry, now + PAIR_WAIT_MS);
         this.evictOverflow();
       }
@@ -88,23 +96,68 @@ export class XinetdPairs {
     return paired;
   }
 
+  private forget(line: Unpaired): void {
+    this.waiting.delete(line.key);
+    line.queuedAt = -1;
+  }
+
+  private enqueue(line: Unpaired): void {
+    line.queuedAt = this.queue.length;
+    this.queue.push(line);
+    // Consumed records and those left behind by lines stored again or paired are dropped once
+    // they outnumber the live ones, so the queue stays within a few times the table's size.
+    const unconsumed = this.queue.length - this.head;
+    if ((this.head > 1024 && this.head > unconsumed) || unconsumed > 4 * Math.max(1024, this.waiting.size))
+      this.compact();
+  }
+
+  /** The oldest waiting line, its record consumed; null when none waits. */
+  private takeOldest(): Unpaired | null {
+    const line = this.peekOldest();
+    if (line !== null) this.head++;
+    return line;
+  }
+
+  /** The oldest waiting line, skipping records that are no longer current. */
+  private peekOldest(): Unpaired | null {
+    while (this.head < this.queue.length) {
+      const line = this.queue[this.head] as Unpaired;
+      if (line.queuedAt === this.head) return line;
+      this.head++;
+    }
+    return null;
+  }
+
+  private compact(): void {
+    const live: Unpaired[] = [];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const line = this.queue[i] as Unpaired;
+      if (line.queuedAt !== i) continue;
+      line.queuedAt = live.length;
+      live.push(line);
+    }
+    this.queue = live;
+    this.head = 0;
+  }
+
   private expire(now: number): void {
     if (now < this.nextExpiry) return;
-    for (const [key, entry] of this.waiting) {
-      if (now - entry.storedAt < PAIR_WAIT_MS) {
-        this.nextExpiry = entry.storedAt + PAIR_WAIT_MS;
+    for (let line = this.peekOldest(); line !== null; line = this.peekOldest()) {
+      if (now - line.storedAt < PAIR_WAIT_MS) {
+        this.nextExpiry = line.storedAt + PAIR_WAIT_MS;
         return;
       }
-      this.waiting.delete(key);
+      this.head++;
+      this.forget(line);
     }
     this.nextExpiry = Infinity;
   }
 
   private evictOverflow(): void {
     while (this.waiting.size > this.capacity) {
-      const oldest = this.waiting.keys().next();
-      if (oldest.done === true) break;
-      this.waiting.delete(oldest.value);
+      const oldest = this.takeOldest();
+      if (oldest === null) break;
+      this.forget(oldest);
       this.evicted++;
     }
   }

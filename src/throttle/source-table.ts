@@ -12,7 +12,6 @@ export interface Destination {
 
 /** One coalescing key: (Nagios destination, daemon, service, source address or IPv6 prefix). */
 export interface SourceEntry {
-  readonly key: string;
   readonly destination: Destination;
   /** The window length when it opened; a SIGHUP changes later windows, not this one. */
   readonly windowMs: number;
@@ -37,6 +36,21 @@ export interface SourceEntry {
   reported: boolean;
 }
 
+/**
+ * The coalescing key as one string: one source per Nagios destination, syslog host, daemon,
+ * service and address key. Built only for the "other sources" bucket's distinct count; the
+ * table itself compares the fields (SourceTable.find).
+ */
+export function sourceKey(
+  destination: Destination,
+  host: string,
+  daemon: string,
+  service: string,
+  addressKey: string,
+): string {
+  return `${destination.host}\u0000${destination.service}\u0000${host}\u0000${daemon}\u0000${service}\u0000${addressKey}`;
+}
+
 export type NewEntry = Omit<SourceEntry, 'windowEnd' | 'pending' | 'windowRefusals' | 'span' | 'reported'>;
 
 /** A drained entry's numbers, for the result that accounts for them. */
@@ -51,9 +65,17 @@ export interface Drained {
  * became pending, which is ascending sequence order: the oldest pending seq is then the first.
  */
 export class SourceTable {
-  private readonly entries = new Map<string, SourceEntry>();
+  /**
+   * The entries by address key, for the lookup of every event; the few entries sharing an
+   * address are told apart field by field. Keyed by the whole key as one string instead, the
+   * table cost more than the rest of the throttle in a backlog: that string was built and
+   * hashed anew for every event. The address key comes from the peer cache (peer.ts): one
+   * string object per address, whose hash V8 keeps.
+   */
+  private readonly byAddress = new Map<string, SourceEntry[]>();
+  private entryCount = 0;
   private readonly windows = new DeadlineHeap<SourceEntry>();
-  private readonly pendingOrder = new Map<string, SourceEntry>();
+  private readonly pendingOrder = new Set<SourceEntry>();
   /** False once a seq arrives out of order; the oldest pending seq is then found by a scan. */
   private seqAscending = true;
   private lastSeq = -Infinity;
@@ -61,18 +83,36 @@ export class SourceTable {
   pendingRefusals = 0;
 
   get size(): number {
-    return this.entries.size;
+    return this.entryCount;
   }
 
-  get(key: string): SourceEntry | undefined {
-    return this.entries.get(key);
+  /** The entry with these key fields (see sourceKey), if tracked. */
+  find(
+    destination: Destination,
+    host: string,
+    daemon: string,
+    service: string,
+    addressKey: string,
+  ): SourceEntry | undefined {
+    const sharing = this.byAddress.get(addressKey);
+    if (sharing === undefined) return undefined;
+    for (const entry of sharing) {
+      if (
+        entry.daemon === daemon &&
+        entry.service === service &&
+        entry.host === host &&
+        entry.destination.host === destination.host &&
+        entry.destination.service === destination.service
+      )
+        return entry;
+    }
+    return undefined;
   }
 
   create(init: NewEntry, now: number): SourceEntry {
     // Spelled out rather than spread: every entry gets the same hidden class, which keeps the
     // per-event property accesses monomorphic (a spread made folding twice as slow).
     const entry: SourceEntry = {
-      key: init.key,
       destination: init.destination,
       windowMs: init.windowMs,
       windowEnd: now + init.windowMs,
@@ -87,7 +127,10 @@ export class SourceTable {
       span: emptySpan(),
       reported: false,
     };
-    this.entries.set(entry.key, entry);
+    this.entryCount++;
+    const sharing = this.byAddress.get(entry.addressKey);
+    if (sharing === undefined) this.byAddress.set(entry.addressKey, [entry]);
+    else sharing.push(entry);
     this.windows.push(entry.windowEnd, entry);
     return entry;
   }
@@ -96,7 +139,7 @@ export class SourceTable {
   addPending(entry: SourceEntry, seq: Seq, event: RefusalEvent, count: number, peerText: string): void {
     if (seq < this.lastSeq) this.seqAscending = false;
     this.lastSeq = seq;
-    if (entry.pending === 0) this.pendingOrder.set(entry.key, entry);
+    if (entry.pending === 0) this.pendingOrder.add(entry);
     entry.pending += count;
     entry.windowRefusals += count;
     this.pendingRefusals += count;
@@ -112,7 +155,7 @@ export class SourceTable {
     entry.pending = 0;
     resetSpan(entry.span);
     entry.reported = true;
-    this.pendingOrder.delete(entry.key);
+    this.pendingOrder.delete(entry);
     return drained;
   }
 
@@ -158,18 +201,25 @@ export class SourceTable {
   /** The `limit` entries with the most refusals in their current window (none without any), most first. */
   busiest(limit: number): SourceEntry[] {
     const top: SourceEntry[] = [];
-    for (const entry of this.entries.values()) {
-      if (entry.windowRefusals === 0) continue;
-      if (top.length === limit && (top[limit - 1]?.windowRefusals ?? 0) >= entry.windowRefusals) continue;
-      top.push(entry);
-      top.sort((a, b) => b.windowRefusals - a.windowRefusals);
-      if (top.length > limit) top.pop();
+    for (const sharing of this.byAddress.values()) {
+      for (const entry of sharing) {
+        if (entry.windowRefusals === 0) continue;
+        if (top.length === limit && (top[limit - 1]?.windowRefusals ?? 0) >= entry.windowRefusals) continue;
+        top.push(entry);
+        top.sort((a, b) => b.windowRefusals - a.windowRefusals);
+        if (top.length > limit) top.pop();
+      }
     }
     return top;
   }
 
   /** Forgets a popped entry whose window closed with nothing pending. */
   remove(entry: SourceEntry): void {
-    this.entries.delete(entry.key);
+    const sharing = this.byAddress.get(entry.addressKey);
+    const at = sharing?.indexOf(entry) ?? -1;
+    if (sharing === undefined || at < 0) return;
+    sharing.splice(at, 1);
+    this.entryCount--;
+    if (sharing.length === 0) this.byAddress.delete(entry.addressKey);
   }
 }

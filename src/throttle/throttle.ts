@@ -7,11 +7,11 @@ import { firstText, followUpText, heartbeatText, overflowText, stormText, withPe
 import { OverflowBucket } from './overflow.js';
 import { RateCap } from './rate-cap.js';
 import { DestinationResolver } from './destinations.js';
-import { viewPeer } from './peer.js';
+import { PeerViews } from './peer.js';
 import { findRoute } from './rules.js';
 import { nagiosHostName } from './sanitize.js';
 import { settingsOf, type ThrottleInput, type ThrottleSettings } from './settings.js';
-import { SourceTable, type Destination, type SourceEntry } from './source-table.js';
+import { SourceTable, sourceKey, type Destination, type SourceEntry } from './source-table.js';
 import { emptySpan, extendSpan } from './span.js';
 import { StormState, sweepPending } from './storm.js';
 
@@ -128,6 +128,7 @@ export class Throttle {
   private readonly pairs: XinetdPairs;
   private readonly heartbeats: HeartbeatSchedule;
   private readonly destinations: DestinationResolver;
+  private peers: PeerViews;
   private readonly counts = {
     events: 0,
     refusals: 0,
@@ -157,13 +158,16 @@ export class Throttle {
     this.cap = new RateCap(this.settings.maxResultsPerMinute);
     this.pairs = new XinetdPairs(dedupCapacity(this.settings));
     this.heartbeats = new HeartbeatSchedule(this.settings.heartbeatMs);
+    this.peers = new PeerViews(this.settings.ipv6Prefix);
     this.watchDefaultDestination(clock.now());
   }
 
-  /** Takes one event; returns the results to send now (including any whose time came first). */
-  offer(item: SequencedEvent): Alert[] {
+  /**
+   * Takes one event; returns the results to send now (including any whose time came first),
+   * appended to `out` when given (a batch's events then share one array).
+   */
+  offer(item: SequencedEvent, out: Alert[] = []): Alert[] {
     const now = this.clock.now();
-    const out: Alert[] = [];
     this.runDue(now, out);
     this.accept(item, now, out);
     return out;
@@ -232,6 +236,7 @@ export class Throttle {
     const next = settingsOf(config, limits);
     this.settings = next;
     this.destinations.clear(next.limits);
+    this.peers = new PeerViews(next.ipv6Prefix);
     this.cap.resize(next.maxResultsPerMinute);
     this.pairs.resize(dedupCapacity(next));
     this.heartbeats.changeInterval(next.heartbeatMs);
@@ -283,7 +288,7 @@ export class Throttle {
     if (refusals === 0) return;
 
     const s = this.settings;
-    const peer = viewPeer(event.peer, event.client, s.ipv6Prefix);
+    const peer = this.peers.view(event.peer, event.client);
     const route = findRoute(s.rules, s.defaultRoute, event, peer.clientAddress);
     if (route.ignore) {
       this.counts.ignored += refusals;
@@ -294,15 +299,14 @@ export class Throttle {
     const service = event.service ?? event.daemon;
     // The syslog host is part of the key even when all results go to one Nagios host: the same
     // attacker refused by web1 and by web2 is two things a sysadmin wants to read about.
-    const key = `${destination.host}\u0000${destination.service}\u0000${event.host}\u0000${event.daemon}\u0000${service}\u0000${addressKey}`;
-
-    const known = this.table.get(key);
+    const known = this.table.find(destination, event.host, event.daemon, service, addressKey);
     if (known !== undefined) {
       this.table.addPending(known, seq, event, refusals, peer.text);
       this.counts.folded += refusals;
       return;
     }
     if (this.table.size >= s.maxTrackedSources) {
+      const key = sourceKey(destination, event.host, event.daemon, service, addressKey);
       this.overflow.add(key, seq, event, refusals, destination, now, s.windowMs);
       this.counts.otherSources += refusals;
       this.counts.folded += refusals;
@@ -310,7 +314,6 @@ export class Throttle {
     }
     const entry = this.table.create(
       {
-        key,
         destination,
         windowMs: route.windowMs,
         daemon: event.daemon,

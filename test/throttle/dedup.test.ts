@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineParser } from '../../src/parse/parser.js';
-import { XinetdPairs } from '../../src/throttle/dedup.js';
+import { PAIR_WAIT_MS, PAIR_WINDOW_MS, XinetdPairs } from '../../src/throttle/dedup.js';
+import type { RefusalEvent } from '../../src/types.js';
 import { FakeClock, Harness, refusal, type RefusalFields } from './throttle-harness.js';
 
 const clock = new FakeClock();
@@ -86,6 +87,84 @@ describe('xinetd pair deduplication', () => {
     expect(small.evicted).toBe(9_900);
     expect(small.duplicates(fail({ pid: 9_999 }), 1, 0)).toBe(1); // the newest are kept
     expect(small.duplicates(fail({ pid: 0 }), 1, 0)).toBe(0);
+  });
+});
+
+describe('xinetd pair deduplication: the age order under churn', () => {
+  it('evicts by when a line was last stored, not by when its key first came', () => {
+    const pairs = new XinetdPairs(2);
+    pairs.duplicates(libwrap({ pid: 1 }), 1, 0);
+    pairs.duplicates(libwrap({ pid: 2 }), 1, 1);
+    pairs.duplicates(libwrap({ pid: 1 }), 1, 2); // stored again: now the newest
+    pairs.duplicates(libwrap({ pid: 3 }), 1, 3); // one too many: pid 2 is the oldest
+    expect(pairs.evicted).toBe(1);
+    expect(pairs.duplicates(fail({ pid: 1 }), 1, 3)).toBe(1);
+    expect(pairs.duplicates(fail({ pid: 2 }), 1, 3)).toBe(0);
+  });
+
+  it('expires by when a line was last stored', () => {
+    const pairs = new XinetdPairs(100);
+    pairs.duplicates(libwrap({ pid: 1 }), 1, 0);
+    pairs.duplicates(libwrap({ pid: 2 }), 1, 0);
+    pairs.duplicates(libwrap({ pid: 1 }), 1, 4_000);
+    expect(pairs.duplicates(fail({ pid: 2 }), 1, 5_000)).toBe(0); // expired at 5 s
+    expect(pairs.duplicates(fail({ pid: 1 }), 1, 5_000)).toBe(1); // stored again at 4 s: still waiting
+  });
+
+  it('answers as a table kept in storage order would, through pairings, re-stores, expiry and evictions', () => {
+    // The reference keeps its lines in a Map in the order they were last stored (delete + set)
+    // and takes the oldest from the Map's front: slow, plainly right. Far more operations than
+    // the capacity, so the real one's age queue is compacted many times over.
+    const reference = {
+      lines: new Map<string, { kind: string; remaining: number; timeMs: number; storedAt: number }>(),
+      evicted: 0,
+      duplicates(event: RefusalEvent, count: number, now: number): number {
+        for (const [key, line] of this.lines) {
+          if (now - line.storedAt < PAIR_WAIT_MS) break;
+          this.lines.delete(key);
+        }
+        const key = `${event.pid ?? '-'}`;
+        const timeMs = event.time.getTime();
+        const other = this.lines.get(key);
+        let paired = 0;
+        if (other && other.kind !== event.kind && Math.abs(timeMs - other.timeMs) <= PAIR_WINDOW_MS) {
+          paired = Math.min(other.remaining, count);
+          other.remaining -= paired;
+          if (other.remaining === 0) this.lines.delete(key);
+        }
+        const unpaired = count - paired;
+        if (unpaired === 0) return paired;
+        const same = this.lines.get(key);
+        this.lines.delete(key);
+        if (same && same.kind === event.kind) {
+          this.lines.set(key, { ...same, remaining: same.remaining + unpaired, timeMs, storedAt: now });
+          return paired;
+        }
+        this.lines.set(key, { kind: event.kind, remaining: unpaired, timeMs, storedAt: now });
+        while (this.lines.size > 64) {
+          this.lines.delete(this.lines.keys().next().value as string);
+          this.evicted++;
+        }
+        return paired;
+      },
+    };
+    const pairs = new XinetdPairs(64);
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    let now = 0;
+    for (let i = 0; i < 30_000; i++) {
+      if (random(50) === 0) now += random(3000);
+      const make = random(2) === 0 ? libwrap : fail;
+      const event = make({ pid: random(200), time: at(random(1500)) });
+      const count = 1 + (random(10) === 0 ? random(3) : 0);
+      expect(pairs.duplicates(event, count, now)).toBe(reference.duplicates(event, count, now));
+      expect(pairs.size).toBe(reference.lines.size);
+    }
+    expect(pairs.evicted).toBe(reference.evicted);
+    expect(reference.evicted).toBeGreaterThan(1000);
   });
 });
 

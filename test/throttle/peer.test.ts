@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Harness } from './throttle-harness.js';
+import { PeerViews } from '../../src/throttle/peer.js';
+import { config, Harness } from './throttle-harness.js';
 
 const tftpd = (serverAddress: string, family: 4 | 6 = 4) =>
   ({
@@ -95,5 +96,33 @@ describe('peers that are not a client address (issue 13)', () => {
     expect(storm?.output).toMatch(
       /^Storm: 8 refusals from 2 sources in 60s; top: an unknown client \(the logged 0\.0\.0\.0 is the server's own address\) in\.tftpd x5, "evil\.example" \(name only; the address is not logged\) inetd\/qotd x3; /,
     );
+  });
+});
+
+describe('PeerViews: the remembered view of each client address', () => {
+  it('gives the same view (and key object) for the same address, and keys IPv6 by the configured prefix', () => {
+    const views = new PeerViews(64);
+    const a = views.view({ kind: 'client-address', address: ` 2001:db8::1`.slice(1), family: 6 }, null);
+    const b = views.view({ kind: 'client-address', address: '2001:db8::1', family: 6 }, null);
+    expect(b).toBe(a);
+    expect(a.key).toBe('2001:db8::/64');
+    expect(views.view({ kind: 'client-address', address: '2001:db8::2', family: 6 }, null).key).toBe('2001:db8::/64');
+    expect(new PeerViews(128).view({ kind: 'client-address', address: '2001:db8::1', family: 6 }, null).key).toBe(
+      '2001:db8::1',
+    );
+  });
+
+  it('views name-only peers by their client name, never from the cache', () => {
+    const views = new PeerViews(64);
+    expect(views.view({ kind: 'name-only' }, 'a.example').key).toBe('name a.example');
+    expect(views.view({ kind: 'name-only' }, 'b.example').key).toBe('name b.example');
+  });
+
+  it('follows a new ipv6_prefix after a reconfigure', async () => {
+    const h = await Harness.create({ throttle: { ipv6_prefix: 64 } });
+    expect(h.offer({ address: '2001:db8::1' })).toHaveLength(1);
+    expect(h.offer({ address: '2001:db8::2' })).toHaveLength(0); // the same /64: folded
+    h.throttle.reconfigure(await config({ throttle: { ipv6_prefix: 128 } }));
+    expect(h.offer({ address: '2001:db8::3' })).toHaveLength(1); // its own source now
   });
 });
