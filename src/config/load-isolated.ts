@@ -11,9 +11,9 @@ import { isLoadReply, type LoadReply, type LoadRequest } from './load-protocol.j
  * `loadCompiledConfig` for the long-running daemon: the file is read, parsed and validated in a
  * short-lived child process (src/config/load-process.ts), so that the TOML parser and the
  * schema library never load into the daemon. Both are code and metadata that no garbage
- * collection gives back: kept for the process's life they were about 9 MiB of its idle
- * resident memory (BENCHMARKS.md, "Idle RSS"). A worker thread was measured and does not
- * help: the memory its isolate touched stays with the process after it exits.
+ * collection gives back: kept for the process's life they were about 5 MiB of its idle
+ * resident memory (BENCHMARKS.md, "Daemon idle memory"). A worker thread was measured and does
+ * not help: the memory its isolate touched stays with the process after it exits.
  *
  * The child validates exactly as `check-config` and the in-process loader do (the same
  * loadCompiledConfig) and sends back the plain validated `Config`; the daemon then builds the

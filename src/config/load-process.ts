@@ -7,8 +7,8 @@ import { isLoadRequest, type LoadReply } from './load-protocol.js';
  * reads, parses and validates the file exactly as `check-config` does (loadCompiledConfig),
  * sends the result back over IPC and exits. The TOML parser and the schema library then live
  * and die with this process instead of staying in the daemon's memory for its whole life
- * (about 9 MiB of resident memory, BENCHMARKS.md "Idle RSS"). Nothing is printed on stdout,
- * which carries the results in a dry run.
+ * (about 5 MiB of resident memory: BENCHMARKS.md, "Daemon idle memory"). Nothing is printed
+ * on stdout, which carries the results in a dry run.
  */
 
 function reply(message: LoadReply): void {
