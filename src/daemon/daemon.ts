@@ -1,7 +1,7 @@
 import type { Config } from '../config/load.js';
 import type { ThrottleSettings } from '../throttle/settings.js';
 import { LineParser } from '../parse/parser.js';
-import { systemTimeZone } from '../parse/time.js';
+import { systemTimeZone } from '../parse/system-time-zone.js';
 import { REFUSAL_PHRASES } from '../parse/prefilter.js';
 import { createSources, type SourceDeps } from '../source/create-sources.js';
 import { createSeqCounter, type LineSource } from '../source/line-source.js';

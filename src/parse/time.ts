@@ -205,11 +205,6 @@ export function formatWithOffset(time: Date, utcOffsetMinutes = 0): string {
   return `${local.getUTCFullYear()}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}.${pad(local.getUTCMilliseconds(), 3)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-/** The machine's zone, for when the config names none. */
-export function systemTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
-
 /** Throws a RangeError for a zone name Intl does not know (config validation uses this). */
 export function assertTimeZone(timeZone: string): void {
   // Loading ICU's zone data for the check cost 30 ms of every start; UTC needs none.

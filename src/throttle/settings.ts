@@ -1,5 +1,6 @@
 import { ThrottleSettingsError, type SettingProblem } from './settings-error.js';
-import { systemTimeZone, TimeZoneResolver } from '../parse/time.js';
+import { systemTimeZone } from '../parse/system-time-zone.js';
+import { TimeZoneResolver } from '../parse/time.js';
 import type { FieldLimits } from '../sink/transport.js';
 import {
   checkService,
