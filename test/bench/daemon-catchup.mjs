@@ -20,8 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { followLines, startDaemon } from './lib/daemon.mjs';
-import { CLI, CLI_NODE_FLAGS, parseCommandLine } from './lib/nsca.mjs';
+import { collectLanded, startDaemon } from './lib/daemon.mjs';
+import { CLI, CLI_NODE_FLAGS } from './lib/nsca.mjs';
 import { median, procSample, sleep, timeCommand } from './lib/measure.mjs';
 
 const STATS_INTERVAL_SECONDS = 0.05;
@@ -50,17 +50,7 @@ export async function measureCatchUp({
   const expected = JSON.parse(await readFile(`${backlog}.expected.json`, 'utf8'));
   const bytes = readFileSync(backlog);
   const daemon = await startDaemon({ sections: { log: { stats_interval_seconds: STATS_INTERVAL_SECONDS } } });
-  const landed = [];
-  const stopFollowing = followLines(daemon.server.commandFile, (line) => {
-    const result = parseCommandLine(line);
-    if (result)
-      landed.push({
-        at: Date.now(),
-        ...result,
-        storm: line.includes(';Storm: '),
-        overflow: line.includes(';Too many sources'),
-      });
-  });
+  const { landed, stop: stopFollowing } = collectLanded(daemon.server.commandFile);
   const samples = [];
   try {
     for (let run = 0; run < runs; run++) {

@@ -22,8 +22,7 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { followLines, startDaemon, UNIT_NODE_OPTIONS } from './lib/daemon.mjs';
-import { parseCommandLine } from './lib/nsca.mjs';
+import { collectLanded, startDaemon, UNIT_NODE_OPTIONS } from './lib/daemon.mjs';
 import { procSample, sleep } from './lib/measure.mjs';
 
 const STATS_INTERVAL_SECONDS = 0.25;
@@ -61,17 +60,7 @@ export async function measureStorm({
   progress = (s) => process.stderr.write(`${s}\n`),
 } = {}) {
   const daemon = await startDaemon({ sections: { log: { stats_interval_seconds: STATS_INTERVAL_SECONDS } } });
-  const landed = [];
-  const stopFollowing = followLines(daemon.server.commandFile, (line) => {
-    const result = parseCommandLine(line);
-    if (result)
-      landed.push({
-        at: Date.now(),
-        ...result,
-        storm: line.includes(';Storm: '),
-        overflow: line.includes(';Too many sources'),
-      });
-  });
+  const { landed, stop: stopFollowing } = collectLanded(daemon.server.commandFile);
   const samples = [];
   const sampler = setInterval(() => {
     const s = procSample(daemon.pid);

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CLI, CLI_NODE_FLAGS, loadNscaHelper, REPO_ROOT } from './nsca.mjs';
+import { CLI, CLI_NODE_FLAGS, loadNscaHelper, parseCommandLine, REPO_ROOT } from './nsca.mjs';
 import { sleep } from './measure.mjs';
 
 export const PASSWORD = 'bench password';
@@ -151,6 +151,25 @@ function spawnDaemon(config, env) {
   proc.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   void proc.exited.then(() => (proc.alive = false));
   return proc;
+}
+
+/**
+ * The results nsca writes to `commandFile`, as they land: each parsed, stamped with when it was
+ * seen, and marked if it is a storm or overflow summary. `stop()` ends the watch.
+ */
+export function collectLanded(commandFile) {
+  const landed = [];
+  const stop = followLines(commandFile, (line) => {
+    const result = parseCommandLine(line);
+    if (result)
+      landed.push({
+        at: Date.now(),
+        ...result,
+        storm: line.includes(';Storm: '),
+        overflow: line.includes(';Too many sources'),
+      });
+  });
+  return { landed, stop };
 }
 
 /** Calls `onLine` for every new line of `file` as soon as inotify (or the fallback poll) reports it. */
