@@ -77,3 +77,65 @@ export function trackPid(pid: number): void {
 export function untrackPid(pid: number): void {
   livePids.delete(pid);
 }
+
+/** A plain wait, for polling a server that says nothing when it is ready. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface StartOnPortOptions {
+  /** The server's name in errors ("nsca", "nsca-ng"). */
+  readonly name: string;
+  /** What to install when the binary cannot be started. */
+  readonly missing: string;
+  /** A fixed port; without it, a free one per attempt. */
+  readonly port?: number;
+  /** Clock time (Date.now()) by which the server must be ready. */
+  readonly deadline: number;
+  /** Writes the server's config for `port` and spawns it. */
+  readonly spawnOn: (port: number) => Promise<ChildProcess>;
+  /** True once the server answers on `port` (each try bounded by itself). */
+  readonly answers: (port: number) => Promise<boolean>;
+  readonly pollMs: number;
+  /** Where to look when it fails: its log, or its config when it logs only to syslog. */
+  readonly diagnosis: () => string;
+}
+
+/**
+ * Starts a server on a port and waits until it answers there. A server that exits at once has
+ * most likely lost its free port to someone else between freePort() and its bind: it is tried
+ * on another one (at most 5 times), or again on a fixed port, which the server stopped a
+ * moment ago may still hold. Until it answers, its pid is tracked, so a test process that dies
+ * leaves no server behind.
+ */
+export async function startOnPort(
+  options: StartOnPortOptions,
+): Promise<{ child: ChildProcess; pid: number; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const child = await options.spawnOn(port);
+    const pid = child.pid;
+    if (pid === undefined) {
+      await new Promise((resolve) => child.once('error', resolve));
+      throw new Error(`cannot start ${options.name} (${options.missing})`);
+    }
+    trackPid(pid);
+    while (!exited(child) && Date.now() < options.deadline) {
+      if (await options.answers(port)) return { child, pid, port };
+      await sleep(options.pollMs);
+    }
+    if (!exited(child)) {
+      killByPid(pid, 'SIGKILL');
+      await waitForExit(child, 5000);
+      untrackPid(pid);
+      throw new Error(
+        `${options.name} (pid ${pid}) did not answer on 127.0.0.1:${port} in time; ${options.diagnosis()}`,
+      );
+    }
+    untrackPid(pid);
+    if ((options.port === undefined && attempt >= 5) || Date.now() >= options.deadline) {
+      throw new Error(
+        `${options.name} exited at start (code ${String(child.exitCode)}) ${attempt} times; ${options.diagnosis()}`,
+      );
+    }
+    if (options.port !== undefined) await sleep(200);
+  }
+}

@@ -18,7 +18,9 @@ import { assertBuilt } from './built-dist.js';
 import { CLI } from './cli.js';
 import { startNscaServer, type NscaServer, type NscaServerOptions } from './nsca-server.js';
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { sleep } from './child-process.js';
+
+export { sleep };
 
 /** Polls `probe` until it returns a value other than undefined; rejects after `timeoutMs`. */
 export async function eventually<T>(

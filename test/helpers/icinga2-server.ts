@@ -19,7 +19,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { request } from 'node:https';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { exited, freePort, isStopped, killByPid, trackPid, untrackPid, waitForExit } from './child-process.js';
+import { exited, freePort, isStopped, killByPid, sleep, trackPid, untrackPid, waitForExit } from './child-process.js';
 
 export const ICINGA2_BINARY = '/usr/sbin/icinga2';
 
@@ -72,8 +72,6 @@ export interface Icinga2Options {
   readonly restartOf?: Icinga2Server;
   readonly startTimeoutMs?: number;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function openssl(args: string[], cwd: string): void {
   const run = spawnSync('openssl', args, { cwd, encoding: 'utf8' });

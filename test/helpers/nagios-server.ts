@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { exited, killByPid, trackPid, untrackPid, waitForExit } from './child-process.js';
+import { exited, killByPid, sleep, trackPid, untrackPid, waitForExit } from './child-process.js';
 
 export const NAGIOS_BINARY = '/usr/sbin/nagios4';
 export const CHECK_DUMMY = '/usr/lib/nagios/plugins/check_dummy';
@@ -48,8 +48,6 @@ export interface NagiosServer {
   /** SIGTERM by pid (SIGKILL if it lingers), then removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function nagiosConfig(dir: string): string {
   const user = userInfo();

@@ -17,7 +17,7 @@ import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promise
 import { connect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exited, freePort, isStopped, killByPid, trackPid, untrackPid, waitForExit } from './child-process.js';
+import { exited, isStopped, killByPid, sleep, startOnPort, untrackPid, waitForExit } from './child-process.js';
 
 export const NSCA_NG_BINARY = '/usr/sbin/nsca-ng';
 
@@ -76,8 +76,6 @@ export interface NscaNgServer {
 }
 
 export const DEFAULT_IDENTITY: NscaNgIdentity = { identity: 'wrapwatch-test', password: 'nsca-ng-test-key' };
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** "[1732000000] PROCESS_..." -> "PROCESS_...": the client stamps its own clock. */
 export function withoutTimestamp(line: string): string {
@@ -190,58 +188,42 @@ export async function startNscaNgServer(options: NscaNgServerOptions = {}): Prom
     const reader = new FifoReader(commandFile);
     if (!options.noReader) reader.open();
 
-    for (let attempt = 1; ; attempt++) {
-      const port = options.port ?? (await freePort());
-      const config = [
-        '# written by test/helpers/nsca-ng-server.ts',
-        `command_file = ${quote(commandFile)}`,
-        `listen = ${quote(`127.0.0.1:${port}`)}`,
-        `temp_directory = ${quote(spillDir)}`,
-        `timeout = ${(options.timeoutSeconds ?? 60).toFixed(1)}`,
-        `max_queue_size = ${options.maxQueueMegabytes ?? 1024}`,
-        `max_command_size = ${options.maxCommandSize ?? 16384}`,
-        'log_level = 3',
-        ...identities.flatMap((id) => [
-          `authorize ${quote(id.identity)} {`,
-          `  password = ${quote(id.password)}`,
-          `  hosts = ${quote(id.hosts ?? '.*')}`,
-          `  services = ${quote(id.services ?? '.*')}`,
-          '}',
-        ]),
-      ];
-      await writeFile(configFile, `${config.join('\n')}\n`);
-      const child = spawn(NSCA_NG_BINARY, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let log = '';
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (text: string) => (log += text));
-      const pid = child.pid;
-      if (pid === undefined) {
-        await new Promise((resolve) => child.once('error', resolve));
-        throw new Error(`cannot start ${NSCA_NG_BINARY} (is the nsca-ng-server package installed?)`);
-      }
-      trackPid(pid);
-
-      let ready = false;
-      while (!exited(child) && Date.now() < deadline) {
-        if (await listens(port, 1000)) {
-          ready = true;
-          break;
-        }
-        await sleep(20);
-      }
-      if (ready) return makeServer({ child, pid, port, dir, commandFile, identities, reader, log: () => log });
-      if (!exited(child)) {
-        killByPid(pid, 'SIGKILL');
-        await waitForExit(child, 5000);
-        untrackPid(pid);
-        throw new Error(`nsca-ng (pid ${pid}) did not listen on 127.0.0.1:${port} in time; its log:\n${log}`);
-      }
-      untrackPid(pid);
-      if ((options.port === undefined && attempt >= 5) || Date.now() >= deadline) {
-        throw new Error(`nsca-ng exited at start (code ${String(child.exitCode)}) ${attempt} times; its log:\n${log}`);
-      }
-      if (options.port !== undefined) await sleep(200);
-    }
+    let log = '';
+    const { child, pid, port } = await startOnPort({
+      name: 'nsca-ng',
+      missing: `${NSCA_NG_BINARY}: is the nsca-ng-server package installed?`,
+      port: options.port,
+      deadline,
+      spawnOn: async (port) => {
+        const config = [
+          '# written by test/helpers/nsca-ng-server.ts',
+          `command_file = ${quote(commandFile)}`,
+          `listen = ${quote(`127.0.0.1:${port}`)}`,
+          `temp_directory = ${quote(spillDir)}`,
+          `timeout = ${(options.timeoutSeconds ?? 60).toFixed(1)}`,
+          `max_queue_size = ${options.maxQueueMegabytes ?? 1024}`,
+          `max_command_size = ${options.maxCommandSize ?? 16384}`,
+          'log_level = 3',
+          ...identities.flatMap((id) => [
+            `authorize ${quote(id.identity)} {`,
+            `  password = ${quote(id.password)}`,
+            `  hosts = ${quote(id.hosts ?? '.*')}`,
+            `  services = ${quote(id.services ?? '.*')}`,
+            '}',
+          ]),
+        ];
+        await writeFile(configFile, `${config.join('\n')}\n`);
+        const child = spawn(NSCA_NG_BINARY, ['-F', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+        log = '';
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (text: string) => (log += text));
+        return child;
+      },
+      answers: (port) => listens(port, 1000),
+      pollMs: 20,
+      diagnosis: () => `its log:\n${log}`,
+    });
+    return makeServer({ child, pid, port, dir, commandFile, identities, reader, log: () => log });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

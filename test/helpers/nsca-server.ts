@@ -14,7 +14,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exited, freePort, killByPid, trackPid, untrackPid, waitForExit } from './child-process.js';
+import { exited, killByPid, sleep, startOnPort, untrackPid, waitForExit } from './child-process.js';
 
 export const NSCA_BINARY = '/usr/sbin/nsca';
 export const SEND_NSCA_BINARY = '/usr/sbin/send_nsca';
@@ -51,8 +51,6 @@ export interface NscaServer {
   /** SIGTERM by pid (SIGKILL if it lingers), then removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** "[1732000000] PROCESS_..." -> "PROCESS_...": the server stamps its own clock. */
 export function withoutTimestamp(line: string): string {
@@ -109,60 +107,36 @@ export async function startNscaServer(options: NscaServerOptions = {}): Promise<
   if (options.commandFile === undefined) await writeFile(commandFile, '');
 
   try {
-    for (let attempt = 1; ; attempt++) {
-      const port = options.port ?? (await freePort());
-      const config = [
-        `pid_file=${join(dir, 'nsca.pid')}`,
-        `server_port=${port}`,
-        'server_address=127.0.0.1',
-        `nsca_user=${process.getuid?.() ?? 0}`,
-        `nsca_group=${process.getgid?.() ?? 0}`,
-        'debug=0',
-        `command_file=${commandFile}`,
-        `alternate_dump_file=${join(dir, 'nsca.dump')}`,
-        'aggregate_writes=0',
-        // Without it every result is written at offset 0 of a plain file.
-        'append_to_file=1',
-        'max_packet_age=30',
-        `decryption_method=${decryptionMethod}`,
-        ...(password === '' ? [] : [`password=${password}`]),
-      ];
-      await writeFile(configFile, `${config.join('\n')}\n`);
-      const child = spawn(NSCA_BINARY, ['-f', '-c', configFile, '--single'], { stdio: 'ignore' });
-      const pid = child.pid;
-      if (pid === undefined) {
-        await new Promise((resolve) => child.once('error', resolve));
-        throw new Error(`cannot start ${NSCA_BINARY} (is the nsca package installed?)`);
-      }
-      // A test worker that dies must not leave servers behind.
-      trackPid(pid);
-
-      let ready = false;
-      while (!exited(child) && Date.now() < deadline) {
-        if (await greets(port, 1000)) {
-          ready = true;
-          break;
-        }
-        await sleep(25);
-      }
-      if (ready) return makeServer({ child, pid, port, dir, configFile, commandFile, decryptionMethod, password });
-
-      if (!exited(child)) {
-        killByPid(pid, 'SIGKILL');
-        await waitForExit(child, 5000);
-        untrackPid(pid);
-        throw new Error(`nsca (pid ${pid}) did not answer on 127.0.0.1:${port} in time; config ${configFile}`);
-      }
-      untrackPid(pid);
-      // Most likely someone took the port between freePort() and nsca's bind: try another.
-      if ((options.port === undefined && attempt >= 5) || Date.now() >= deadline) {
-        throw new Error(
-          `nsca exited at start (code ${String(child.exitCode)}) ${attempt} times; it logs only to syslog. Config: ${configFile}`,
-        );
-      }
-      // A fixed port may still be held by the server stopped a moment ago.
-      if (options.port !== undefined) await sleep(200);
-    }
+    const { child, pid, port } = await startOnPort({
+      name: 'nsca',
+      missing: `${NSCA_BINARY}: is the nsca package installed?`,
+      port: options.port,
+      deadline,
+      spawnOn: async (port) => {
+        const config = [
+          `pid_file=${join(dir, 'nsca.pid')}`,
+          `server_port=${port}`,
+          'server_address=127.0.0.1',
+          `nsca_user=${process.getuid?.() ?? 0}`,
+          `nsca_group=${process.getgid?.() ?? 0}`,
+          'debug=0',
+          `command_file=${commandFile}`,
+          `alternate_dump_file=${join(dir, 'nsca.dump')}`,
+          'aggregate_writes=0',
+          // Without it every result is written at offset 0 of a plain file.
+          'append_to_file=1',
+          'max_packet_age=30',
+          `decryption_method=${decryptionMethod}`,
+          ...(password === '' ? [] : [`password=${password}`]),
+        ];
+        await writeFile(configFile, `${config.join('\n')}\n`);
+        return spawn(NSCA_BINARY, ['-f', '-c', configFile, '--single'], { stdio: 'ignore' });
+      },
+      answers: (port) => greets(port, 1000),
+      pollMs: 25,
+      diagnosis: () => `it logs only to syslog. Config: ${configFile}`,
+    });
+    return makeServer({ child, pid, port, dir, configFile, commandFile, decryptionMethod, password });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

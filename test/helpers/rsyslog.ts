@@ -12,9 +12,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sleep } from './child-process.js';
 
 export const RSYSLOGD = '/usr/sbin/rsyslogd';
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface Owned {
   readonly pid: number;
