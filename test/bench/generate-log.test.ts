@@ -87,10 +87,8 @@ describe('generate-log.mjs', () => {
     },
   );
 
-  it('covers every refusal kind, both families, v4-mapped and IPv6 sources, near misses and forgeries', async () => {
-    const log = await generate('coverage.log', '42');
-    const text = await readFile(log, 'utf8');
-    const expected = JSON.parse(await readFile(`${log}.expected.json`, 'utf8')) as Expected;
+  /** Every refusal kind, IPv6 sources, near misses and forgeries: what both shapes must hold. */
+  const expectEveryKindOfLine = (expected: Expected): void => {
     expect(Object.keys(expected.byKind).sort()).toEqual([
       'inetd',
       'libwrap',
@@ -104,6 +102,13 @@ describe('generate-log.mjs', () => {
     expect(expected.byFamily['6']).toBeGreaterThan(0);
     expect(expected.nearMisses).toBeGreaterThan(0);
     expect(expected.forgeries).toBeGreaterThan(0);
+  };
+
+  it('covers every refusal kind, both families, v4-mapped and IPv6 sources, near misses and forgeries', async () => {
+    const log = await generate('coverage.log', '42');
+    const text = await readFile(log, 'utf8');
+    const expected = JSON.parse(await readFile(`${log}.expected.json`, 'utf8')) as Expected;
+    expectEveryKindOfLine(expected);
     expect(text).toMatch(/from=::ffff:\d+\.\d+\.\d+\.\d+\n/); // xinetd's view of an IPv4 client on an IPv6 socket
     expect(text).toMatch(/AF=10 \[2001:0db8:[0-9a-f:]{29}\]:\d+ due to tcpwrapper option/); // socat's expanded IPv6
     expect(text).toMatch(/^<\d+>1 \S+ gate /m); // RFC 5424
@@ -119,19 +124,7 @@ describe('generate-log.mjs', () => {
     const lines = text.split('\n');
     lines.pop();
     const expected = JSON.parse(await readFile(`${log}.expected.json`, 'utf8')) as Expected;
-    expect(Object.keys(expected.byKind).sort()).toEqual([
-      'inetd',
-      'libwrap',
-      'rpcbind',
-      'socat',
-      'stunnel',
-      'tftpd',
-      'xinetd-fail',
-      'xinetd-libwrap',
-    ]);
-    expect(expected.byFamily['6']).toBeGreaterThan(0);
-    expect(expected.nearMisses).toBeGreaterThan(0);
-    expect(expected.forgeries).toBeGreaterThan(0);
+    expectEveryKindOfLine(expected);
     const rfc3339 = lines.filter((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d) /.test(l)).length;
     expect(rfc3339 / lines.length).toBeGreaterThan(0.7);
     expect(text).toMatch(/^\S+-05:00 /m);
