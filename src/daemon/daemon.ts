@@ -249,10 +249,12 @@ export class Daemon {
     // Each refusal's debug line is built only when it is written: the fields object per refusal
     // was garbage in a backlog of a hundred thousand refusals at the default level.
     const logEach = this.config.log.level === 'debug' || this.config.log.level === 'trace';
+    // One clock read per batch, not per line (the parser's and the throttle's clock is this scheduler).
+    const now = this.scheduler.now();
     for (const line of lines) {
       lastBySource.set(line.sourceId, line);
       if (line.defect !== undefined) continue; // counted by the source
-      const result = line.journal ? this.parser.parseJournal(line.journal) : this.parser.parseLine(line.text);
+      const result = line.journal ? this.parser.parseJournal(line.journal) : this.parser.parseLine(line.text, now);
       if (result.kind === 'none') continue;
       if (result.kind === 'not-reported') {
         this.counters.notReported(result.reason);
@@ -272,7 +274,7 @@ export class Daemon {
           },
           'refusal',
         );
-      this.throttle.offer({ seq: line.seq, event }, alerts);
+      this.throttle.offer({ seq: line.seq, event }, alerts, now);
     }
     if (alerts.length > 0) this.sink.submit(alerts);
     for (const line of lastBySource.values()) this.tracker.note(line.seq, line.sourceId, line.position);

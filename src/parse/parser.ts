@@ -72,10 +72,11 @@ export class LineParser {
     this.ctx = { nowMs: 0, zone: this.zone, yearless: this.yearless };
   }
 
-  parseLine(line: string): ParseResult {
+  /** `nowMs` (default: the `now` option) dates yearless headers; a batch may read it once for all its lines. */
+  parseLine(line: string, nowMs: number = this.now()): ParseResult {
     if (!mightBeRefusal(line)) return NONE;
     const ctx = this.ctx;
-    ctx.nowMs = this.now();
+    ctx.nowMs = nowMs;
     // The header is scanned in place, and strings are made of its fields only for a line that
     // is reported (most candidates on a busy host are turned away by their message).
     const scan = this.scan;

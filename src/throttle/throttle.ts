@@ -164,10 +164,10 @@ export class Throttle {
 
   /**
    * Takes one event; returns the results to send now (including any whose time came first),
-   * appended to `out` when given (a batch's events then share one array).
+   * appended to `out` when given (a batch's events then share one array). `now` lets a batch
+   * read the clock once for all its events: it is the same clock's time.
    */
-  offer(item: SequencedEvent, out: Alert[] = []): Alert[] {
-    const now = this.clock.now();
+  offer(item: SequencedEvent, out: Alert[] = [], now: number = this.clock.now()): Alert[] {
     this.runDue(now, out);
     this.accept(item, now, out);
     return out;
