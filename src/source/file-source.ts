@@ -48,7 +48,7 @@ export interface FileSourceOptions {
  * Bytes per read. Each read of a plain file is three round trips through libuv's thread pool
  * (the read, then the truncation probe's fstat and head read), and each costs a turn of the
  * event loop: with 1 MiB instead of 256 KiB a backlog of 1,000,000 lines was caught up 7%
- * sooner (BENCHMARKS.md, "Catch-up after downtime"). Only the pages a read fills become
+ * sooner (BENCHMARKS.md, "Third pass"). Only the pages a read fills become
  * resident, so following a log that grows by a few lines at a time touches a few of them.
  */
 const READ_BYTES = 1024 * 1024;

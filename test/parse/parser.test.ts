@@ -174,6 +174,14 @@ describe('refusal formats', () => {
     ).toBe('missing-pid');
   });
 
+  it('dates a yearless header by the time its batch passes, when one is given, not by its clock', () => {
+    const line = 'Jun 15 12:00:00 vm sshd[7]: refused connect from 6.6.6.6 (6.6.6.6)';
+    const year = (r: ParseResult) => (r.kind === 'refusal' ? r.event.time.getUTCFullYear() : null);
+    expect(year(parser.parseLine(line))).toBe(2026);
+    // Read in May 2027, a June line is next month's rather than eleven months old.
+    expect(year(parser.parseLine(line, Date.parse('2027-05-20T00:00:00Z')))).toBe(2027);
+  });
+
   it('reads rsyslog "message repeated N times" as N refusals', () => {
     expect(event(`${H} sshd[7]: message repeated 12 times: [ refused connect from 6.6.6.6 (6.6.6.6)]`)).toMatchObject({
       address: '6.6.6.6',

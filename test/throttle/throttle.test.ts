@@ -2,7 +2,7 @@ import { NSCA_FIELD_LIMITS } from '../../src/sink/nsca/fields.js';
 import { describe, expect, it } from 'vitest';
 import { ThrottleSettingsError } from '../../src/throttle/settings-error.js';
 import { Throttle } from '../../src/throttle/throttle.js';
-import { clientPeer, config, FakeClock, Harness, perfdata } from './throttle-harness.js';
+import { clientPeer, config, FakeClock, Harness, perfdata, refusal } from './throttle-harness.js';
 
 const T0 = '2026-11-21T15:00:00+00:00';
 
@@ -38,6 +38,16 @@ describe('per-source coalescing', () => {
     expect(followUp?.output).toBe(
       'Denied sshd from 198.51.100.7: 499 more refusals from 2026-11-21T15:00:00.100+00:00 to 2026-11-21T15:00:49.900+00:00 | refusals=499 sources=1',
     );
+  });
+
+  it('judges an event at the time its batch passes (one clock read per batch), not at a clock read of its own', async () => {
+    const h = await Harness.create({ throttle: { window_seconds: 30 } });
+    expect(h.offer().map((a) => a.reason)).toEqual(['first']);
+    expect(h.offer()).toEqual([]);
+    // The clock has not moved, but this batch was read 30 s later: the window has closed by then.
+    const late = h.clock.now() + 30_000;
+    const out = h.throttle.offer({ seq: ++h.seq, event: refusal(h.clock) }, [], late);
+    expect(out.map((a) => a.reason)).toEqual(['follow-up']);
   });
 
   it('sends nothing when a window closes with nothing folded, and then forgets the source', async () => {
