@@ -30,6 +30,7 @@
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from './lib/mulberry32.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -55,18 +56,7 @@ if (!values.out) {
   process.exit(2);
 }
 
-/** mulberry32: tiny, fast, and the same sequence on every machine for a seed. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(Number(values.seed));
+const random = mulberry32(Number(values.seed));
 const pick = (list) => list[Math.floor(random() * list.length)];
 const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalAddress, parseAddress } from '../../src/parse/address.js';
 import { LineParser, type ParseResult } from '../../src/parse/parser.js';
 import { loadCorpus } from '../helpers/corpus.js';
+import { mulberry32 } from '../bench/lib/mulberry32.mjs';
 
 /**
  * Everything the parser says about a line, the reason a line with a refusal phrase is not
@@ -87,18 +88,6 @@ function resultsOf(lines: readonly string[], timeZone: string, nowMs: number): R
     lines: lines.length,
     tally: Object.fromEntries([...tally].sort(([a], [b]) => a.localeCompare(b))),
     digests: digests(described),
-  };
-}
-
-/** mulberry32: the same mutations on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -198,7 +187,7 @@ describe('the parser gives the results pinned by the snapshot, line by line', ()
   });
 
   it('over 200,000 mutations of real and generated lines (headers bent, blanks of every kind)', () => {
-    const next = random(15);
+    const next = mulberry32(15);
     const seeds = [
       ...RFC5424_SEEDS,
       ...loadCorpus().map((c) => c.line),

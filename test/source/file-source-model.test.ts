@@ -36,17 +36,11 @@ import { FileSource } from '../../src/source/file-source.js';
 import { createSeqCounter } from '../../src/source/line-source.js';
 import type { SourceLine, SourcePosition } from '../../src/types.js';
 import { captureLogger, sleep, tempDir, waitFor } from '../helpers/source-harness.js';
+import { mulberry32 } from '../bench/lib/mulberry32.mjs';
 
-/** mulberry32: the same sequence for a seed on every machine, so a failure can be replayed. */
+/** The seeded generator with the draws the model needs; a seed replays a failure. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
