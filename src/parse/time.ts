@@ -3,25 +3,6 @@
  * the caller (an injected "now" and a configured IANA zone) and are resolved here.
  */
 
-const MONTHS: Record<string, number> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-};
-
-export function monthIndex(name: string): number | undefined {
-  return MONTHS[name];
-}
-
 /** A wall-clock time in some zone, as a traditional header gives it (no year). */
 export interface WallTime {
   readonly month: number; // 0-11
@@ -150,7 +131,8 @@ export class YearlessResolver {
     second: number,
     nowMs: number,
   ): ZonedInstant | null {
-    if (hour > 23 || minute > 59 || second > 60) return null;
+    // Out-of-range fields would share a minute's key with a real date ("Jan 33" with "Feb 1").
+    if (day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
     if (nowMs !== this.nowMs) {
       const nowYear = new Date(nowMs + this.zone.offsetAt(nowMs) * 60_000).getUTCFullYear();
       if (nowYear !== this.nowYear) this.minutes.clear();
