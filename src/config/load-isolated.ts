@@ -29,11 +29,21 @@ export interface IsolatedLoadOptions extends CompileOptions {
   readonly loader?: string;
 }
 
+/**
+ * The node flags the loader inherits: only those that change what the config check accepts.
+ * `--openssl-legacy-provider` (and an OpenSSL config) decide whether encryption 4, CAST-128,
+ * is available, as they do for check-config; profiling or heap flags (`--cpu-prof`, the
+ * shebang's semi-space cap) are the daemon's own. NODE_OPTIONS reaches the child with its env.
+ */
+export function loaderNodeFlags(execArgv: readonly string[]): string[] {
+  return execArgv.filter((flag) => flag.startsWith('--openssl-'));
+}
+
 function askLoader(request: LoadRequest, options: IsolatedLoadOptions): Promise<LoadReply> {
+  const script = options.loader ?? LOADER;
   return new Promise((resolve, reject) => {
-    const child = fork(options.loader ?? LOADER, [], {
-      // No flags of ours (--cpu-prof, the shebang's heap flags): the child only validates and exits.
-      execArgv: [],
+    const child = fork(script, [], {
+      execArgv: loaderNodeFlags(process.execArgv),
       env: options.env ?? process.env,
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -53,7 +63,7 @@ function askLoader(request: LoadRequest, options: IsolatedLoadOptions): Promise<
       if (!answered)
         reject(
           new Error(
-            `the config loader process (${LOADER}) ended without an answer (${signal ?? `exit code ${String(code)}`})`,
+            `the config loader process (${script}) ended without an answer (${signal ?? `exit code ${String(code)}`})`,
           ),
         );
     });

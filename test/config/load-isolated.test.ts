@@ -1,15 +1,18 @@
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadCompiledConfig } from '../../src/config/load.js';
-import { loadCompiledConfigIsolated } from '../../src/config/load-isolated.js';
+import { loadCompiledConfigIsolated, loaderNodeFlags } from '../../src/config/load-isolated.js';
 import { assertBuilt, REPO_ROOT } from '../helpers/built-dist.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 /** The child runs the built loader: the one `wrapwatch run` starts. */
 const loader = join(REPO_ROOT, 'dist/config/load-process.js');
 const makeTempDir = tempDirs();
+const execFileAsync = promisify(execFile);
 const EXAMPLE = join(REPO_ROOT, 'config/wrapwatch.toml');
 
 beforeAll(() => {
@@ -123,7 +126,29 @@ describe('loading the config in a child process (what `run` and SIGHUP use)', ()
     const dead = join(dir, 'dead-loader.mjs');
     await writeFile(dead, 'process.exit(3);\n');
     await expect(loadCompiledConfigIsolated(EXAMPLE, { loader: dead })).rejects.toThrow(
-      /config loader process .* ended without an answer \(exit code 3\)/,
+      /config loader process \(.*dead-loader\.mjs\) ended without an answer \(exit code 3\)/,
     );
+  });
+
+  it('passes on --openssl-legacy-provider, so `run` accepts encryption 4 (CAST-128) as check-config does', async () => {
+    expect(loaderNodeFlags(['--max-semi-space-size=2', '--openssl-legacy-provider', '--cpu-prof'])).toEqual([
+      '--openssl-legacy-provider',
+    ]);
+    const dir = await makeTempDir('wrapwatch-isolated-legacy-');
+    const file = join(dir, 'wrapwatch.toml');
+    await writeFile(file, '[nsca]\nencryption = 4\npassword = "secret"\n');
+    // A node started like `node --openssl-legacy-provider wrapwatch run`, loading through the built module.
+    const script = `import { loadCompiledConfigIsolated } from ${JSON.stringify(join(REPO_ROOT, 'dist/config/load-isolated.js'))};
+      loadCompiledConfigIsolated(process.argv[1]).then((c) => console.log('ok', c.config.nsca.encryption), (e) => console.log('refused', e.message));`;
+    const withFlag = await execFileAsync(process.execPath, [
+      '--openssl-legacy-provider',
+      '--input-type=module',
+      '-e',
+      script,
+      file,
+    ]);
+    expect(withFlag.stdout.trim()).toBe('ok 4');
+    const withoutFlag = await execFileAsync(process.execPath, ['--input-type=module', '-e', script, file]);
+    expect(withoutFlag.stdout).toMatch(/^refused .*CAST-128.*--openssl-legacy-provider/s);
   });
 });
