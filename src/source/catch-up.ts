@@ -33,8 +33,7 @@ export async function restAfterTruncation(
   replaced: ReplacedContent,
   context: CatchUpContext,
 ): Promise<{ files: FollowedFile[]; copy: Sibling | null }> {
-  const { identity, splitter } = replaced;
-  const resumeAt = splitter.offset + splitter.pendingBytes;
+  const { identity, splitter, resumeAt } = replaced;
   const siblings = (await listSiblings(context.path)).filter((s) => s.dev !== identity.dev || s.ino !== identity.ino);
   const copy = await locateContent(identity, siblings, resumeAt, replaced.tail);
   if (copy === null) return { files: [], copy: null };

@@ -59,7 +59,9 @@ export interface FollowedFile {
  */
 export interface ReplacedContent {
   readonly identity: FileIdentity;
-  /** The last bytes handed to the splitter, ending at `splitter.offset + splitter.pendingBytes`. */
+  /** How far the content was read, the held partial line included: where its copy is read on from. */
+  readonly resumeAt: number;
+  /** The last bytes handed to the splitter, ending at `resumeAt`. */
   readonly tail: Buffer;
   /** The splitter it was read with: it continues in the copy. */
   readonly splitter: LineSplitter;
@@ -194,7 +196,12 @@ export class PlainFile implements FollowedFile {
    * Returns what was read of the old content, for reading its rest from a copy.
    */
   async restartContent(): Promise<ReplacedContent> {
-    const replaced: ReplacedContent = { identity: this.ident, tail: this.tail, splitter: this.splitter };
+    const replaced: ReplacedContent = {
+      identity: this.ident,
+      resumeAt: this.splitter.offset + this.splitter.pendingBytes,
+      tail: this.tail,
+      splitter: this.splitter,
+    };
     this.offset = 0;
     this.tail = Buffer.alloc(0);
     this.splitter = new LineSplitter(this.maxLineBytes, { keep: this.keep });

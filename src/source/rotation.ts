@@ -6,6 +6,7 @@ import { PlainFile, type FollowedFile } from './followed-file.js';
 import type { FollowedFiles } from './followed-files.js';
 import type { StatsCounter } from './line-source.js';
 import { pathProblemOf, PathProblemReporter, type PathProblem } from './path-problem.js';
+import { openAtPath } from './resume-plan.js';
 
 /*
  * The rotation state machine of one followed path (README, "Log rotation"). The states are
@@ -169,13 +170,12 @@ export class Rotation {
 
   private async onReplaced(): Promise<void> {
     const { path, files, logger, graceMs } = this.options;
-    let file: PlainFile;
-    try {
-      file = await PlainFile.open(path, this.options.maxLineBytes, this.options.keep);
-    } catch (err) {
-      this.onGone(pathProblemOf(err));
+    const opened = await openAtPath(path, this.options.maxLineBytes, this.options.keep);
+    if ('problem' in opened) {
+      this.onGone(opened.problem);
       return;
     }
+    const { file } = opened;
     if (this.options.stopping()) {
       await file.close();
       return;
@@ -233,7 +233,7 @@ export class Rotation {
     counters.lastRotationAt = this.options.scheduler.now();
     const replaced = await file.restartContent();
     files.restarted(file);
-    const resumeAt = replaced.splitter.offset + replaced.splitter.pendingBytes;
+    const { resumeAt } = replaced;
     try {
       const { files: rest, copy } = await restAfterTruncation(replaced, this.catchUpContext());
       files.queueBeforeHead(rest);
