@@ -13,7 +13,7 @@ type OutputType = Config['output']['type'];
  *
  * Only the selected transport's modules are imported: NSCA-ng brings in TLS, Icinga 2 the HTTPS
  * client, and a daemon that uses neither would otherwise carry about 1 MiB of them resident for
- * its whole life (BENCHMARKS.md, "Idle RSS"). A reload that selects another type loads its
+ * its whole life (BENCHMARKS.md, "Daemon idle memory"). A reload that selects another type loads its
  * factory before applying the new configuration.
  */
 export async function loadSinkTargetFactory(type: OutputType): Promise<SinkTargetFactory> {

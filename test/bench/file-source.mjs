@@ -4,7 +4,7 @@
 //   node test/bench/file-source.mjs [--lines 1000000] [--appends 1000] [--runs 3]
 //
 // 1. Throughput: lines per second the FileSource delivers reading a realistic N-line auth log
-//    from the beginning (the handler does nothing; one batch per 256 KiB read).
+//    from the beginning (the handler does nothing; one batch per 1 MiB read).
 // 2. Latency: from appending one line to the handler receiving it, over M appends made one at a
 //    time with random pauses, with the directory watcher, and with polling alone (1 s default).
 // 3. Checkpoint commit: the cost of one atomic, fsynced commit (the daemon makes at most one a second).

@@ -103,8 +103,8 @@ export interface StartOnPortOptions {
  * Starts a server on a port and waits until it answers there. A server that exits at once has
  * most likely lost its free port to someone else between freePort() and its bind: it is tried
  * on another one (at most 5 times), or again on a fixed port, which the server stopped a
- * moment ago may still hold. Until it answers, its pid is tracked, so a test process that dies
- * leaves no server behind.
+ * moment ago may still hold. Its pid is tracked from the spawn until it is stopped, so a test
+ * process that dies leaves no server behind.
  */
 export async function startOnPort(
   options: StartOnPortOptions,
