@@ -6,10 +6,11 @@ import { parseCommandLine } from './usage.js';
 const USAGE = `usage: wrapwatch run [--config FILE] [--dry-run]
 
 Follows the configured log, turns libwrap refusals into Nagios passive check results and
-sends them to the NSCA receiver. FILE defaults to ${DEFAULT_CONFIG_FILE}.
---dry-run prints the results as the lines nsca would write to the Nagios command file
-(on stdout; the log goes to stderr) instead of sending them, and leaves the checkpoints
-as they were, so the real service still reports what the trial read.
+sends them to the receiver of [output]. FILE defaults to ${DEFAULT_CONFIG_FILE}.
+--dry-run prints the results instead of sending them (on stdout; the log goes to stderr): as
+the lines nsca would write to the Nagios command file, or for [output] type = "icinga2" as
+the API requests' JSON bodies. It leaves the checkpoints as they were, so the real service
+still reports what the trial read.
 
 Signals: SIGTERM/SIGINT drain and exit 0, within state.stop_timeout_seconds whatever the
 receiver does; SIGHUP reloads the config (a broken one is reported and the running one
