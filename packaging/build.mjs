@@ -41,7 +41,7 @@ const workDir = values.work ?? join(repoRoot, 'build/work');
 const formats = (values.formats ?? 'deb,rpm').split(',');
 const maintainer = process.env.WRAPWATCH_MAINTAINER ?? 'wrapwatch maintainers <wrapwatch@example.org>';
 
-if (!existsSync(join(repoRoot, 'dist/cli/main.js')))
+if (!existsSync(join(repoRoot, 'dist/wrapwatch.cjs')))
   throw new Error('dist/ is missing: run "npm run build" first (npm run package does)');
 mkdirSync(outDir, { recursive: true });
 const runtime = prepareRuntime(

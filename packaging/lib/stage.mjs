@@ -34,7 +34,7 @@ export function shebangNodeFlags(mainJs) {
 
 const launcher = (flags) => `#!/bin/sh
 # wrapwatch with the Node runtime it was packaged with: no system nodejs is used or needed.
-exec /usr/lib/wrapwatch/bin/node ${flags}/usr/lib/wrapwatch/dist/cli/main.js "$@"
+exec /usr/lib/wrapwatch/bin/node ${flags}/usr/lib/wrapwatch/dist/wrapwatch.cjs "$@"
 `;
 
 /** Files of dependencies not needed at run time: docs, types, sources, dotfiles, tests (their licenses go to the copyright file). */
@@ -120,7 +120,7 @@ export function stageTree({ repoRoot, root, family, version, runtime, dependenci
 
   writeFile(
     join(root, 'usr/bin/wrapwatch'),
-    launcher(shebangNodeFlags(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8'))),
+    launcher(shebangNodeFlags(readFileSync(join(repoRoot, 'dist/wrapwatch.cjs'), 'utf8'))),
     0o755,
   );
   mkdirSync(join(lib, 'bin'), { recursive: true });
@@ -130,7 +130,7 @@ export function stageTree({ repoRoot, root, family, version, runtime, dependenci
   cpSync(join(repoRoot, 'dist'), join(lib, 'dist'), { recursive: true });
   // Started through the launcher with the bundled node; a `#!/usr/bin/env node` line would
   // point at a system nodejs the package does not depend on.
-  const main = join(lib, 'dist/cli/main.js');
+  const main = join(lib, 'dist/wrapwatch.cjs');
   writeFile(main, readFileSync(main, 'utf8').replace(/^#!.*\n/, ''));
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   // "type": "module" makes dist/*.js ES modules; version is what `wrapwatch --version` prints.

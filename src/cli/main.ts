@@ -1,7 +1,9 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
 /**
  * wrapwatch's command line: one sub-command per module, loaded on demand so that
- * `wrapwatch parse` does not pay for the NSCA client or the file watcher.
+ * `wrapwatch parse` does not pay for the NSCA client or the file watcher. The build bundles
+ * this file and each command into CommonJS (packaging/bundle.mjs): what runs is
+ * dist/wrapwatch.cjs, which requires dist/commands/<name>.cjs.
  *
  * The shebang caps V8's semi-spaces at 2 MiB (default 16): the young generation then stays
  * small, which took 10 MiB off the peak of `parse` over a million lines and lowers the daemon's

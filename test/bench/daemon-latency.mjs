@@ -24,7 +24,7 @@ import { loadTestHelper } from './lib/ts-helper.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const cli = join(root, 'dist/cli/main.js');
+const cli = join(root, 'dist/wrapwatch.cjs');
 const count = Number(process.argv[2] ?? 500);
 const gapMs = Number(process.argv[3] ?? 20);
 const idleSeconds = Number(process.argv[4] ?? 60);

@@ -118,7 +118,7 @@ function prerequisites() {
     if (!existsSync(binary))
       throw new Error(`${binary} is missing: install the Debian packages nsca and nsca-client (as .ci/run does)`);
   }
-  if (!existsSync(join(REPO_ROOT, 'dist/cli/main.js')))
+  if (!existsSync(join(REPO_ROOT, 'dist/wrapwatch.cjs')))
     throw new Error('dist/ is missing: run "npm run build" (npm run bench does)');
   const missing = [];
   if (!existsSync(GNU_TIME)) missing.push('time');

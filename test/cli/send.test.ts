@@ -19,7 +19,7 @@ import {
 } from '../helpers/nsca-server.js';
 import { startWedgedReceiver } from '../helpers/wedged-receiver.js';
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+const CLI = resolve(import.meta.dirname, '../../dist/wrapwatch.cjs');
 const PASSWORD = 'correct horse battery staple';
 
 interface Run {

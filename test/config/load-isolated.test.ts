@@ -10,7 +10,7 @@ import { assertBuilt, REPO_ROOT } from '../helpers/built-dist.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 
 /** The child runs the built loader: the one `wrapwatch run` starts. */
-const loader = join(REPO_ROOT, 'dist/config/load-process.js');
+const loader = join(REPO_ROOT, 'dist/config/load-process.cjs');
 const makeTempDir = tempDirs();
 const execFileAsync = promisify(execFile);
 const EXAMPLE = join(REPO_ROOT, 'config/wrapwatch.toml');

@@ -9,6 +9,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * when dist/ is missing or older than the sources it comes from, instead of testing stale code.
  */
 export function assertBuilt(dirs: readonly string[]): void {
+  let newest = 0;
   for (const dir of dirs) {
     for (const name of readdirSync(join(ROOT, 'src', dir))) {
       if (!name.endsWith('.ts')) continue;
@@ -18,7 +19,14 @@ export function assertBuilt(dirs: readonly string[]): void {
           `dist/${dir}/${name.replace(/\.ts$/, '.js')} is missing or older than its source: run "npm run build" first`,
         );
       }
+      newest = Math.max(newest, statSync(built).mtimeMs);
     }
+  }
+  // What runs is the bundle made from those files (packaging/bundle.mjs), not the files.
+  for (const bundle of ['wrapwatch.cjs', 'commands/run.cjs', 'config/load-process.cjs']) {
+    const built = join(ROOT, 'dist', bundle);
+    if (!existsSync(built) || statSync(built).mtimeMs < newest)
+      throw new Error(`dist/${bundle} is missing or older than dist/: run "npm run build" first`);
   }
 }
 

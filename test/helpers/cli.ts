@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The built CLI, as `npm ci` leaves it and as an operator runs it. */
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** The built CLI (package.json's "bin"), as `npm ci` leaves it and as an operator runs it. */
+export const CLI = fileURLToPath(new URL('../../dist/wrapwatch.cjs', import.meta.url));
 
 export interface CliRun {
   readonly code: number | null;

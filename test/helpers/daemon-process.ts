@@ -209,7 +209,7 @@ export interface StartOptions {
   readonly cwd?: string;
   /** Run as this uid/gid through setpriv (the test must run as root; see `canDropPrivileges`). */
   readonly user?: { readonly uid: number; readonly gid: number };
-  /** The program that is wrapwatch, with its leading arguments; default: this node with dist/cli/main.js (the packaging tests run the installed one). */
+  /** The program that is wrapwatch, with its leading arguments; default: this node with dist/wrapwatch.cjs (the packaging tests run the installed one). */
   readonly command?: readonly [string, ...string[]];
 }
 
@@ -360,7 +360,7 @@ export class DaemonProcess {
   }
 }
 
-/** Spawns `node dist/cli/main.js run --config FILE [--dry-run]`; the pid is node's own. */
+/** Spawns `node dist/wrapwatch.cjs run --config FILE [--dry-run]`; the pid is node's own. */
 export function startDaemon(options: StartOptions): DaemonProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC' };
   // The test runner itself may run under systemd: the plain JSON format is the default here.

@@ -100,7 +100,7 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
     for (const path of [
       '/usr/bin/wrapwatch',
       '/usr/lib/wrapwatch/bin/node',
-      '/usr/lib/wrapwatch/dist/cli/main.js',
+      '/usr/lib/wrapwatch/dist/wrapwatch.cjs',
       UNIT,
       CONFFILE,
       '/usr/share/man/man8/wrapwatch.8.gz',
@@ -171,7 +171,7 @@ describe.skipIf(!isRoot)('the .deb, installed with dpkg on this machine', () => 
     expect(readFileSync(`/proc/${daemon.pid}/cmdline`, 'utf8').split('\0').slice(0, 3)).toEqual([
       '/usr/lib/wrapwatch/bin/node',
       '--max-semi-space-size=2',
-      '/usr/lib/wrapwatch/dist/cli/main.js',
+      '/usr/lib/wrapwatch/dist/wrapwatch.cjs',
     ]);
     await eventually(
       () => (daemon.stdoutLines.length >= 2 ? true : undefined),

@@ -33,7 +33,7 @@ describe('the .rpm', () => {
       expect.arrayContaining([
         '/usr/bin/wrapwatch',
         '/usr/lib/wrapwatch/bin/node',
-        '/usr/lib/wrapwatch/dist/cli/main.js',
+        '/usr/lib/wrapwatch/dist/wrapwatch.cjs',
         '/usr/lib/wrapwatch/package.json',
         '/usr/lib/systemd/system/wrapwatch.service',
         '/etc/wrapwatch/wrapwatch.toml',
@@ -94,11 +94,11 @@ describe('the .rpm', () => {
       const launcher = readFileSync(join(root, 'usr/bin/wrapwatch'), 'utf8');
       // with the node flags of the CLI's shebang (V8's heap sizes), as an npm-installed wrapwatch runs.
       expect(launcher).toMatch(
-        /^exec \/usr\/lib\/wrapwatch\/bin\/node --max-semi-space-size=2 \/usr\/lib\/wrapwatch\/dist\/cli\/main\.js "\$@"$/m,
+        /^exec \/usr\/lib\/wrapwatch\/bin\/node --max-semi-space-size=2 \/usr\/lib\/wrapwatch\/dist\/wrapwatch\.cjs "\$@"$/m,
       );
       const wrapwatch = withoutNode([
         join(root, 'usr/lib/wrapwatch/bin/node'),
-        join(root, 'usr/lib/wrapwatch/dist/cli/main.js'),
+        join(root, 'usr/lib/wrapwatch/dist/wrapwatch.cjs'),
       ]);
       const run = (args: readonly string[]) => exec(wrapwatch[0], [...wrapwatch.slice(1), ...args]);
 

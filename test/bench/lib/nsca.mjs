@@ -8,7 +8,7 @@ import { loadTestHelper } from './ts-helper.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '../../..');
-export const CLI = join(REPO_ROOT, 'dist/cli/main.js');
+export const CLI = join(REPO_ROOT, 'dist/wrapwatch.cjs');
 /**
  * The node flags of the CLI's shebang (`#!/usr/bin/env -S node FLAGS`): the installed command
  * runs with them, so every benchmark that runs `node CLI` passes them too.
