@@ -172,11 +172,33 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
     if (started) drainAndExit(signal);
     else deferredStop = signal;
   };
+  // One reload at a time. Each reads the file in its own child process, and two children can
+  // answer out of order: an older file would then be applied last and stay in force. A SIGHUP
+  // during a reload asks for one more once it is done, which reads the file as it is by then.
+  let reloading = false;
+  let reloadAgain = false;
+  const reloadDone = () => {
+    reloading = false;
+    if (reloadAgain) {
+      reloadAgain = false;
+      reload();
+    }
+  };
   const reload = () => {
     if (!started) {
       reloadWhenStarted = true;
       return;
     }
+    if (stopping) {
+      logger.warn({ file }, 'SIGHUP while stopping: not reloading');
+      return;
+    }
+    if (reloading) {
+      if (!reloadAgain) logger.info({ file }, 'SIGHUP during a reload: reading the file again once this one is done');
+      reloadAgain = true;
+      return;
+    }
+    reloading = true;
     service.reloading();
     loadCompiledConfigIsolated(file)
       .then(async (compiled) => ({
@@ -188,6 +210,11 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
       }))
       .then(
         ({ config: next, warnings: nextWarnings, throttle: nextThrottle, nextSinkTarget }) => {
+          // The stop has begun meanwhile: the state stays "stopping", the config the running one.
+          if (stopping) {
+            logger.warn({ file }, 'reload abandoned: the daemon is stopping');
+            return;
+          }
           for (const warning of nextWarnings) logger.warn({ file }, warning);
           let needRestart: string[];
           const previousSinkTarget = sinkTarget;
@@ -201,6 +228,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
               'cannot apply the new configuration; keeping the running one',
             );
             service.reloaded(false);
+            reloadDone();
             return;
           }
           service.reloaded(true);
@@ -212,8 +240,13 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
               ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart`
               : 'configuration reloaded',
           );
+          reloadDone();
         },
         (err: unknown) => {
+          if (stopping) {
+            logger.warn({ file }, 'reload abandoned: the daemon is stopping');
+            return;
+          }
           service.reloaded(false);
           if (err instanceof ConfigError) {
             for (const problem of err.problems)
@@ -227,6 +260,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
               'cannot reload the configuration; keeping the running one',
             );
           }
+          reloadDone();
         },
       );
   };
