@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { tryCompileThrottleSettings } from '../throttle/settings.js';
 import { fieldLimitsOf } from '../sink/field-limits.js';
+import { realScheduler, type Scheduler } from '../time/scheduler.js';
 import type { CompiledConfig, CompileOptions } from './compile.js';
 import { deepFreeze } from './deep-freeze.js';
 import { ConfigError } from './errors.js';
@@ -29,9 +30,19 @@ import { isLoadReply, type LoadReply, type LoadRequest } from './load-protocol.j
  */
 const LOADER = fileURLToPath(new URL('./load-process.cjs', import.meta.url));
 
+/**
+ * How long the loader may take before it is killed. It answers in 0.1-0.3 s; one that hangs
+ * (a password file on a stale network mount, a FIFO) would otherwise hold the start, or the
+ * reload and with it every later one, for ever.
+ */
+const LOADER_TIMEOUT_MS = 30_000;
+
 export interface IsolatedLoadOptions extends CompileOptions {
   /** The loader's script (tests); default the bundled src/config/load-process.ts beside this file. */
   readonly loader?: string;
+  /** Default LOADER_TIMEOUT_MS (tests shorten it). */
+  readonly timeoutMs?: number;
+  readonly scheduler?: Scheduler;
 }
 
 /**
@@ -54,23 +65,36 @@ function askLoader(request: LoadRequest, options: IsolatedLoadOptions): Promise<
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     let answered = false;
+    const timeoutMs = options.timeoutMs ?? LOADER_TIMEOUT_MS;
+    let timedOut = false;
+    const deadline = (options.scheduler ?? realScheduler).timeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.once('message', (message: unknown) => {
       answered = true;
+      deadline.cancel();
       resolve(
         isLoadReply(message)
           ? message
           : { kind: 'failed', message: 'the config loader process sent an answer this wrapwatch cannot read' },
       );
     });
-    child.once('error', reject);
+    child.once('error', (err) => {
+      deadline.cancel();
+      reject(err);
+    });
     // 'close': the process has ended and its IPC channel is drained, so no answer is still on its way.
     child.once('close', (code, signal) => {
-      if (!answered)
-        reject(
-          new Error(
-            `the config loader process (${script}) ended without an answer (${signal ?? `exit code ${String(code)}`})`,
-          ),
-        );
+      deadline.cancel();
+      if (answered) return;
+      reject(
+        new Error(
+          timedOut
+            ? `the config loader process (${script}) did not answer within ${timeoutMs / 1000} s and was killed: something it reads hangs (the config file or a password file on a stale network mount, or a FIFO?)`
+            : `the config loader process (${script}) ended without an answer (${signal ?? `exit code ${String(code)}`})`,
+        ),
+      );
     });
     child.send(request);
   });

@@ -130,6 +130,20 @@ describe('loading the config in a child process (what `run` and SIGHUP use)', ()
     );
   });
 
+  it('kills a loader that has not answered within its deadline, saying what may hang (here a password FIFO no one writes)', async () => {
+    const dir = await makeTempDir('wrapwatch-isolated-hung-');
+    const fifo = join(dir, 'password.fifo');
+    await execFileAsync('mkfifo', ['-m', '0600', fifo]);
+    const file = join(dir, 'wrapwatch.toml');
+    await writeFile(file, `[nsca]\npassword_file = ${JSON.stringify(fifo)}\n`);
+    const started = Date.now();
+    // Rejected only once the child has ended ('close'): nothing is left running.
+    await expect(loadCompiledConfigIsolated(file, { loader, timeoutMs: 1000 })).rejects.toThrow(
+      /config loader process \(.*load-process\.cjs\) did not answer within 1 s and was killed: .*password file/,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('passes on --openssl-legacy-provider, so `run` accepts encryption 4 (CAST-128) as check-config does', async () => {
     expect(loaderNodeFlags(['--max-semi-space-size=2', '--openssl-legacy-provider', '--cpu-prof'])).toEqual([
       '--openssl-legacy-provider',
