@@ -13,10 +13,13 @@
  * through it; a CommonJS bundle needs neither. Measured: the idle daemon 52.3 -> 48.2 MiB,
  * `parse`'s peak 57.3-59.3 -> 52.2-54.9 MiB, the config loader's answer 166 -> 120 ms.
  *
- * zod and smol-toml stay outside the command bundles (`check-config` and `status` require them
- * from node_modules when they run): inside, their source would be held by every command, the
- * daemon too. `import.meta.url` keeps meaning where the original module is in dist/, so the
+ * zod and smol-toml stay outside the command bundles (`check-config`, `status` and `check`
+ * require them from node_modules when they run): inside, their source would be held by every
+ * command, the daemon too. `import.meta.url` keeps meaning where the original module is in dist/, so the
  * files it locates (package.json, the config loader) resolve as they do from tsc's output.
+ *
+ * pino is bundled whole; its transports (worker threads that load pino's files by path) would not
+ * find those files beside a bundle. wrapwatch writes with `pino.destination` and uses none.
  *
  *   node packaging/bundle.mjs [DIST_DIR]
  */
