@@ -16,7 +16,7 @@ import { stringify } from 'smol-toml';
 import { afterEach, beforeAll } from 'vitest';
 import { assertBuilt } from './built-dist.js';
 import { CLI } from './cli.js';
-import { startNscaServer, type NscaServer, type NscaServerOptions } from './nsca-server.js';
+import { completeLines, startNscaServer, type NscaServer, type NscaServerOptions } from './nsca-server.js';
 
 import { sleep } from './child-process.js';
 
@@ -163,7 +163,7 @@ export function refusalsOf(line: string): number {
   return Number(m[1]);
 }
 
-/** The command file's lines ([] while it does not exist). */
+/** The command file's complete lines ([] while it does not exist). */
 export async function readLines(file: string): Promise<string[]> {
   let text: string;
   try {
@@ -172,9 +172,7 @@ export async function readLines(file: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
+  return completeLines(text);
 }
 
 function parseLogLine(raw: string): LogRecord | null {

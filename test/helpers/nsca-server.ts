@@ -53,6 +53,17 @@ export interface NscaServer {
 }
 
 /** "[1732000000] PROCESS_..." -> "PROCESS_...": the server stamps its own clock. */
+/**
+ * The lines of a command file that nsca has finished writing. A line being appended can be read
+ * half-written: a write that crosses a page boundary extends the file page by page, so a reader
+ * between the two sees it cut short. It has not landed yet; the next read has it whole.
+ */
+export function completeLines(text: string): string[] {
+  const lines = text.split('\n');
+  lines.pop();
+  return lines;
+}
+
 export function withoutTimestamp(line: string): string {
   return line.replace(/^\[\d+\] /, '');
 }
@@ -159,10 +170,7 @@ function makeServer(running: Running): NscaServer {
   let stopped: Promise<void> | undefined;
 
   const readCommandFile = async (encoding: BufferEncoding = 'utf8'): Promise<string[]> => {
-    const text = await readFile(commandFile, encoding);
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    return lines;
+    return completeLines(await readFile(commandFile, encoding));
   };
 
   return {
