@@ -177,11 +177,21 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   // during a reload asks for one more once it is done, which reads the file as it is by then.
   let reloading = false;
   let reloadAgain = false;
-  const reloadDone = () => {
-    reloading = false;
-    if (reloadAgain) {
-      reloadAgain = false;
-      reload();
+  /** Every reload ends here, with its outcome to apply (or report) unless the stop began meanwhile. */
+  const settle = (outcome: () => void) => {
+    // Stopping: the state stays "stopping", the config the running one, and no reload follows.
+    if (stopping) {
+      logger.warn({ file }, 'reload abandoned: the daemon is stopping');
+      return;
+    }
+    try {
+      outcome();
+    } finally {
+      reloading = false;
+      if (reloadAgain) {
+        reloadAgain = false;
+        reload();
+      }
     }
   };
   const reload = () => {
@@ -210,57 +220,49 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
       }))
       .then(
         ({ config: next, warnings: nextWarnings, throttle: nextThrottle, nextSinkTarget }) => {
-          // The stop has begun meanwhile: the state stays "stopping", the config the running one.
-          if (stopping) {
-            logger.warn({ file }, 'reload abandoned: the daemon is stopping');
-            return;
-          }
-          for (const warning of nextWarnings) logger.warn({ file }, warning);
-          let needRestart: string[];
-          const previousSinkTarget = sinkTarget;
-          sinkTarget = nextSinkTarget;
-          try {
-            needRestart = daemon.reconfigure(next, nextThrottle);
-          } catch (err) {
-            sinkTarget = previousSinkTarget;
-            logger.error(
-              { file, error: err instanceof Error ? err.message : String(err) },
-              'cannot apply the new configuration; keeping the running one',
+          settle(() => {
+            for (const warning of nextWarnings) logger.warn({ file }, warning);
+            let needRestart: string[];
+            const previousSinkTarget = sinkTarget;
+            sinkTarget = nextSinkTarget;
+            try {
+              needRestart = daemon.reconfigure(next, nextThrottle);
+            } catch (err) {
+              sinkTarget = previousSinkTarget;
+              logger.error(
+                { file, error: err instanceof Error ? err.message : String(err) },
+                'cannot apply the new configuration; keeping the running one',
+              );
+              service.reloaded(false);
+              return;
+            }
+            service.reloaded(true);
+            logger.level = next.log.level;
+            config = next;
+            logger.info(
+              { file, needRestart },
+              needRestart.length > 0
+                ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart`
+                : 'configuration reloaded',
             );
-            service.reloaded(false);
-            reloadDone();
-            return;
-          }
-          service.reloaded(true);
-          logger.level = next.log.level;
-          config = next;
-          logger.info(
-            { file, needRestart },
-            needRestart.length > 0
-              ? `configuration reloaded; changes to [${needRestart.join('], [')}] take effect at the next restart`
-              : 'configuration reloaded',
-          );
-          reloadDone();
+          });
         },
         (err: unknown) => {
-          if (stopping) {
-            logger.warn({ file }, 'reload abandoned: the daemon is stopping');
-            return;
-          }
-          service.reloaded(false);
-          if (err instanceof ConfigError) {
-            for (const problem of err.problems)
+          settle(() => {
+            service.reloaded(false);
+            if (err instanceof ConfigError) {
+              for (const problem of err.problems)
+                logger.error(
+                  { file, field: problem.path, problem: problem.message },
+                  'bad configuration field; keeping the running configuration',
+                );
+            } else {
               logger.error(
-                { file, field: problem.path, problem: problem.message },
-                'bad configuration field; keeping the running configuration',
+                { file, error: err instanceof Error ? err.message : String(err) },
+                'cannot reload the configuration; keeping the running one',
               );
-          } else {
-            logger.error(
-              { file, error: err instanceof Error ? err.message : String(err) },
-              'cannot reload the configuration; keeping the running one',
-            );
-          }
-          reloadDone();
+            }
+          });
         },
       );
   };

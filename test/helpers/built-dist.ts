@@ -14,12 +14,13 @@ export function assertBuilt(dirs: readonly string[]): void {
     for (const name of readdirSync(join(ROOT, 'src', dir))) {
       if (!name.endsWith('.ts')) continue;
       const built = join(ROOT, 'dist', dir, name.replace(/\.ts$/, '.js'));
-      if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(ROOT, 'src', dir, name)).mtimeMs) {
+      const builtMs = existsSync(built) ? statSync(built).mtimeMs : -1;
+      if (builtMs < statSync(join(ROOT, 'src', dir, name)).mtimeMs) {
         throw new Error(
           `dist/${dir}/${name.replace(/\.ts$/, '.js')} is missing or older than its source: run "npm run build" first`,
         );
       }
-      newest = Math.max(newest, statSync(built).mtimeMs);
+      newest = Math.max(newest, builtMs);
     }
   }
   // What runs is the bundle made from those files (packaging/bundle.mjs), not the files.
